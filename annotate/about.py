@@ -1,0 +1,2 @@
+__title__ = "annotate-news"
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""The `annotate` command line: thin typer wrappers over the library."""

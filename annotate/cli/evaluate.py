@@ -1,0 +1,1 @@
+"""`annotate evaluate` (placeholder until the pipeline lands)."""

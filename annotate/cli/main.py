@@ -1,0 +1,50 @@
+"""Entry point: ``annotate`` (console script) and ``python -m annotate``.
+
+``main(argv)`` is testable without a subprocess: it returns the exit code.
+User errors (:class:`AnnotateError`) become one line on stderr, never a
+traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from ..errors import EXIT_USAGE, AnnotateError
+from .app import app
+
+# Command modules register themselves on `app` when imported.
+from . import pre as _pre  # noqa: E402,F401
+from . import evaluate as _evaluate  # noqa: E402,F401
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    try:
+        app(args=args, prog_name="annotate", standalone_mode=False)
+    except AnnotateError as e:
+        print(f"annotate: error: {e}", file=sys.stderr)
+        return e.exit_code
+    except click.exceptions.Abort:
+        print("annotate: aborted", file=sys.stderr)
+        return 1
+    except click.exceptions.ClickException as e:
+        e.show()
+        return e.exit_code if e.exit_code else EXIT_USAGE
+    except click.exceptions.Exit as e:
+        return e.exit_code
+    except KeyboardInterrupt:
+        print("annotate: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    return 0
+
+
+def run() -> None:
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    run()

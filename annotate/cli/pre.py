@@ -1,0 +1,1 @@
+"""`annotate pre` (placeholder until the pipeline lands)."""

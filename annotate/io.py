@@ -1,0 +1,267 @@
+"""Reading inputs and writing outputs safely.
+
+* Inputs are streamed: ``.jsonl`` line by line, ``-`` from stdin (JSONL),
+  ``.txt`` as one document each, folders as their ``.txt`` and ``.jsonl``
+  files in sorted order.
+* Every problem is one :class:`AnnotateError` with ``path:line`` and a fix.
+* Outputs go to a temporary file beside the target and are moved into place
+  only when complete (:func:`atomic_output`); ``-`` means stdout.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import re
+import sys
+import tempfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from .errors import EXIT_USAGE, AnnotateError
+
+INPUT_SUFFIXES = (".txt", ".jsonl")
+_PARA_RE = re.compile(r"\n[ \t\u00a0\u202f]*(?:\r?\n[ \t\u00a0\u202f]*)+")
+
+
+@dataclass
+class Record:
+    """One input record: the JSON object (``text`` at least) and where it came from."""
+
+    data: dict[str, Any]
+    source: str
+    line: int | None = None
+    extra_meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def text(self) -> str:
+        return self.data["text"]
+
+    @property
+    def where(self) -> str:
+        return self.source if self.line is None else f"{self.source}:{self.line}"
+
+
+def expand_sources(sources: Iterable[str | Path]) -> list[str]:
+    """Resolve folders into their input files; check every path exists."""
+    out: list[str] = []
+    for src in sources:
+        s = str(src)
+        if s == "-":
+            out.append(s)
+            continue
+        p = Path(s)
+        if p.is_dir():
+            files = sorted(
+                f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in INPUT_SUFFIXES and not _hidden(f, p)
+            )
+            if not files:
+                raise AnnotateError(
+                    "folder holds no .txt or .jsonl file", where=p, fix="put input files in it or name files directly",
+                    code="E001",
+                )
+            out.extend(str(f) for f in files)
+        elif p.is_file():
+            if p.suffix.lower() not in INPUT_SUFFIXES:
+                raise AnnotateError(
+                    f"unsupported input type {p.suffix or '(no suffix)'!r}", where=p,
+                    fix="give a .txt file, a .jsonl file, a folder or - for JSONL on stdin", code="E002",
+                )
+            out.append(str(p))
+        elif p.exists():
+            raise AnnotateError("not a regular file", where=p, fix="name a file or a folder", code="E003")
+        else:
+            raise AnnotateError("no such file or folder", where=p, fix="check the path", code="E004")
+    return out
+
+
+def _hidden(f: Path, root: Path) -> bool:
+    return any(part.startswith(".") for part in f.relative_to(root).parts)
+
+
+def read_records(sources: Iterable[str | Path], *, split: str | None = None, stdin: IO[bytes] | None = None) -> Iterator[Record]:
+    """Stream every record of every source, optionally cut into paragraphs.
+
+    ``split="sentences"`` is applied later, by the pipeline (it needs a
+    sentence splitter); here it behaves like ``"paragraphs"`` first.
+    """
+    for src in expand_sources(sources):
+        if src == "-":
+            stream = stdin if stdin is not None else sys.stdin.buffer
+            records = _read_jsonl_stream(stream, "<stdin>")
+        elif src.lower().endswith(".jsonl"):
+            records = _read_jsonl_path(src)
+        else:
+            records = _read_txt(src)
+        for rec in records:
+            if split in ("paragraphs", "sentences"):
+                yield from split_paragraphs(rec)
+            else:
+                yield rec
+
+
+def _open_binary(path: str) -> IO[bytes]:
+    try:
+        return open(path, "rb")
+    except PermissionError:
+        raise AnnotateError("permission denied", where=path, fix="make the file readable", code="E005") from None
+    except OSError as e:
+        raise AnnotateError(f"cannot read ({e.strerror})", where=path, fix="check the path", code="E005") from None
+
+
+def _decode(raw: bytes, where: str, line: int | None) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise AnnotateError(
+            f"invalid UTF-8 at byte {e.start}", where=where, line=line,
+            fix="re-encode the file as UTF-8 (e.g. iconv -f latin1 -t utf-8)", code="E006",
+        ) from None
+
+
+def _read_txt(path: str) -> Iterator[Record]:
+    with _open_binary(path) as f:
+        raw = f.read()
+    text = _decode(raw, path, None)
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise AnnotateError("NUL byte in text", where=path, line=line, fix="remove the NUL bytes; is it a binary file?", code="E007")
+    yield Record(data={"text": text}, source=path, line=None, extra_meta={"source": path})
+
+
+def _read_jsonl_path(path: str) -> Iterator[Record]:
+    f = _open_binary(path)
+    with f:
+        yield from _read_jsonl_stream(f, path)
+
+
+def _read_jsonl_stream(stream: IO[bytes], where: str) -> Iterator[Record]:
+    for i, raw in enumerate(stream, start=1):
+        if i == 1 and raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]
+        line = _decode(raw, where, i).strip()
+        if not line:
+            continue
+        yield parse_record(line, where, i)
+
+
+def parse_record(line: str, where: str, lineno: int) -> Record:
+    """Parse one JSONL line into a :class:`Record` (object with a string ``text``)."""
+    try:
+        data = json.loads(line)
+    except json.JSONDecodeError as e:
+        raise AnnotateError(
+            f"invalid JSON ({e.msg} at column {e.colno})", where=where, line=lineno,
+            fix='write one JSON object per line, e.g. {"text": "..."}', code="E010",
+        ) from None
+    if not isinstance(data, dict):
+        raise AnnotateError(
+            f"expected a JSON object, got {type(data).__name__}", where=where, line=lineno,
+            fix='write one JSON object per line, e.g. {"text": "..."}', code="E011",
+        )
+    if "text" not in data:
+        raise AnnotateError(
+            'record has no "text" field', where=where, line=lineno, fix='add a "text" string to the record', code="E012"
+        )
+    if not isinstance(data["text"], str):
+        raise AnnotateError(
+            f'"text" is {type(data["text"]).__name__}, not a string', where=where, line=lineno,
+            fix='make "text" a JSON string', code="E013",
+        )
+    if "\x00" in data["text"]:
+        raise AnnotateError('NUL character in "text"', where=where, line=lineno, fix="remove the NUL characters", code="E007")
+    return Record(data=data, source=where, line=lineno, extra_meta={"source": where, "line": lineno})
+
+
+def split_paragraphs(rec: Record) -> Iterator[Record]:
+    """Cut a record's text at blank lines; each piece keeps its offset in ``meta``."""
+    text = rec.text
+    start = 0
+    part = 0
+    pieces: list[tuple[int, int]] = []
+    for m in _PARA_RE.finditer(text):
+        pieces.append((start, m.start()))
+        start = m.end()
+    pieces.append((start, len(text)))
+    for a, b in pieces:
+        chunk = text[a:b]
+        stripped = chunk.strip()
+        if not stripped:
+            continue
+        lead = len(chunk) - len(chunk.lstrip())
+        offset = a + lead
+        data = {k: v for k, v in rec.data.items() if k not in ("text", "spans", "tokens", "_input_hash", "_task_hash")}
+        data["text"] = stripped
+        meta = dict(rec.extra_meta)
+        meta.update({"part": part, "offset": offset})
+        part += 1
+        yield Record(data=data, source=rec.source, line=rec.line, extra_meta=meta)
+
+
+# ---------------------------------------------------------------- output
+
+
+@contextlib.contextmanager
+def atomic_output(path: str | Path, *, mode: str = "w", force: bool = True) -> Iterator[IO[Any]]:
+    """Write to ``path`` through a temporary file moved into place on success.
+
+    ``-`` yields stdout. On any exception the temporary file is removed and an
+    existing target is left untouched.
+    """
+    if str(path) == "-":
+        if "b" in mode:
+            yield sys.stdout.buffer
+            sys.stdout.buffer.flush()
+        else:
+            yield sys.stdout
+            sys.stdout.flush()
+        return
+    target = Path(path)
+    if target.exists() and target.is_dir():
+        raise AnnotateError("output path is a folder", where=target, fix="name a file", code="E020", exit_code=EXIT_USAGE)
+    if target.exists() and not force:
+        raise AnnotateError("output file exists", where=target, fix="pass --force to replace it", code="E021")
+    parent = target.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent)
+    except OSError as e:
+        raise AnnotateError(
+            f"cannot write to the folder ({e.strerror})", where=parent, fix="choose a writable output path", code="E022"
+        ) from None
+    try:
+        kwargs = {} if "b" in mode else {"encoding": "utf-8", "newline": "\n"}
+        with os.fdopen(fd, mode, **kwargs) as f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, target)
+    except OSError as e:
+        _unlink(tmp)
+        raise AnnotateError(
+            f"writing failed ({e.strerror})", where=target, fix="free disk space or choose another output path", code="E023"
+        ) from None
+    except BaseException:
+        _unlink(tmp)
+        raise
+
+
+def _unlink(p: str) -> None:
+    with contextlib.suppress(OSError):
+        os.unlink(p)
+
+
+def dumps_jsonl(record: dict[str, Any]) -> str:
+    """One JSONL line with sorted keys (stable, diff-friendly, byte for byte)."""
+    return json.dumps(record, ensure_ascii=False, sort_keys=True, separators=(", ", ": ")) + "\n"
+
+
+def text_stream(data: str) -> io.BytesIO:
+    """Bytes stream of ``data`` (tests and stdin emulation)."""
+    return io.BytesIO(data.encode("utf-8"))

@@ -1,0 +1,179 @@
+"""The task format: Prodigy's JSONL task shape plus spaCy's ``cats``.
+
+A task is a dict::
+
+    {
+      "text": "...",
+      "tokens": [{"text", "start", "end", "id", "ws"}],
+      "spans": [{"start", "end", "token_start", "token_end", "label",
+                 "source", "text", "value"?, "answer"?}],
+      "cats": {"AI": 0.83, ...},          # every theme, score in [0, 1]
+      "cues": [{"start", "end", "label", "text"}],   # theme evidence
+      "meta": {...},
+      "_input_hash": int, "_task_hash": int,
+      ...                                  # any other input field, unchanged
+    }
+
+Offsets are Python code points. ``token_end`` is inclusive (Prodigy).
+Hashes are 32-bit signed MurmurHash3 values, like Prodigy's.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from murmurhash.mrmr import hash as _mmh3
+from spacy.tokens import Doc, Span
+
+from .errors import AnnotateError
+
+INPUT_KEYS = ("text",)
+TASK_KEYS = ("spans",)
+SPANS_KEY = "annotate_candidates"  # every candidate span, overlaps too
+CUES_KEY = "annotate_theme_cues"  # theme cue matches, label = theme
+
+
+def _h(s: str) -> int:
+    return int(_mmh3(s))
+
+
+def input_hash(task: dict[str, Any]) -> int:
+    return _h(json.dumps({k: task.get(k) for k in INPUT_KEYS}, ensure_ascii=False, sort_keys=True))
+
+
+def task_hash(task: dict[str, Any], in_hash: int | None = None) -> int:
+    ih = input_hash(task) if in_hash is None else in_hash
+    spans = [(s["start"], s["end"], s["label"]) for s in task.get("spans", [])]
+    return _h(json.dumps([ih, sorted(spans)], sort_keys=True))
+
+
+def set_hashes(task: dict[str, Any], *, overwrite: bool = False) -> dict[str, Any]:
+    if overwrite or "_input_hash" not in task:
+        task["_input_hash"] = input_hash(task)
+    if overwrite or "_task_hash" not in task:
+        task["_task_hash"] = task_hash(task, task["_input_hash"])
+    return task
+
+
+def tokens_of(doc: Doc) -> list[dict[str, Any]]:
+    return [
+        {"text": t.text, "start": t.idx, "end": t.idx + len(t.text), "id": t.i, "ws": bool(t.whitespace_)}
+        for t in doc
+    ]
+
+
+def span_value(span: Span) -> Any:
+    """The normalized value stored in ``span.kb_id_`` (JSON), or None."""
+    raw = span.kb_id_
+    if not raw:
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw
+
+
+def span_to_dict(span: Span, *, offset: int = 0) -> dict[str, Any]:
+    d: dict[str, Any] = {
+        "start": span.start_char + offset,
+        "end": span.end_char + offset,
+        "token_start": span.start,
+        "token_end": span.end - 1,
+        "label": span.label_,
+        "text": span.text,
+        "source": span.id_ or "unknown",
+    }
+    value = span_value(span)
+    if value is not None:
+        d["value"] = value
+    return d
+
+
+def doc_to_task(doc: Doc, base: dict[str, Any] | None = None, meta: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A task from an annotated Doc: ``doc.ents`` become spans, ``doc.cats`` the themes."""
+    task: dict[str, Any] = {k: v for k, v in (base or {}).items() if k not in ("spans", "tokens", "cats", "_input_hash", "_task_hash")}
+    task["text"] = doc.text
+    task["tokens"] = tokens_of(doc)
+    task["spans"] = [span_to_dict(e) for e in doc.ents]
+    task["cats"] = {k: round(float(v), 4) for k, v in doc.cats.items()}
+    if CUES_KEY in doc.spans:
+        task["cues"] = [
+            {"start": s.start_char, "end": s.end_char, "label": s.label_, "text": s.text} for s in doc.spans[CUES_KEY]
+        ]
+    merged_meta = dict(task.get("meta") or {}) if isinstance(task.get("meta"), dict) else {}
+    if meta:
+        merged_meta.update(meta)
+    task["meta"] = merged_meta
+    return set_hashes(task, overwrite=True)
+
+
+def check_spans(task: dict[str, Any], labels: Iterable[str] | None = None, *, where: str = "<task>", line: int | None = None) -> None:
+    """Raise AnnotateError when a task's spans fall outside its text or use unknown labels."""
+    text = task.get("text", "")
+    known = list(labels) if labels is not None else None
+    for s in task.get("spans", []) or []:
+        try:
+            start, end, label = int(s["start"]), int(s["end"]), s["label"]
+        except (KeyError, TypeError, ValueError):
+            raise AnnotateError(
+                "span without integer start/end and a label", where=where, line=line,
+                fix='give each span "start", "end" and "label"', code="E030",
+            ) from None
+        if not (0 <= start < end <= len(text)):
+            raise AnnotateError(
+                f"span {start}-{end} falls outside the text (length {len(text)})", where=where, line=line,
+                fix="correct the offsets (Python code points)", code="E031",
+            )
+        if known is not None and label not in known:
+            from .labels import did_you_mean
+
+            raise AnnotateError(
+                f"unknown label {label!r}", where=where, line=line, fix=did_you_mean(label, known), code="E032"
+            )
+
+
+def task_to_doc(vocab_or_nlp: Any, task: dict[str, Any], *, alignment_mode: str = "strict", spans_key: str = "sc") -> Doc:
+    """Rebuild a Doc from a task: tokens when present, spans into ``doc.ents`` and ``doc.spans[spans_key]``.
+
+    Raises AnnotateError when a span does not align with the tokens (in strict mode).
+    """
+    vocab = getattr(vocab_or_nlp, "vocab", vocab_or_nlp)
+    text = task["text"]
+    tokens = task.get("tokens")
+    if tokens:
+        words = [t["text"] for t in tokens]
+        spaces = [bool(t.get("ws", True)) for t in tokens]
+        doc = Doc(vocab, words=words, spaces=spaces)
+        if doc.text != text:
+            raise AnnotateError("tokens do not match the text", fix="drop the tokens field to re-tokenize", code="E033")
+    elif hasattr(vocab_or_nlp, "make_doc"):
+        doc = vocab_or_nlp.make_doc(text)
+    else:
+        raise AnnotateError("task has no tokens and no tokenizer was given", code="E034")
+    spans: list[Span] = []
+    for s in task.get("spans", []) or []:
+        span = doc.char_span(s["start"], s["end"], label=s["label"], alignment_mode=alignment_mode)
+        if span is None:
+            raise AnnotateError(
+                f"span {s['start']}-{s['end']} {text[s['start']:s['end']]!r} does not align with the tokens",
+                fix="use --align expand|contract, or correct the offsets", code="E035",
+            )
+        if "value" in s:
+            span.kb_id_ = json.dumps(s["value"], sort_keys=True, ensure_ascii=False)
+        if s.get("source"):
+            span.id_ = str(s["source"])
+        spans.append(span)
+    doc.spans[spans_key] = spans
+    doc.set_ents(_non_overlapping(spans))
+    cats = task.get("cats")
+    if isinstance(cats, dict):
+        doc.cats = {k: float(v) for k, v in cats.items()}
+    return doc
+
+
+def _non_overlapping(spans: list[Span]) -> list[Span]:
+    from spacy.util import filter_spans
+
+    return filter_spans(spans)
