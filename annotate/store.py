@@ -1,0 +1,679 @@
+"""The annotation database: tasks to review and reviewers' decisions, in SQLite.
+
+One file (``annotate.db`` in the current folder by default, ``$ANNOTATE_DB``
+or an explicit path otherwise) holds named *datasets*. Each dataset has
+
+* **tasks**: the questions to review, keyed by their ``_task_hash`` so that
+  loading the same file again adds nothing;
+* **decisions**: one row per answered task and annotator, holding the WHOLE
+  reviewed task (every span with its ``"answer"``, the accepted themes in
+  ``"accept"``), the answer (``accept`` / ``reject`` / ``ignore``), the
+  annotator, the session, a timestamp and the seconds spent. Undo replaces a
+  decision in place; the replaced version is kept in ``decision_history``.
+
+The database runs in WAL mode with ``synchronous=FULL``; every write is its own
+``BEGIN IMMEDIATE`` transaction committed before the call returns, so an
+acknowledged decision survives a killed process, and several processes (two
+reviewers, an import) can write at once: they wait for each other through
+SQLite's busy timeout instead of failing.
+
+Every problem a user can fix (a file that is not an annotate database, a
+locked database, an unknown dataset) is an :class:`~annotate.errors.AnnotateError`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+import time
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from .errors import EXIT_USAGE, AnnotateError
+from .tasks import set_hashes
+
+DEFAULT_DB = "annotate.db"
+ENV_DB = "ANNOTATE_DB"
+# PRAGMA application_id marks the file as ours ("ANNO" in ASCII).
+APPLICATION_ID = 0x414E4E4F
+SCHEMA_VERSION = 1
+ANSWERS = ("accept", "reject", "ignore")
+# keys that describe a decision rather than the task; stored in columns, added back on read
+DECISION_KEYS = ("answer", "_annotator_id", "_session_id", "_timestamp", "_seconds", "_decision_id")
+_BATCH = 500
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS dataset (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    created INTEGER NOT NULL,
+    meta TEXT NOT NULL DEFAULT '{}'
+);
+CREATE TABLE IF NOT EXISTS task (
+    id INTEGER PRIMARY KEY,
+    dataset_id INTEGER NOT NULL REFERENCES dataset(id) ON DELETE CASCADE,
+    task_hash INTEGER NOT NULL,
+    input_hash INTEGER NOT NULL,
+    content TEXT NOT NULL,
+    UNIQUE (dataset_id, task_hash)
+);
+CREATE TABLE IF NOT EXISTS decision (
+    id INTEGER PRIMARY KEY,
+    dataset_id INTEGER NOT NULL REFERENCES dataset(id) ON DELETE CASCADE,
+    task_hash INTEGER NOT NULL,
+    input_hash INTEGER NOT NULL,
+    answer TEXT NOT NULL CHECK (answer IN ('accept', 'reject', 'ignore')),
+    annotator TEXT NOT NULL,
+    session TEXT NOT NULL,
+    timestamp INTEGER NOT NULL,
+    seconds REAL NOT NULL DEFAULT 0,
+    content TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS decision_by_annotator ON decision (dataset_id, annotator, task_hash);
+CREATE INDEX IF NOT EXISTS decision_by_task ON decision (dataset_id, task_hash);
+CREATE TABLE IF NOT EXISTS decision_history (
+    id INTEGER PRIMARY KEY,
+    decision_id INTEGER NOT NULL,
+    replaced_at INTEGER NOT NULL,
+    answer TEXT NOT NULL,
+    seconds REAL NOT NULL,
+    content TEXT NOT NULL
+);
+"""
+
+
+def default_db_path() -> Path:
+    """``$ANNOTATE_DB`` when set, else ``./annotate.db``."""
+    env = os.environ.get(ENV_DB)
+    return Path(env) if env else Path(DEFAULT_DB)
+
+
+def _dumps(task: dict[str, Any]) -> str:
+    return json.dumps(task, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def _task_content(task: dict[str, Any]) -> dict[str, Any]:
+    """The task without the decision keys, with its hashes (computed when missing)."""
+    out = {k: v for k, v in task.items() if k not in DECISION_KEYS}
+    if "_input_hash" not in out or "_task_hash" not in out:
+        set_hashes(out)
+    return out
+
+
+def _hashes(task: dict[str, Any]) -> tuple[int, int]:
+    if "_task_hash" not in task or "_input_hash" not in task:
+        task = set_hashes(dict(task))
+    try:
+        return int(task["_input_hash"]), int(task["_task_hash"])
+    except (TypeError, ValueError):
+        raise AnnotateError(
+            f"task hashes are not integers ({task.get('_input_hash')!r}, {task.get('_task_hash')!r})",
+            fix="remove _input_hash and _task_hash so they are computed again", code="E306",
+        ) from None
+
+
+def span_accepted(span: dict[str, Any]) -> bool:
+    """A reviewed span's state: no ``"answer"`` key counts as accepted."""
+    return span.get("answer", "accept") == "accept"
+
+
+class Store:
+    """The SQLite annotation database. Thread-safe; one connection per instance."""
+
+    def __init__(self, path: str | Path | None = None, *, timeout: float = 30.0) -> None:
+        self.path = Path(path) if path is not None else default_db_path()
+        self.timeout = timeout
+        self._lock = threading.RLock()
+        self._conn: sqlite3.Connection | None = None
+        self._check_file()
+        try:
+            self._conn = sqlite3.connect(
+                str(self.path), timeout=timeout, isolation_level=None, check_same_thread=False
+            )
+            self._setup()
+        except sqlite3.DatabaseError as e:
+            self._close_quietly()
+            raise self._error(e) from None
+
+    # ------------------------------------------------------------ opening
+
+    def _check_file(self) -> None:
+        p = self.path
+        if p.is_dir():
+            raise AnnotateError(
+                "database path is a folder", where=p, fix="name a file, e.g. --db annotate.db", code="E300",
+                exit_code=EXIT_USAGE,
+            )
+        if p.exists():
+            try:
+                with p.open("rb") as f:
+                    head = f.read(len(_SQLITE_MAGIC))
+            except OSError as e:
+                raise AnnotateError(
+                    f"cannot read the database ({e.strerror})", where=p, fix="check the file's permissions", code="E301"
+                ) from None
+            if head and head != _SQLITE_MAGIC:
+                raise AnnotateError(
+                    "not an annotate database (not an SQLite file)", where=p,
+                    fix="choose another file with --db or $ANNOTATE_DB; annotate creates a new one if missing",
+                    code="E302",
+                )
+        elif not p.parent.exists() and str(p.parent) not in ("", "."):
+            raise AnnotateError(
+                "the database's folder does not exist", where=p, fix="create the folder or choose another --db path",
+                code="E300", exit_code=EXIT_USAGE,
+            )
+
+    def _setup(self) -> None:
+        c = self._c
+        c.execute(f"PRAGMA busy_timeout = {int(self.timeout * 1000)}")
+        app_id = c.execute("PRAGMA application_id").fetchone()[0]
+        version = c.execute("PRAGMA user_version").fetchone()[0]
+        n_tables = c.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]
+        if app_id == 0 and version == 0 and n_tables == 0:
+            # a new (or empty) file: create our schema
+            mode = c.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if str(mode).lower() != "wal":  # pragma: no cover - e.g. some network file systems
+                raise AnnotateError(
+                    f"cannot switch the database to WAL mode (got {mode})", where=self.path,
+                    fix="put the database on a local disk", code="E305",
+                )
+            with self._write():
+                for stmt in _SCHEMA.split(";"):
+                    if stmt.strip():
+                        c.execute(stmt)
+                c.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+                c.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        elif app_id != APPLICATION_ID:
+            raise AnnotateError(
+                "not an annotate database (an SQLite file without annotate's tables)", where=self.path,
+                fix="choose another file with --db or $ANNOTATE_DB; annotate creates a new one if missing",
+                code="E303",
+            )
+        elif version > SCHEMA_VERSION:
+            raise AnnotateError(
+                f"database schema version {version} is newer than this annotate supports ({SCHEMA_VERSION})",
+                where=self.path, fix="upgrade annotate", code="E304",
+            )
+        else:
+            mode = c.execute("PRAGMA journal_mode").fetchone()[0]
+            if str(mode).lower() != "wal":
+                c.execute("PRAGMA journal_mode = WAL")
+        c.execute("PRAGMA synchronous = FULL")
+        c.execute("PRAGMA foreign_keys = ON")
+
+    @property
+    def _c(self) -> sqlite3.Connection:
+        if self._conn is None:
+            raise AnnotateError("the database is closed", where=self.path, fix="open the Store again", code="E307")
+        return self._conn
+
+    def _error(self, e: sqlite3.Error) -> AnnotateError:
+        msg = str(e)
+        if "locked" in msg or "busy" in msg:
+            return AnnotateError(
+                f"the database is locked ({msg})", where=self.path,
+                fix="wait for the other program using it to finish, or close it, then retry", code="E310",
+            )
+        if "not a database" in msg or "malformed" in msg or "encrypted" in msg:
+            return AnnotateError(
+                f"not an annotate database ({msg})", where=self.path,
+                fix="choose another file with --db or $ANNOTATE_DB; annotate creates a new one if missing",
+                code="E302",
+            )
+        if "readonly" in msg or "unable to open" in msg or "disk I/O" in msg:
+            return AnnotateError(
+                f"cannot write the database ({msg})", where=self.path,
+                fix="check the file and folder permissions and free disk space", code="E311",
+            )
+        return AnnotateError(f"database error ({msg})", where=self.path, fix="check the database file", code="E312")
+
+    class _Tx:
+        def __init__(self, store: Store) -> None:
+            self.store = store
+
+        def __enter__(self) -> sqlite3.Connection:
+            self.store._lock.acquire()
+            try:
+                self.store._c.execute("BEGIN IMMEDIATE")
+            except BaseException:
+                self.store._lock.release()
+                raise
+            return self.store._c
+
+        def __exit__(self, et: Any, ev: Any, tb: Any) -> None:
+            try:
+                if et is None:
+                    self.store._c.execute("COMMIT")
+                else:
+                    try:
+                        self.store._c.execute("ROLLBACK")
+                    except sqlite3.Error:
+                        pass
+            finally:
+                self.store._lock.release()
+
+    def _write(self) -> Store._Tx:
+        return Store._Tx(self)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+    def _close_quietly(self) -> None:
+        try:
+            self.close()
+        except Exception:  # pragma: no cover
+            pass
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def __del__(self) -> None:  # pragma: no cover - best effort
+        try:
+            if self._conn is not None:
+                self._conn.close()
+        except Exception:
+            pass
+
+    # ------------------------------------------------------------ helpers
+
+    def _run(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            with self._lock:
+                return fn(*args, **kwargs)
+        except sqlite3.Error as e:
+            raise self._error(e) from None
+
+    def _dataset_id(self, name: str, *, create: bool = False) -> int | None:
+        row = self._c.execute("SELECT id FROM dataset WHERE name = ?", (name,)).fetchone()
+        if row is not None:
+            return int(row[0])
+        if not create:
+            return None
+        _check_name(name)
+        self._c.execute(
+            "INSERT OR IGNORE INTO dataset (name, created) VALUES (?, ?)", (name, int(time.time()))
+        )
+        row = self._c.execute("SELECT id FROM dataset WHERE name = ?", (name,)).fetchone()
+        return int(row[0])
+
+    def _require(self, name: str) -> int:
+        ds = self._run(self._dataset_id, name)
+        if ds is None:
+            from .labels import did_you_mean
+
+            names = self.datasets()
+            fix = did_you_mean(name, names) if names else "the database has no dataset yet; load tasks with annotate review"
+            if names and fix.startswith("use one of"):
+                fix = "known datasets: " + ", ".join(names)
+            raise AnnotateError(f"no dataset {name!r}", where=self.path, fix=fix, code="E313")
+        return ds
+
+    # ------------------------------------------------------------ datasets
+
+    def datasets(self) -> list[str]:
+        """Every dataset name, sorted."""
+        rows = self._run(lambda: self._c.execute("SELECT name FROM dataset ORDER BY name").fetchall())
+        return [r[0] for r in rows]
+
+    def has_dataset(self, name: str) -> bool:
+        return self._run(self._dataset_id, name) is not None
+
+    def summary(self) -> list[dict[str, Any]]:
+        """One row per dataset: name, created, tasks, decisions, annotators."""
+
+        def q() -> list[dict[str, Any]]:
+            out = []
+            for ds_id, name, created in self._c.execute("SELECT id, name, created FROM dataset ORDER BY name").fetchall():
+                tasks = self._c.execute("SELECT count(*) FROM task WHERE dataset_id = ?", (ds_id,)).fetchone()[0]
+                dec = self._c.execute(
+                    "SELECT count(*), count(DISTINCT annotator) FROM decision WHERE dataset_id = ?", (ds_id,)
+                ).fetchone()
+                out.append({"name": name, "created": created, "tasks": tasks, "decisions": dec[0], "annotators": dec[1]})
+            return out
+
+        return self._run(q)
+
+    def drop(self, dataset: str) -> None:
+        """Delete a dataset with its tasks and decisions."""
+        ds = self._require(dataset)
+
+        def q() -> None:
+            with self._write() as c:
+                c.execute(
+                    "DELETE FROM decision_history WHERE decision_id IN (SELECT id FROM decision WHERE dataset_id = ?)",
+                    (ds,),
+                )
+                c.execute("DELETE FROM decision WHERE dataset_id = ?", (ds,))
+                c.execute("DELETE FROM task WHERE dataset_id = ?", (ds,))
+                c.execute("DELETE FROM dataset WHERE id = ?", (ds,))
+
+        self._run(q)
+
+    # ------------------------------------------------------------ tasks
+
+    def add_tasks(self, dataset: str, tasks: Iterable[dict[str, Any]]) -> tuple[int, int]:
+        """Store tasks to review; returns (added, duplicates). Commits every few hundred tasks."""
+        added = dups = 0
+        batch: list[tuple[int, int, str]] = []
+
+        def flush() -> None:
+            nonlocal added, dups
+            if not batch:
+                return
+
+            def q() -> int:
+                with self._write() as c:
+                    ds = self._dataset_id(dataset, create=True)
+                    before = c.total_changes
+                    c.executemany(
+                        "INSERT OR IGNORE INTO task (dataset_id, task_hash, input_hash, content) VALUES (?, ?, ?, ?)",
+                        [(ds, th, ih, content) for ih, th, content in batch],
+                    )
+                    return c.total_changes - before
+
+            n = self._run(q)
+            added += n
+            dups += len(batch) - n
+            batch.clear()
+
+        def create() -> None:
+            with self._write():
+                self._dataset_id(dataset, create=True)
+
+        self._run(create)
+        # the input is read outside the lock: it may be slow (pre-annotation)
+        for task in tasks:
+            content = _task_content(task)
+            ih, th = _hashes(content)
+            batch.append((ih, th, _dumps(content)))
+            if len(batch) >= _BATCH:
+                flush()
+        flush()
+        return added, dups
+
+    def count_tasks(self, dataset: str) -> int:
+        ds = self._run(self._dataset_id, dataset)
+        if ds is None:
+            return 0
+        return self._run(lambda: self._c.execute("SELECT count(*) FROM task WHERE dataset_id = ?", (ds,)).fetchone()[0])
+
+    def count_pending(self, dataset: str, annotator: str) -> int:
+        ds = self._run(self._dataset_id, dataset)
+        if ds is None:
+            return 0
+        return self._run(
+            lambda: self._c.execute(
+                "SELECT count(*) FROM task t WHERE t.dataset_id = ? AND NOT EXISTS (SELECT 1 FROM decision d"
+                " WHERE d.dataset_id = t.dataset_id AND d.annotator = ? AND d.task_hash = t.task_hash)",
+                (ds, annotator),
+            ).fetchone()[0]
+        )
+
+    def pending(self, dataset: str, annotator: str) -> Iterator[dict[str, Any]]:
+        """Tasks this annotator has not answered yet, in load order, read in pages.
+
+        Each page is read in its own short transaction, so decisions made while
+        iterating are seen: a task answered meanwhile is skipped.
+        """
+        ds = self._run(self._dataset_id, dataset)
+        if ds is None:
+            return
+        last = 0
+        while True:
+            rows = self._run(
+                lambda: self._c.execute(
+                    "SELECT t.id, t.content FROM task t WHERE t.dataset_id = ? AND t.id > ? AND NOT EXISTS"
+                    " (SELECT 1 FROM decision d WHERE d.dataset_id = t.dataset_id AND d.annotator = ?"
+                    " AND d.task_hash = t.task_hash) ORDER BY t.id LIMIT ?",
+                    (ds, last, annotator, _BATCH),
+                ).fetchall()
+            )
+            if not rows:
+                return
+            for row_id, content in rows:
+                yield json.loads(content)
+            last = rows[-1][0]
+
+    def iter_tasks(self, dataset: str) -> Iterator[dict[str, Any]]:
+        """Every stored task of a dataset, in load order."""
+        ds = self._run(self._dataset_id, dataset)
+        if ds is None:
+            return
+        last = 0
+        while True:
+            rows = self._run(
+                lambda: self._c.execute(
+                    "SELECT id, content FROM task WHERE dataset_id = ? AND id > ? ORDER BY id LIMIT ?",
+                    (ds, last, _BATCH),
+                ).fetchall()
+            )
+            if not rows:
+                return
+            for _, content in rows:
+                yield json.loads(content)
+            last = rows[-1][0]
+
+    # ------------------------------------------------------------ decisions
+
+    def add_decision(
+        self,
+        dataset: str,
+        task: dict[str, Any],
+        *,
+        answer: str,
+        annotator: str,
+        session: str,
+        seconds: float = 0.0,
+        timestamp: float | None = None,
+    ) -> int:
+        """Store one answered task (the whole reviewed task) and commit before returning."""
+        _check_answer(answer)
+        data = _task_content(task)
+        ih, th = _hashes(data)
+        content = _dumps(data)
+        ts = int(time.time() if timestamp is None else timestamp)
+
+        def q() -> int:
+            with self._write() as c:
+                ds = self._dataset_id(dataset, create=True)
+                cur = c.execute(
+                    "INSERT INTO decision (dataset_id, task_hash, input_hash, answer, annotator, session, timestamp,"
+                    " seconds, content) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (ds, th, ih, answer, str(annotator), str(session), ts, float(seconds), content),
+                )
+                return int(cur.lastrowid)
+
+        return self._run(q)
+
+    def replace_decision(self, decision_id: int, task: dict[str, Any], *, answer: str, seconds: float = 0.0) -> None:
+        """Replace a stored decision (undo then answer again); the old version goes to the history."""
+        _check_answer(answer)
+        data = _task_content(task)
+        ih, th = _hashes(data)
+        content = _dumps(data)
+
+        def q() -> None:
+            with self._write() as c:
+                row = c.execute("SELECT answer, seconds, content FROM decision WHERE id = ?", (decision_id,)).fetchone()
+                if row is None:
+                    raise AnnotateError(
+                        f"no decision {decision_id}", where=self.path, fix="the decision was deleted; answer the task again",
+                        code="E314",
+                    )
+                c.execute(
+                    "INSERT INTO decision_history (decision_id, replaced_at, answer, seconds, content) VALUES (?, ?, ?, ?, ?)",
+                    (decision_id, int(time.time()), row[0], row[1], row[2]),
+                )
+                c.execute(
+                    "UPDATE decision SET answer = ?, seconds = ?, content = ?, task_hash = ?, input_hash = ? WHERE id = ?",
+                    (answer, float(seconds), content, th, ih, decision_id),
+                )
+
+        self._run(q)
+
+    def get_decision(self, decision_id: int) -> dict[str, Any] | None:
+        row = self._run(
+            lambda: self._c.execute(
+                "SELECT id, answer, annotator, session, timestamp, seconds, content FROM decision WHERE id = ?",
+                (decision_id,),
+            ).fetchone()
+        )
+        return None if row is None else _decision_dict(row)
+
+    def iter_decisions(self, dataset: str, *, annotator: str | None = None) -> Iterator[dict[str, Any]]:
+        """Every current decision, in the order made, read in pages (never all in memory)."""
+        ds = self._run(self._dataset_id, dataset)
+        if ds is None:
+            return
+        last = 0
+        sql = (
+            "SELECT id, answer, annotator, session, timestamp, seconds, content FROM decision"
+            " WHERE dataset_id = ? AND id > ?"
+        )
+        params: tuple[Any, ...]
+        if annotator is not None:
+            sql += " AND annotator = ?"
+        sql += " ORDER BY id LIMIT ?"
+        while True:
+            params = (ds, last, annotator, _BATCH) if annotator is not None else (ds, last, _BATCH)
+            rows = self._run(lambda: self._c.execute(sql, params).fetchall())
+            if not rows:
+                return
+            for row in rows:
+                yield _decision_dict(row)
+            last = rows[-1][0]
+
+    def count_decisions(self, dataset: str) -> int:
+        ds = self._run(self._dataset_id, dataset)
+        if ds is None:
+            return 0
+        return self._run(
+            lambda: self._c.execute("SELECT count(*) FROM decision WHERE dataset_id = ?", (ds,)).fetchone()[0]
+        )
+
+    def answered_hashes(self, dataset: str, annotator: str) -> set[int]:
+        """The ``_task_hash`` of every task this annotator answered."""
+        ds = self._run(self._dataset_id, dataset)
+        if ds is None:
+            return set()
+        rows = self._run(
+            lambda: self._c.execute(
+                "SELECT DISTINCT task_hash FROM decision WHERE dataset_id = ? AND annotator = ?", (ds, annotator)
+            ).fetchall()
+        )
+        return {r[0] for r in rows}
+
+    def answer_counts(self, dataset: str, annotator: str | None = None) -> dict[str, int]:
+        ds = self._run(self._dataset_id, dataset)
+        out = dict.fromkeys(ANSWERS, 0)
+        if ds is None:
+            return out
+        sql = "SELECT answer, count(*) FROM decision WHERE dataset_id = ?"
+        params: tuple[Any, ...] = (ds,)
+        if annotator is not None:
+            sql += " AND annotator = ?"
+            params = (ds, annotator)
+        for a, n in self._run(lambda: self._c.execute(sql + " GROUP BY answer", params).fetchall()):
+            out[a] = n
+        return out
+
+    # ------------------------------------------------------------ statistics
+
+    def stats(self, dataset: str) -> dict[str, Any]:
+        """Counts per answer, label, theme and annotator.
+
+        ``labels[L]`` counts the spans of accepted decisions: ``accept`` (kept)
+        and ``reject`` (rejected by the reviewer). ``themes[T]`` counts over
+        accepted decisions whose themes were reviewed: ``accept`` (in the
+        task's ``accept`` list), ``proposed`` (score >= 0.5), ``reject``
+        (proposed, not accepted) and ``added`` (accepted, not proposed).
+        """
+        ds = self._require(dataset)
+        answers: Counter[str] = Counter(dict.fromkeys(ANSWERS, 0))
+        labels: dict[str, Counter[str]] = defaultdict(Counter)
+        themes: dict[str, Counter[str]] = defaultdict(Counter)
+        annotators: dict[str, dict[str, Any]] = {}
+        sessions: set[str] = set()
+        seconds = 0.0
+        n = 0
+        for d in self.iter_decisions(dataset):
+            n += 1
+            a = d["answer"]
+            answers[a] += 1
+            who = annotators.setdefault(d["_annotator_id"], {"accept": 0, "reject": 0, "ignore": 0, "seconds": 0.0})
+            who[a] += 1
+            who["seconds"] = round(who["seconds"] + float(d.get("_seconds") or 0.0), 3)
+            seconds += float(d.get("_seconds") or 0.0)
+            sessions.add(d["_session_id"])
+            if a != "accept":
+                continue
+            for s in d.get("spans") or []:
+                labels[str(s.get("label"))]["accept" if span_accepted(s) else "reject"] += 1
+            if isinstance(d.get("accept"), list):
+                accepted = set(d["accept"])
+                cats = d.get("cats") if isinstance(d.get("cats"), dict) else {}
+                proposed = {k for k, v in cats.items() if isinstance(v, int | float) and v >= 0.5}
+                for t in sorted(set(cats) | accepted):
+                    c = themes[t]
+                    c["accept"] += t in accepted
+                    c["proposed"] += t in proposed
+                    c["reject"] += t in proposed and t not in accepted
+                    c["added"] += t in accepted and t not in proposed
+        tasks = self._run(lambda: self._c.execute("SELECT count(*) FROM task WHERE dataset_id = ?", (ds,)).fetchone()[0])
+        return {
+            "dataset": dataset,
+            "tasks": tasks,
+            "decisions": n,
+            "sessions": len(sessions),
+            "seconds": round(seconds, 3),
+            "answers": dict(answers),
+            "labels": {k: {"accept": v["accept"], "reject": v["reject"]} for k, v in sorted(labels.items())},
+            "themes": {
+                k: {x: v[x] for x in ("accept", "proposed", "reject", "added")} for k, v in sorted(themes.items())
+            },
+            "annotators": dict(sorted(annotators.items())),
+        }
+
+    # ------------------------------------------------------------ maintenance
+
+    def integrity_check(self) -> str:
+        return self._run(lambda: self._c.execute("PRAGMA integrity_check").fetchone()[0])
+
+
+def _decision_dict(row: tuple[Any, ...]) -> dict[str, Any]:
+    dec_id, answer, annotator, session, ts, seconds, content = row
+    d = json.loads(content)
+    d["answer"] = answer
+    d["_annotator_id"] = annotator
+    d["_session_id"] = session
+    d["_timestamp"] = int(ts)
+    d["_seconds"] = float(seconds)
+    d["_decision_id"] = int(dec_id)
+    return d
+
+
+def _check_answer(answer: str) -> None:
+    if answer not in ANSWERS:
+        raise AnnotateError(
+            f"unknown answer {answer!r}", fix="use one of " + ", ".join(ANSWERS), code="E315"
+        )
+
+
+def _check_name(name: str) -> None:
+    if not isinstance(name, str) or not name.strip() or any(ch in name for ch in "\n\r\t"):
+        raise AnnotateError(
+            f"invalid dataset name {name!r}", fix="use a short name such as news or news-fr", code="E316",
+            exit_code=EXIT_USAGE,
+        )
