@@ -17,6 +17,7 @@ from .app import app
 # Command modules register themselves on `app` when imported.
 from . import pre as _pre  # noqa: E402,F401
 from . import evaluate as _evaluate  # noqa: E402,F401
+from . import export as _export  # noqa: E402,F401
 
 
 def main(argv: list[str] | None = None) -> int:
