@@ -421,29 +421,36 @@ class Store:
             ).fetchone()[0]
         )
 
+    def pending_page(
+        self, dataset: str, annotator: str, *, after: int = 0, limit: int = _BATCH
+    ) -> list[tuple[int, dict[str, Any]]]:
+        """Up to ``limit`` unanswered tasks stored after row ``after``, as (row id, task), in load order."""
+        ds = self._run(self._dataset_id, dataset)
+        if ds is None:
+            return []
+        rows = self._run(
+            lambda: self._c.execute(
+                "SELECT t.id, t.content FROM task t WHERE t.dataset_id = ? AND t.id > ? AND NOT EXISTS"
+                " (SELECT 1 FROM decision d WHERE d.dataset_id = t.dataset_id AND d.annotator = ?"
+                " AND d.task_hash = t.task_hash) ORDER BY t.id LIMIT ?",
+                (ds, after, annotator, limit),
+            ).fetchall()
+        )
+        return [(int(i), json.loads(c)) for i, c in rows]
+
     def pending(self, dataset: str, annotator: str) -> Iterator[dict[str, Any]]:
         """Tasks this annotator has not answered yet, in load order, read in pages.
 
         Each page is read in its own short transaction, so decisions made while
         iterating are seen: a task answered meanwhile is skipped.
         """
-        ds = self._run(self._dataset_id, dataset)
-        if ds is None:
-            return
         last = 0
         while True:
-            rows = self._run(
-                lambda: self._c.execute(
-                    "SELECT t.id, t.content FROM task t WHERE t.dataset_id = ? AND t.id > ? AND NOT EXISTS"
-                    " (SELECT 1 FROM decision d WHERE d.dataset_id = t.dataset_id AND d.annotator = ?"
-                    " AND d.task_hash = t.task_hash) ORDER BY t.id LIMIT ?",
-                    (ds, last, annotator, _BATCH),
-                ).fetchall()
-            )
+            rows = self.pending_page(dataset, annotator, after=last)
             if not rows:
                 return
-            for row_id, content in rows:
-                yield json.loads(content)
+            for _, task in rows:
+                yield task
             last = rows[-1][0]
 
     def iter_tasks(self, dataset: str) -> Iterator[dict[str, Any]]:
