@@ -1,0 +1,122 @@
+"""Merging decisions per input: accepted spans and themes, rejected/ignored left out, conflicts."""
+
+from __future__ import annotations
+
+import pytest
+
+from annotate.errors import AnnotateError
+from annotate.export import ExampleBuilder, merged_decisions, plan_merge
+from annotate.store import Store
+from annotate.tasks import set_hashes
+
+THEMES = ["AI", "DEALS", "FINANCE"]
+TEXT = "Airbus gagne 5 % en mars."
+
+
+def _task(text: str = TEXT, spans=(), accept=None, **extra):
+    t = {"text": text, "meta": {"lang": "fr"}, **extra}
+    t["spans"] = [
+        {"start": a, "end": b, "label": lab, **({"answer": ans} if ans else {})} for a, b, lab, ans in spans
+    ]
+    if accept is not None:
+        t["accept"] = list(accept)
+    return set_hashes(t)
+
+
+@pytest.fixture
+def store(tmp_path):
+    with Store(tmp_path / "m.db") as s:
+        yield s
+
+
+def _examples(store, dataset="d", resolve="latest"):
+    plan = plan_merge(store.iter_decisions(dataset), resolve=resolve)
+    builder = ExampleBuilder(lang="fr", themes=THEMES)
+    out = [builder.build(d).record for d in merged_decisions(store.iter_decisions(dataset), plan)]
+    return plan, out
+
+
+def test_export_merge_keeps_accepted_spans_and_themes_only(store):
+    t = _task(spans=[(0, 6, "ORG", "accept"), (13, 16, "PERCENT", "reject"), (20, 24, "DATE", None)], accept=["FINANCE"])
+    store.add_decision("d", t, answer="accept", annotator="a", session="s")
+    plan, [ex] = _examples(store)
+    assert [(s["start"], s["end"], s["label"]) for s in ex["spans"]] == [(0, 6, "ORG"), (20, 24, "DATE")]
+    assert all("answer" not in s for s in ex["spans"])
+    assert ex["accept"] == ["FINANCE"]
+    assert ex["cats"] == {"AI": 0.0, "DEALS": 0.0, "FINANCE": 1.0}
+    assert ex["answer"] == "accept"
+    assert (ex["spans"][1]["token_start"], ex["spans"][1]["token_end"]) == (5, 5)
+
+
+def test_export_merge_leaves_out_rejected_and_ignored(store):
+    store.add_decision("d", _task("Un."), answer="reject", annotator="a", session="s")
+    store.add_decision("d", _task("Deux."), answer="ignore", annotator="a", session="s")
+    store.add_decision("d", _task("Trois."), answer="accept", annotator="a", session="s")
+    plan, out = _examples(store)
+    assert [e["text"] for e in out] == ["Trois."]
+    assert plan.left_out() == {"rejected": 1, "ignored": 1}
+    assert plan.conflicts == 0
+
+
+def test_export_merge_agreeing_annotators_give_one_example_without_conflict(store):
+    t = _task(spans=[(0, 6, "ORG", "accept")], accept=["AI"])
+    store.add_decision("d", t, answer="accept", annotator="a", session="s1")
+    store.add_decision("d", t, answer="accept", annotator="b", session="s2")
+    plan, out = _examples(store)
+    assert len(out) == 1 and plan.conflicts == 0
+    assert out[0]["_annotator_id"] == "b"
+
+
+@pytest.mark.parametrize(
+    "first,second",
+    [
+        pytest.param(dict(spans=[(0, 6, "ORG", "accept")]), dict(spans=[(0, 6, "ORG", "reject")]), id="span-kept-vs-rejected"),
+        pytest.param(dict(spans=[(0, 6, "ORG", None)]), dict(spans=[(0, 6, "DATE", None)]), id="label"),
+        pytest.param(dict(accept=["AI"]), dict(accept=["FINANCE"]), id="themes"),
+    ],
+)
+def test_export_merge_conflict_latest_wins_or_strict_leaves_out(store, first, second):
+    store.add_decision("d", _task(**first), answer="accept", annotator="a", session="s", timestamp=1)
+    store.add_decision("d", _task(**second), answer="accept", annotator="b", session="s", timestamp=2)
+    plan, out = _examples(store)
+    assert plan.conflicts == 1 and len(out) == 1
+    expected = _task(**second)
+    builder = ExampleBuilder(lang="fr", themes=THEMES)
+    assert out[0]["spans"] == builder.build(expected).record["spans"]
+    assert out[0].get("accept") == expected.get("accept")
+    plan, out = _examples(store, resolve="strict")
+    assert out == [] and plan.conflicts == 1
+    assert plan.left_out() == {"conflict (--resolve strict)": 1}
+
+
+def test_export_merge_accept_next_to_reject_is_a_conflict(store):
+    t = _task(spans=[(0, 6, "ORG", None)])
+    store.add_decision("d", t, answer="accept", annotator="a", session="s")
+    store.add_decision("d", t, answer="reject", annotator="b", session="s")
+    plan, out = _examples(store)
+    assert plan.conflicts == 1 and len(out) == 1
+    plan, out = _examples(store, resolve="strict")
+    assert out == []
+
+
+def test_export_merge_themes_come_from_the_latest_decision_that_reviewed_them(store):
+    spans = [(0, 6, "ORG", None)]
+    store.add_decision("d", _task(spans=spans, accept=["DEALS"]), answer="accept", annotator="a", session="s")
+    store.add_decision("d", _task(spans=spans), answer="accept", annotator="b", session="s")  # themes not reviewed
+    plan, out = _examples(store)
+    assert plan.conflicts == 0
+    assert out[0]["accept"] == ["DEALS"] and out[0]["_annotator_id"] == "b"
+
+
+def test_export_merge_unreviewed_themes_have_no_cats(store):
+    t = _task(spans=[(0, 6, "ORG", None)])
+    t["cats"] = {"AI": 0.9}  # model scores, not reviewed: not training data
+    store.add_decision("d", t, answer="accept", annotator="a", session="s")
+    _, [ex] = _examples(store)
+    assert "cats" not in ex and "accept" not in ex
+
+
+def test_export_merge_rejects_unknown_resolve_mode():
+    with pytest.raises(AnnotateError) as e:
+        plan_merge([], resolve="newest")
+    assert e.value.exit_code == 2 and "latest" in str(e.value)
