@@ -18,6 +18,8 @@ from .app import app
 from . import pre as _pre  # noqa: E402,F401
 from . import evaluate as _evaluate  # noqa: E402,F401
 from . import export as _export  # noqa: E402,F401
+from . import review as _review  # noqa: E402,F401
+from . import db as _db  # noqa: E402,F401
 
 
 def main(argv: list[str] | None = None) -> int:

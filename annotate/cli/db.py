@@ -1,0 +1,119 @@
+"""`annotate db list|stats|drop`: look after the annotation database."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from ..errors import AnnotateError
+from ..store import Store
+from .app import app
+
+db_app = typer.Typer(
+    name="db", no_args_is_help=True, help="List, inspect and drop datasets in the annotation database.",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+app.add_typer(db_app, name="db")
+
+DbOption = Annotated[Path | None, typer.Option("--db", help="Database file (default: $ANNOTATE_DB or ./annotate.db).")]
+
+
+def _open(db: Path | None, *, must_exist: bool = True) -> Store:
+    from ..store import default_db_path
+
+    path = db if db is not None else default_db_path()
+    if must_exist and not Path(path).exists():
+        raise AnnotateError(
+            "no database here", where=path, fix="pass --db PATH or set $ANNOTATE_DB, or create one with annotate review",
+            code="E317",
+        )
+    return Store(path)
+
+
+@db_app.command("list")
+def list_command(
+    db: DbOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """List the datasets with their counts of tasks, decisions and annotators.
+
+    Example:
+
+        annotate db list --db annotate.db
+    """
+    with _open(db) as store:
+        rows = store.summary()
+    if as_json:
+        print(json.dumps(rows, ensure_ascii=False, sort_keys=True))
+        return
+    if not rows:
+        print("no dataset")
+        return
+    width = max(len("dataset"), *(len(r["name"]) for r in rows))
+    print(f"{'dataset':<{width}}  {'tasks':>8}  {'decisions':>9}  {'annotators':>10}  created")
+    for r in rows:
+        created = time.strftime("%Y-%m-%d %H:%M", time.localtime(r["created"]))
+        print(f"{r['name']:<{width}}  {r['tasks']:>8}  {r['decisions']:>9}  {r['annotators']:>10}  {created}")
+
+
+def format_stats(st: dict[str, Any]) -> str:
+    out = [f"dataset {st['dataset']}: {st['tasks']} tasks, {st['decisions']} decisions, {st['sessions']} sessions, "
+           f"{st['seconds']:.0f} s spent"]
+    out.append("answers: " + ", ".join(f"{k} {v}" for k, v in st["answers"].items()))
+    if st["labels"]:
+        out.append("spans (in accepted tasks):")
+        for k, v in st["labels"].items():
+            out.append(f"  {k:<16} {v['accept']:>7} kept  {v['reject']:>7} rejected")
+    if st["themes"]:
+        out.append("themes (in accepted tasks with reviewed themes):")
+        for k, v in st["themes"].items():
+            out.append(f"  {k:<16} {v['accept']:>7} on  {v['proposed']:>7} proposed  {v['reject']:>7} turned off  {v['added']:>7} added")
+    if st["annotators"]:
+        out.append("annotators:")
+        for k, v in st["annotators"].items():
+            out.append(f"  {k:<16} {v['accept']:>7} accept  {v['reject']:>7} reject  {v['ignore']:>7} ignore  {v['seconds']:>9.0f} s")
+    return "\n".join(out)
+
+
+@db_app.command("stats")
+def stats_command(
+    dataset: Annotated[str, typer.Argument(help="Dataset name.")],
+    db: DbOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")] = False,
+) -> None:
+    """Counts per answer, label, theme and annotator for one dataset.
+
+    Example:
+
+        annotate db stats news
+    """
+    with _open(db) as store:
+        st = store.stats(dataset)
+    print(json.dumps(st, ensure_ascii=False, sort_keys=True) if as_json else format_stats(st))
+
+
+@db_app.command("drop")
+def drop_command(
+    dataset: Annotated[str, typer.Argument(help="Dataset name.")],
+    db: DbOption = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Delete a dataset with its tasks and decisions (asks to confirm).
+
+    Example:
+
+        annotate db drop news --yes
+    """
+    with _open(db) as store:
+        if not store.has_dataset(dataset):
+            store.drop(dataset)  # raises the 'no dataset' error with a did-you-mean
+        n_tasks, n_dec = store.count_tasks(dataset), store.count_decisions(dataset)
+        if not yes:
+            typer.confirm(f"Drop dataset {dataset!r} ({n_tasks} tasks, {n_dec} decisions)?", abort=True, err=True)
+        store.drop(dataset)
+    print(f"dropped {dataset} ({n_tasks} tasks, {n_dec} decisions)", file=sys.stderr)

@@ -1,0 +1,1 @@
+"""`annotate review`: the review state (``session``), input loading (``loader``) and the Textual app (``app``)."""

@@ -1,0 +1,618 @@
+"""The review screen: a keyboard-first Textual app over a :class:`ReviewSession`.
+
+Widgets never touch files or the database: the app holds a session (the
+controller) and asks it to change state; it redraws from the session's state.
+Every action is a :class:`~textual.binding.Binding` with an ``id`` so keys can
+be remapped (``ReviewApp(keymap={"next_span": "j"})``, or ``--keymap`` on the
+command line). Relabel keys and theme keys come from ``labels/``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from rich.cells import cell_len
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.geometry import Size
+from textual.screen import ModalScreen
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.widgets import Static
+
+from ..errors import AnnotateError
+from .session import ReviewSession, TaskState
+
+# id, default keys, description (help), short label (key line)
+ACTIONS: list[tuple[str, str, str, str]] = [
+    ("next_span", "right,l", "next span (in add mode: next token)", "span"),
+    ("prev_span", "left,h", "previous span (in add mode: previous token)", ""),
+    ("toggle_span", "t,enter", "accept / reject the current span", "keep/drop"),
+    ("widen_start", "left_square_bracket", "widen the span by a token at the start", "widen"),
+    ("widen_end", "right_square_bracket", "widen the span by a token at the end", ""),
+    ("shrink_start", "left_curly_bracket", "shrink the span by a token at the start", "shrink"),
+    ("shrink_end", "right_curly_bracket", "shrink the span by a token at the end", ""),
+    ("delete_span", "d,delete", "delete the current span", "delete"),
+    ("add_span", "n", "add a span: start the token cursor (again: cancel)", "new"),
+    ("mark", "m", "add mode: mark the start, then the end", "mark"),
+    ("cancel", "escape", "cancel adding a span", ""),
+    ("accept", "a", "accept the task (saves every span's state and the themes)", "ACCEPT"),
+    ("reject", "x", "reject the task", "REJECT"),
+    ("ignore", "space", "ignore the task", "ignore"),
+    ("undo", "u,backspace", "undo the last decision (it comes back, editable)", "undo"),
+    ("scroll_down", "down,j", "scroll the text down", ""),
+    ("scroll_up", "up,k", "scroll the text up", ""),
+    ("help", "question_mark,f12", "this help", "help"),
+    ("quit", "q", "quit (every decision is already saved)", "quit"),
+]
+
+_KEY_NAMES = {
+    "right": "→", "left": "←", "up": "↑", "down": "↓", "left_square_bracket": "[", "right_square_bracket": "]",
+    "left_curly_bracket": "{", "right_curly_bracket": "}", "space": "space", "question_mark": "?",
+    "escape": "esc", "enter": "⏎", "backspace": "⌫", "delete": "del",
+}
+
+
+def key_display(keys: str) -> str:
+    return "/".join(_KEY_NAMES.get(k, k) for k in keys.split(","))
+
+
+# ---------------------------------------------------------------- document layout
+
+_WORD_RE = re.compile(r"\n|[ \t\r]+|[^ \t\r\n]+")
+
+
+@dataclass
+class _Styles:
+    plain: Style
+    cursor: Style
+    selection: Style
+    marker: Style
+    span: dict[str, Style]
+    current: dict[str, Style]
+    rejected: dict[str, Style]
+    tag: dict[str, Style]
+    current_tag: Style
+    rejected_tag: Style
+
+
+def make_styles(labels: Any) -> _Styles:
+    span, current, rejected, tag = {}, {}, {}, {}
+    for e in labels.entities:
+        span[e.name] = Style(color="#000000", bgcolor=e.color)
+        current[e.name] = Style(color="#000000", bgcolor=e.color, bold=True, underline=True)
+        rejected[e.name] = Style(color=e.color, strike=True, dim=True)
+        tag[e.name] = Style(color="#000000", bgcolor=e.color, bold=True, dim=True)
+    return _Styles(
+        plain=Style(),
+        cursor=Style(color="#000000", bgcolor="#ffd75f", bold=True),
+        selection=Style(color="#ffffff", bgcolor="#5f5fd7", underline=True),
+        marker=Style(color="#ffd75f", bold=True),
+        span=span, current=current, rejected=rejected, tag=tag,
+        current_tag=Style(color="#000000", bgcolor="#ffd75f", bold=True),
+        rejected_tag=Style(color="#808080", strike=True),
+    )
+
+
+def _fallback(d: dict[str, Style], label: str) -> Style:
+    return d.get(label) or Style(color="#000000", bgcolor="#aaaaaa")
+
+
+def build_pieces(state: TaskState, styles: _Styles) -> list[tuple[str, Style, int]]:
+    """The text cut into styled pieces (tag -1: plain; else the span index), label names after spans."""
+    text = state.text
+    n = len(text)
+    owner: list[int] = [-1] * n
+    order = sorted(range(len(state.spans)), key=lambda i: (state.spans[i]["answer"] == "accept", i == state.current))
+    for i in order:
+        s = state.spans[i]
+        owner[s["start"]:s["end"]] = [i] * (s["end"] - s["start"])
+    cuts = {0, n}
+    for s in state.spans:
+        cuts.add(s["start"])
+        cuts.add(s["end"])
+    sel = state.selection
+    sel_range = None
+    cur_range = None
+    if sel is not None and state.tokens:
+        sel_range = (state.tokens[sel[0]]["start"], state.tokens[sel[1]]["end"])
+        tok = state.tokens[state.cursor]
+        cur_range = (tok["start"], tok["end"])
+        cuts.update(sel_range)
+        cuts.update(cur_range)
+    bounds = sorted(c for c in cuts if 0 <= c <= n)
+    pieces: list[tuple[str, Style, int]] = []
+    for a, b in zip(bounds, bounds[1:]):
+        if a >= b:
+            continue
+        i = owner[a]
+        chunk = text[a:b]
+        if cur_range is not None and cur_range[0] <= a and b <= cur_range[1]:
+            pieces.append((chunk, styles.cursor, -1))
+        elif sel_range is not None and sel_range[0] <= a and b <= sel_range[1]:
+            pieces.append((chunk, styles.selection, -1))
+        elif i < 0:
+            pieces.append((chunk, styles.plain, -1))
+        else:
+            s = state.spans[i]
+            label = s["label"]
+            if i == state.current and not state.adding:
+                if a == s["start"]:
+                    pieces.append(("▶", styles.marker, i))
+                style = _fallback(styles.current, label)
+            elif s["answer"] == "accept":
+                style = _fallback(styles.span, label)
+            else:
+                style = _fallback(styles.rejected, label)
+            pieces.append((chunk, style, i))
+        if i >= 0 and b == state.spans[i]["end"]:
+            s = state.spans[i]
+            if i == state.current and not state.adding:
+                pieces.append((f" {s['label']}", styles.current_tag, i))
+            elif s["answer"] == "accept":
+                pieces.append((f" {s['label']}", _fallback(styles.tag, s["label"]), i))
+            else:
+                pieces.append((f"✗{s['label']}", styles.rejected_tag, i))
+    return pieces
+
+
+def wrap_pieces(pieces: list[tuple[str, Style, int]], width: int) -> tuple[list[list[Segment]], dict[int, int]]:
+    """Word-wrap styled pieces to ``width`` cells; returns the lines and each span's first line."""
+    width = max(width, 10)
+    lines: list[list[Segment]] = [[]]
+    first_line: dict[int, int] = {}
+    x = 0
+    # words: runs of non-space chunks that must stay together
+    word: list[tuple[str, Style, int]] = []
+    word_w = 0
+
+    def place_word() -> None:
+        nonlocal x, word_w
+        if not word:
+            return
+        if x > 0 and x + word_w > width:
+            lines.append([])
+            x = 0
+        for chunk, style, tag in word:
+            w = cell_len(chunk)
+            while x + w > width and w > 0:  # a word longer than the line: cut it
+                room = width - x
+                if room <= 0:
+                    lines.append([])
+                    x = 0
+                    continue
+                head, chunk = chunk[:room], chunk[room:]
+                if tag >= 0 and tag not in first_line:
+                    first_line[tag] = len(lines) - 1
+                lines[-1].append(Segment(head, style))
+                lines.append([])
+                x = 0
+                w = cell_len(chunk)
+            if chunk:
+                if tag >= 0 and tag not in first_line:
+                    first_line[tag] = len(lines) - 1
+                lines[-1].append(Segment(chunk, style))
+                x += w
+        word.clear()
+        word_w = 0
+
+    for text, style, tag in pieces:
+        for m in _WORD_RE.finditer(text):
+            chunk = m.group()
+            c0 = chunk[0]
+            if c0 == "\n":
+                place_word()
+                lines.append([])
+                x = 0
+            elif c0 in " \t\r":
+                place_word()
+                chunk = chunk.replace("\t", "    ").replace("\r", "")
+                w = len(chunk)
+                if x + w > width:
+                    lines.append([])
+                    x = 0
+                else:
+                    lines[-1].append(Segment(chunk, style))
+                    x += w
+            else:
+                word.append((chunk, style, tag))
+                word_w += cell_len(chunk)
+    place_word()
+    return lines, first_line
+
+
+class DocView(ScrollView, can_focus=True):
+    """The task's text with its spans, drawn with the Line API (only visible lines are rendered)."""
+
+    DEFAULT_CSS = """
+    DocView { border: round $primary; padding: 0 1; }
+    """
+
+    def __init__(self, styles: _Styles, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.styles_ = styles
+        self.state: TaskState | None = None
+        self.placeholder = ""
+        self._lines: list[list[Segment]] = []
+        self._key: tuple[Any, ...] = ()
+        self.layouts = 0
+
+    def show(self, state: TaskState | None, placeholder: str = "") -> None:
+        self.state = state
+        self.placeholder = placeholder
+        self.relayout()
+
+    def relayout(self, *, force: bool = False) -> None:
+        width = self.scrollable_content_region.width or self.size.width or 80
+        st = self.state
+        key = (id(st), st.version if st else -1, width, self.placeholder)
+        if key == self._key and not force:
+            return
+        self._key = key
+        self.layouts += 1
+        if st is None:
+            self._lines = [[Segment(self.placeholder, Style(italic=True))]]
+            focus = 0
+        else:
+            pieces = build_pieces(st, self.styles_)
+            self._lines, first = wrap_pieces(pieces, width)
+            if st.adding and st.tokens:
+                tok_start = st.tokens[st.cursor]["start"]
+                focus = self._line_of_offset(pieces, tok_start, width)
+            else:
+                focus = first.get(st.current, 0) if st.current is not None else 0
+        self.virtual_size = Size(width, len(self._lines))
+        self._keep_visible(focus)
+        self.refresh()
+
+    def _line_of_offset(self, pieces: list[tuple[str, Style, int]], offset: int, width: int) -> int:
+        # rough: the cursor line from the fraction of text before it (exact enough to keep it in view)
+        if not self.state or not self.state.text:
+            return 0
+        return int(len(self._lines) * offset / max(len(self.state.text), 1))
+
+    def _keep_visible(self, line: int) -> None:
+        height = self.scrollable_content_region.height or self.size.height or 10
+        top = self.scroll_offset.y
+        if line < top + 1 or line > top + height - 2:
+            self.scroll_to(y=max(line - height // 3, 0), animate=False, immediate=True, force=True)
+
+    def on_resize(self) -> None:
+        self.relayout()
+
+    def render_line(self, y: int) -> Strip:
+        idx = y + self.scroll_offset.y
+        width = self.scrollable_content_region.width
+        if 0 <= idx < len(self._lines):
+            return Strip(self._lines[idx]).crop_extend(0, width, Style())
+        return Strip.blank(width)
+
+
+def render_themes(state: TaskState | None, session: ReviewSession) -> Text:
+    t = Text()
+    t.append("Themes", style="bold")
+    t.append("  key · on · score\n", style="dim")
+    if state is None:
+        return t
+    threshold = session.labels.threshold
+    for theme in session.labels.themes:
+        on = state.themes[theme.name]
+        score = state.scores.get(theme.name, 0.0)
+        t.append(f"{theme.key.upper():>4} ", style="bold #ffd75f")
+        t.append("✓ " if on else "· ", style="bold green" if on else "dim")
+        t.append(f"{theme.name:<15}", style="bold" if on else "")
+        bar = "█" * int(round(score * 6))
+        t.append(f"{score:4.2f} ", style="yellow" if score >= threshold else "dim")
+        t.append(f"{bar:<6}\n", style="yellow" if score >= threshold else "dim")
+    acc, rej = state.counts()
+    t.append(f"\nSpans: {acc} kept, {rej} rejected\n", style="")
+    return t
+
+
+class HelpScreen(ModalScreen[None]):
+    """Every action with its keys."""
+
+    BINDINGS = [Binding("escape,q,question_mark,f12", "dismiss_help", "close", id="close_help")]
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    HelpScreen > VerticalScroll { width: 86; height: 90%; border: thick $accent; background: $surface; padding: 1 2; }
+    """
+
+    def __init__(self, text: Text) -> None:
+        super().__init__()
+        self.text = text
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            yield Static(self.text, id="help-text")
+
+    def action_dismiss_help(self) -> None:
+        self.dismiss(None)
+
+
+class ReviewApp(App[int]):
+    """Review tasks one by one; every decision is stored before the next task shows."""
+
+    TITLE = "annotate review"
+    CSS = """
+    Screen { layout: vertical; }
+    #status { height: 1; background: $boost; color: $text; padding: 0 1; }
+    #main { height: 1fr; }
+    #side { width: 40; border: round $secondary; padding: 0 1; }
+    #message { height: 1; padding: 0 1; color: $warning; }
+    #keys { height: 2; padding: 0 1; background: $boost; color: $text-muted; }
+    """
+    BINDINGS = [Binding(keys, action, desc, id=action, show=False) for action, keys, desc, _ in ACTIONS]
+
+    def __init__(
+        self,
+        session: ReviewSession,
+        *,
+        loader: Callable[[Callable[[int, int], None], Callable[[AnnotateError], None], Callable[[], bool]], None] | None = None,
+        keymap: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__()
+        self.session = session
+        self.loader = loader
+        self.keymap_overrides = dict(keymap or {})
+        self.keys_of = {action: keys for action, keys, _, _ in ACTIONS}
+        self.keys_of.update(self.keymap_overrides)
+        self.bad_lines: list[AnnotateError] = []
+        self.loaded = (0, 0)
+        self.loader_error: AnnotateError | None = None
+        self._stopping = False
+        self.styles_ = make_styles(session.labels)
+        for e in session.labels.entities:
+            self.bind(e.key, f"relabel('{e.name}')", description=f"label {e.name}", show=False)
+        for th in session.labels.themes:
+            self.bind(th.key, f"toggle_theme('{th.name}')", description=f"theme {th.name}", show=False)
+
+    # ------------------------------------------------------------ layout
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="status")
+        with Horizontal(id="main"):
+            yield DocView(self.styles_, id="doc")
+            with Vertical(id="side"):
+                yield Static(id="themes")
+        yield Static(id="message")
+        yield Static(id="keys")
+
+    def on_mount(self) -> None:
+        if self.keymap_overrides:
+            self.set_keymap(self.keymap_overrides)
+        self.query_one(DocView).focus()
+        self.query_one("#keys", Static).update(self.key_line())
+        self.redraw()
+        if self.loader is not None:
+            self.session.loading = True
+            self.run_worker(self._load, thread=True, exclusive=True, name="loader")
+
+    def _load(self) -> None:
+        assert self.loader is not None
+
+        def progress(added: int, dups: int) -> None:
+            self.call_from_thread(self._on_loaded, added, dups)
+
+        def bad(err: AnnotateError) -> None:
+            self.call_from_thread(self._on_bad_line, err)
+
+        try:
+            self.loader(progress, bad, lambda: self._stopping)
+        except AnnotateError as e:
+            self.call_from_thread(self._on_loader_failed, e)
+        finally:
+            if not self._stopping:
+                self.call_from_thread(self._on_loader_done)
+
+    def _on_loaded(self, added: int, dups: int) -> None:
+        self.loaded = (added, dups)
+        self.session.tasks_added()
+        self.redraw()
+
+    def _on_bad_line(self, err: AnnotateError) -> None:
+        self.bad_lines.append(err)
+        self.session.rejected_lines = len(self.bad_lines)
+        if len(self.bad_lines) <= 3:
+            self.notify(str(err), title="line not loaded", severity="warning", timeout=8)
+        self.redraw_status()
+
+    def _on_loader_failed(self, err: AnnotateError) -> None:
+        self.loader_error = err
+        self.notify(str(err), title="loading stopped", severity="error", timeout=15)
+
+    def _on_loader_done(self) -> None:
+        self.session.loading = False
+        self.session.tasks_added()
+        self.redraw()
+
+    def key_line(self) -> Text:
+        t = Text()
+        parts = [(key_display(self.keys_of[a]), short) for a, _, _, short in ACTIONS if short]
+        labels = self.session.labels
+        parts.insert(2, ("/".join(e.key for e in labels.entities), "relabel"))
+        if labels.themes:
+            parts.insert(3, (f"{labels.themes[0].key.upper()}–{labels.themes[-1].key.upper()}", "themes"))
+        for i, (k, d) in enumerate(parts):
+            if i:
+                t.append("  ")
+            t.append(k, style="bold #ffd75f")
+            t.append(f" {d}")
+        return t
+
+    def help_text(self) -> Text:
+        t = Text()
+        t.append("annotate review — keys\n\n", style="bold")
+        for action, _, desc, _ in ACTIONS:
+            t.append(f"{key_display(self.keys_of[action]):>16}  ", style="bold #ffd75f")
+            t.append(f"{desc}\n")
+        t.append("\nLabels (relabel the current span; in add mode, create the span)\n", style="bold")
+        for e in self.session.labels.entities:
+            t.append(f"{e.key:>16}  ", style="bold #ffd75f")
+            t.append(f" {e.name} ", style=Style(color="#000000", bgcolor=e.color, bold=True))
+            t.append("\n")
+        t.append("\nThemes (toggle)\n", style="bold")
+        for th in self.session.labels.themes:
+            t.append(f"{th.key.upper():>16}  ", style="bold #ffd75f")
+            t.append(f"{th.name:<15} ", style="bold")
+            t.append(f"{th.description}\n", style="dim")
+        t.append(
+            "\nAdding a span: n starts a token cursor at the current span; ←/→ move it; m marks the start, "
+            "m again the end; a label key creates the span (without marks: the token under the cursor); "
+            "esc cancels.\nAccepted spans never overlap (doc.ents); reject or delete one first.\n"
+            "Keys can be remapped with --keymap FILE (TOML: action = \"keys\"), labels' keys in labels/.\n",
+            style="dim",
+        )
+        t.append("\nesc / q / ? closes this help.", style="italic")
+        return t
+
+    # ------------------------------------------------------------ drawing
+
+    def redraw(self) -> None:
+        s = self.session
+        doc = self.query_one(DocView)
+        if s.state is None:
+            if s.loading:
+                placeholder = f"Loading tasks… ({self.loaded[0]:,} stored so far)"
+            elif s.done:
+                placeholder = "All tasks of this dataset are reviewed. u brings back the last one, q quits."
+            else:
+                placeholder = "No task to review. q quits."
+            doc.show(None, placeholder)
+        else:
+            doc.show(s.state)
+        self.query_one("#themes", Static).update(render_themes(s.state, s))
+        self.query_one("#message", Static).update(s.state.message if s.state else "")
+        self.redraw_status()
+
+    def redraw_status(self) -> None:
+        s = self.session
+        t = Text()
+        t.append(f" {s.dataset} ", style="bold reverse")
+        t.append(f"  {s.annotator}  ", style="bold")
+        t.append(f"{s.done:,} / {s.total:,} done", style="bold")
+        t.append("   ✓ ", style="green")
+        t.append(f"{s.counts['accept']:,}")
+        t.append("  ✗ ", style="red")
+        t.append(f"{s.counts['reject']:,}")
+        t.append("  ∅ ", style="dim")
+        t.append(f"{s.counts['ignore']:,}")
+        if s.state is not None and s.state.adding:
+            t.append("   ADD MODE", style="bold black on #ffd75f")
+        if s.loading:
+            t.append(f"   loading… {self.loaded[0]:,} stored", style="italic")
+        if self.bad_lines:
+            t.append(f"   {len(self.bad_lines)} bad line(s) not loaded", style="bold red")
+        self.query_one("#status", Static).update(t)
+
+    def _after(self, changed: bool = True) -> None:
+        s = self.session.state
+        if s is None:
+            return
+        self.query_one(DocView).relayout()
+        self.query_one("#themes", Static).update(render_themes(s, self.session))
+        self.query_one("#message", Static).update(s.message)
+        self.redraw_status()
+
+    # ------------------------------------------------------------ actions
+
+    def _state(self) -> TaskState | None:
+        return self.session.state
+
+    def action_next_span(self) -> None:
+        if (st := self._state()) is not None:
+            self._after(st.next_span())
+
+    def action_prev_span(self) -> None:
+        if (st := self._state()) is not None:
+            self._after(st.prev_span())
+
+    def action_toggle_span(self) -> None:
+        if (st := self._state()) is not None:
+            self._after(st.toggle_span())
+
+    def action_relabel(self, label: str) -> None:
+        if (st := self._state()) is not None:
+            self._after(st.relabel(label))
+
+    def action_widen_start(self) -> None:
+        if (st := self._state()) is not None:
+            self._after(st.widen_start())
+
+    def action_widen_end(self) -> None:
+        if (st := self._state()) is not None:
+            self._after(st.widen_end())
+
+    def action_shrink_start(self) -> None:
+        if (st := self._state()) is not None:
+            self._after(st.shrink_start())
+
+    def action_shrink_end(self) -> None:
+        if (st := self._state()) is not None:
+            self._after(st.shrink_end())
+
+    def action_delete_span(self) -> None:
+        if (st := self._state()) is not None:
+            self._after(st.delete_span())
+
+    def action_add_span(self) -> None:
+        if (st := self._state()) is not None:
+            self._after(st.start_add())
+
+    def action_mark(self) -> None:
+        if (st := self._state()) is not None:
+            self._after(st.mark())
+
+    def action_cancel(self) -> None:
+        if (st := self._state()) is not None:
+            self._after(st.cancel_add())
+
+    def action_toggle_theme(self, name: str) -> None:
+        if (st := self._state()) is not None:
+            self._after(st.toggle_theme(name))
+
+    def _decide(self, answer: str) -> None:
+        if self.session.state is None:
+            return
+        try:
+            self.session.answer(answer)
+        except AnnotateError as e:
+            # nothing is lost: the task stays on screen, answer again when the database is free
+            self.notify(str(e), title="not saved", severity="error", timeout=10)
+            return
+        self.redraw()
+
+    def action_accept(self) -> None:
+        self._decide("accept")
+
+    def action_reject(self) -> None:
+        self._decide("reject")
+
+    def action_ignore(self) -> None:
+        self._decide("ignore")
+
+    def action_undo(self) -> None:
+        if self.session.undo():
+            self.redraw()
+        elif self.session.state is not None:
+            self._after()
+
+    def action_scroll_down(self) -> None:
+        self.query_one(DocView).scroll_relative(y=3, animate=False)
+
+    def action_scroll_up(self) -> None:
+        self.query_one(DocView).scroll_relative(y=-3, animate=False)
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen(self.help_text()))
+
+    def action_quit(self) -> None:  # type: ignore[override]
+        self._stopping = True
+        self.exit(self.session.saved)

@@ -1,0 +1,249 @@
+"""Reading review input: checked tasks, raw text pre-annotated on the fly.
+
+Records that have ``spans`` are tasks: their spans must lie inside the text,
+use known labels, align with the tokens and not overlap (``doc.ents`` holds
+no overlapping spans; a rejected span may overlap). Records without
+``spans`` are raw input and go through :func:`annotate.pre.pre_annotate`.
+
+A bad line is reported as one :class:`~annotate.errors.AnnotateError`
+(``path:line``, what, fix) to ``on_error`` and skipped; with ``strict`` the
+first bad line stops everything before anything is stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from ..errors import EXIT_USAGE, AnnotateError
+from ..io import Record, expand_sources, parse_record, read_records
+from ..labels import did_you_mean
+from ..tasks import check_spans, set_hashes, tokens_of
+from .session import ReviewLabels
+
+OnError = Callable[[AnnotateError], None]
+_PRE_BATCH = 64
+
+
+def _raise(e: AnnotateError) -> None:
+    raise e
+
+
+class _Tokenizers:
+    def __init__(self) -> None:
+        self._cache: dict[str, Any] = {}
+
+    def get(self, lang: str) -> Any:
+        if lang not in self._cache:
+            import spacy
+
+            try:
+                self._cache[lang] = spacy.blank(lang)
+            except Exception:
+                self._cache[lang] = spacy.blank("xx")
+        return self._cache[lang]
+
+
+def _lang_of(data: dict[str, Any]) -> str:
+    meta = data.get("meta") if isinstance(data.get("meta"), dict) else {}
+    lang = meta.get("lang") or data.get("lang") or "xx"
+    return str(lang)
+
+
+def validate_task(
+    data: dict[str, Any], labels: ReviewLabels, *, where: str = "<task>", line: int | None = None,
+    tokenizers: _Tokenizers | None = None,
+) -> dict[str, Any]:
+    """Check one task for review and complete it (tokens, token indices, hashes)."""
+    task = dict(data)
+    if not isinstance(task.get("spans"), list):
+        raise AnnotateError('"spans" is not a list', where=where, line=line, fix='write "spans" as a JSON list', code="E330")
+    check_spans(task, labels.entity_names, where=where, line=line)
+    text = task["text"]
+    tokens = task.get("tokens")
+    if tokens:
+        try:
+            ok = all(text[t["start"]:t["end"]] == t["text"] for t in tokens) and all(
+                a["end"] <= b["start"] for a, b in zip(tokens, tokens[1:])
+            )
+        except (KeyError, TypeError):
+            ok = False
+        if not ok:
+            raise AnnotateError(
+                "tokens do not match the text", where=where, line=line,
+                fix='drop the "tokens" field so the text is tokenized again', code="E331",
+            )
+    else:
+        nlp = (tokenizers or _Tokenizers()).get(_lang_of(task))
+        tokens = tokens_of(nlp.make_doc(text))
+        task["tokens"] = tokens
+    starts = {t["start"]: i for i, t in enumerate(tokens)}
+    ends = {t["end"]: i for i, t in enumerate(tokens)}
+    spans = []
+    for s in task["spans"]:
+        s = dict(s)
+        if s["start"] not in starts or s["end"] not in ends:
+            raise AnnotateError(
+                f"span {s['start']}-{s['end']} {text[s['start']:s['end']]!r} does not align with the tokens",
+                where=where, line=line, fix="move the span's start and end to token boundaries", code="E332",
+            )
+        s["token_start"], s["token_end"] = starts[s["start"]], ends[s["end"]]
+        s.setdefault("text", text[s["start"]:s["end"]])
+        if "answer" in s and s["answer"] not in ("accept", "reject"):
+            raise AnnotateError(
+                f"span answer {s['answer']!r} is not accept or reject", where=where, line=line,
+                fix='use "accept" or "reject" (or leave "answer" out)', code="E333",
+            )
+        spans.append(s)
+    kept = sorted((s for s in spans if s.get("answer", "accept") == "accept"), key=lambda s: (s["start"], s["end"]))
+    for a, b in zip(kept, kept[1:]):
+        if b["start"] < a["end"]:
+            raise AnnotateError(
+                f"spans {a['start']}-{a['end']} {a['label']} and {b['start']}-{b['end']} {b['label']} overlap",
+                where=where, line=line, fix="keep one of them: doc.ents holds no overlapping spans", code="E334",
+            )
+    task["spans"] = spans
+    cats = task.get("cats")
+    if cats is not None:
+        if not isinstance(cats, dict):
+            raise AnnotateError('"cats" is not an object', where=where, line=line, fix='write "cats" as {"THEME": score}', code="E335")
+        for k, v in cats.items():
+            if k not in labels.theme_names:
+                raise AnnotateError(
+                    f"unknown theme {k!r} in cats", where=where, line=line, fix=did_you_mean(k, labels.theme_names),
+                    code="E336",
+                )
+            if not isinstance(v, int | float) or isinstance(v, bool) or not 0.0 <= v <= 1.0:
+                raise AnnotateError(
+                    f"theme {k} score {v!r} is not a number from 0 to 1", where=where, line=line,
+                    fix="write scores between 0 and 1", code="E337",
+                )
+    if "accept" in task and not isinstance(task["accept"], list):
+        raise AnnotateError('"accept" is not a list of themes', where=where, line=line, fix='write "accept": ["THEME", ...]', code="E338")
+    return set_hashes(task)
+
+
+def _records(paths: Iterable[str | Path], on_error: OnError) -> Iterator[Record]:
+    for src in expand_sources(paths):
+        if src == "-":
+            raise AnnotateError(
+                "review cannot read stdin: the screen needs the terminal", where="-",
+                fix="save the input to a file and pass its path", code="E321", exit_code=EXIT_USAGE,
+            )
+        if not src.lower().endswith(".jsonl"):
+            try:
+                yield from read_records([src])
+            except AnnotateError as e:
+                on_error(e)
+            continue
+        try:
+            f = open(src, "rb")
+        except OSError as e:
+            raise AnnotateError(f"cannot read ({e.strerror})", where=src, fix="check the path", code="E005") from None
+        with f:
+            for i, raw in enumerate(f, start=1):
+                if i == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                    raw = raw[3:]
+                try:
+                    try:
+                        line = raw.decode("utf-8").strip()
+                    except UnicodeDecodeError as e:
+                        raise AnnotateError(
+                            f"invalid UTF-8 at byte {e.start}", where=src, line=i, fix="re-encode the file as UTF-8",
+                            code="E006",
+                        ) from None
+                    if not line:
+                        continue
+                    yield parse_record(line, src, i)
+                except AnnotateError as e:
+                    on_error(e)
+
+
+def _pre_annotate(records: list[Record], options: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    try:
+        from ..pre import pre_annotate
+    except ImportError:
+        raise AnnotateError(
+            "raw input needs the pre-annotation pipeline, which is not installed", where=records[0].where,
+            fix="give tasks with spans (the output of annotate pre)", code="E322",
+        ) from None
+    yield from pre_annotate(records, **options)
+
+
+def iter_review_tasks(
+    paths: Iterable[str | Path],
+    labels: ReviewLabels,
+    *,
+    on_error: OnError = _raise,
+    pre_options: dict[str, Any] | None = None,
+) -> Iterator[dict[str, Any]]:
+    """Every valid task of the input, in order; raw records are pre-annotated in batches."""
+    tokenizers = _Tokenizers()
+    raw: list[Record] = []
+    options = dict(pre_options or {})
+
+    def flush() -> Iterator[dict[str, Any]]:
+        if not raw:
+            return
+        batch = list(raw)
+        raw.clear()
+        for rec, task in zip(batch, _pre_annotate(batch, options)):
+            try:
+                yield validate_task(task, labels, where=rec.source, line=rec.line, tokenizers=tokenizers)
+            except AnnotateError as e:
+                on_error(e)
+
+    for rec in _records(paths, on_error):
+        if "spans" not in rec.data:
+            raw.append(rec)
+            if len(raw) >= _PRE_BATCH:
+                yield from flush()
+            continue
+        yield from flush()
+        try:
+            yield validate_task(rec.data, labels, where=rec.source, line=rec.line, tokenizers=tokenizers)
+        except AnnotateError as e:
+            on_error(e)
+    yield from flush()
+
+
+def check_review_input(paths: Iterable[str | Path], labels: ReviewLabels) -> int:
+    """``--strict``: read everything, raise on the first bad line; return the number of records."""
+    tokenizers = _Tokenizers()
+    n = 0
+    for rec in _records(paths, _raise):
+        n += 1
+        if "spans" in rec.data:
+            validate_task(rec.data, labels, where=rec.source, line=rec.line, tokenizers=tokenizers)
+    return n
+
+
+def load_tasks(
+    store: Any,
+    dataset: str,
+    tasks: Iterable[dict[str, Any]],
+    *,
+    batch: int = 500,
+    on_batch: Callable[[int, int], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> tuple[int, int]:
+    """Store tasks in batches; ``on_batch(added, duplicates)`` after each batch (totals so far)."""
+    added = dups = 0
+    buf: list[dict[str, Any]] = []
+    for task in tasks:
+        buf.append(task)
+        if len(buf) >= batch:
+            a, d = store.add_tasks(dataset, buf)
+            added, dups = added + a, dups + d
+            buf.clear()
+            if on_batch:
+                on_batch(added, dups)
+            if should_stop and should_stop():
+                return added, dups
+    if buf:
+        a, d = store.add_tasks(dataset, buf)
+        added, dups = added + a, dups + d
+    if on_batch:
+        on_batch(added, dups)
+    return added, dups
