@@ -57,7 +57,7 @@ def expand_sources(sources: Iterable[str | Path]) -> list[str]:
         p = Path(s)
         if p.is_dir():
             files = sorted(
-                f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in INPUT_SUFFIXES and not _hidden(f, p)
+                f for f in p.iterdir() if f.is_file() and f.suffix.lower() in INPUT_SUFFIXES and not _hidden(f, p)
             )
             if not files:
                 raise AnnotateError(

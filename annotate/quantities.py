@@ -38,16 +38,32 @@ class QMatch:
 
 
 def _alt(words: list[str] | tuple[str, ...], *, boundary: bool = True) -> str:
-    """Alternation of literal words, longest first; inner spaces match any space."""
-    parts = []
+    """Alternation of literal words, longest first; inner spaces match any space.
+
+    Word boundaries are checked once outside the alternation (much faster than
+    per alternative) for words that start / end with a letter or digit.
+    """
+    inner: list[str] = []
+    edge: list[str] = []
     for w in sorted(set(words), key=len, reverse=True):
         e = "".join(S if c == " " else AP if c in "’'" else re.escape(c) for c in w)
-        if boundary and w[-1].isalnum():
-            e += r"(?!\w)"
-        if boundary and w[0].isalnum():
-            e = r"(?<!\w)" + e
-        parts.append(e)
+        if boundary and w[0].isalnum() and w[-1].isalnum():
+            inner.append(e)
+        else:
+            if boundary and w[-1].isalnum():
+                e += r"(?!\w)"
+            if boundary and w[0].isalnum():
+                e = r"(?<!\w)" + e
+            edge.append(e)
+    parts = []
+    if inner:
+        parts.append(r"(?<!\w)(?:" + "|".join(inner) + r")(?!\w)")
+    parts.extend(edge)
     return "(?:" + "|".join(parts) + ")"
+
+
+def _norm_ap(s: str) -> str:
+    return s.replace("'", "’") if "’" not in s else s
 
 
 def _num_value(s: str, lang: str) -> float | None:
@@ -111,6 +127,14 @@ class QuantityGrammar:
         self._multipliers_ci = {k.lower(): v for k, v in lex.multipliers.items() if len(k) > 2}
         self.patterns: list[tuple[str, str, re.Pattern[str]]] = []
         self._build()
+        self._trigger_map = self._triggers()
+        self._month_re = re.compile(r"(?i)" + _alt(list(lex.months)))
+        self._month_num = {k.lower(): v for k, v in lex.months.items()}
+        self._ord_re = re.compile(r"(?i)" + _alt(list(lex.ordinals)))
+        self._ord_num = {k.lower(): v for k, v in lex.ordinals.items()}
+        self._unit_re = re.compile(r"(?i)" + _alt(list(lex.duration_units)))
+        self._unit_code = {k.lower(): v for k, v in lex.duration_units.items()}
+        self._num_rx = re.compile(self.num_re)
 
     # ------------------------------------------------------------------ build
     def _build(self) -> None:
@@ -216,11 +240,41 @@ class QuantityGrammar:
     def _add(self, label: str, kind: str, pattern: str) -> None:
         self.patterns.append((label, kind, re.compile(pattern)))
 
+    def _triggers(self) -> dict[str, tuple[str, ...]]:
+        """Literal substrings (lower case) without which a pattern cannot match: a cheap pre-check."""
+        lex = self.lex
+        digits = tuple("0123456789")
+        money = tuple({k.lower() for k in lex.currencies} | {"€", "$", "£", "¥"})
+        months = tuple({m.lower().rstrip(".") for m in lex.months})
+        return {
+            "money_after": money,
+            "money_before": money,
+            "percent": ("%", "cent", "pourcentage", "percentage", "pct"),
+            "day_month": months,
+            "month_day": months,
+            "month_year": months,
+            "weekday": tuple(w.lower() for w in lex.weekdays),
+            "ordinal_period": ("trimestre", "semestre", "quarter", "half"),
+            "decade": ("année", "0s"),
+            "season_year": tuple(x.lower() for x in lex.seasons),
+            "duration": tuple({u.lower()[:2] for u in lex.duration_units}),
+            "fiscal": ("fy", "fiscal"),
+            "year": digits,
+            "year_range": digits,
+            "quarter_code": digits,
+            "mi_date": ("mi-",),
+        }
+
     # ------------------------------------------------------------------ match
     def find(self, text: str) -> list[QMatch]:
         """Every candidate match (overlaps included), with its normalized value."""
         out: list[QMatch] = []
+        low = text.lower()
+        triggers = self._trigger_map
         for label, kind, rx in self.patterns:
+            needs = triggers.get(kind)
+            if needs is not None and not any(t in low for t in needs):
+                continue
             for m in rx.finditer(text):
                 a, b = m.span()
                 a, b = self._trim(text, a, b)
@@ -267,7 +321,7 @@ class QuantityGrammar:
 
     def _numbers(self, s: str) -> list[tuple[float, int, int]]:
         out = []
-        for m in re.finditer(self.num_re, s):
+        for m in self._num_rx.finditer(s):
             v = _num_value(m.group(0), self.lang)
             if v is not None:
                 out.append((v, m.start(), m.end()))
@@ -321,12 +375,9 @@ class QuantityGrammar:
 
     def _date_value(self, kind: str, s: str) -> str | None:
         years = re.findall(r"(?<!\d)(?:1[89]|20)\d{2}(?!\d)", s)
-        month = None
         low = s.lower()
-        for name, num in sorted(self.lex.months.items(), key=lambda kv: -len(kv[0])):
-            if re.search(r"(?<!\w)" + re.escape(name.lower()) + r"(?!\w)", low):
-                month = num
-                break
+        mm = self._month_re.search(s)
+        month = self._month_num.get(_norm_ap(mm.group(0).lower())) if mm else None
         if kind in ("year",) and years:
             return years[0]
         if kind == "year_range":
@@ -347,11 +398,8 @@ class QuantityGrammar:
             if years:
                 return years[0]
         if kind == "ordinal_period":
-            n = None
-            for w, v in self.lex.ordinals.items():
-                if re.search(r"(?<!\w)" + re.escape(w.lower()) + r"(?!\w)", low):
-                    n = v
-                    break
+            om = self._ord_re.search(s)
+            n = self._ord_num.get(om.group(0).lower()) if om else None
             if n is None:
                 return None
             unit = "H" if re.search(r"semestre|half", low) else "Q"
@@ -379,11 +427,10 @@ class QuantityGrammar:
             nums = self._numbers(s)
             if not nums:
                 return None
-            unit = None
-            for w, u in sorted(self.lex.duration_units.items(), key=lambda kv: -len(kv[0])):
-                if re.search(r"(?<![\w])" + re.escape(w.lower()) + r"(?!\w)", low):
-                    unit = u
-                    break
+            um = None
+            for um in self._unit_re.finditer(s):
+                pass  # the last unit word is the unit ("deux à trois ans")
+            unit = self._unit_code.get(um.group(0).lower()) if um else None
             if unit is None:
                 return None
             n = _clean_number(nums[-1][0])
