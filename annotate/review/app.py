@@ -228,7 +228,7 @@ def wrap_pieces(pieces: list[tuple[str, Style, int]], width: int) -> tuple[list[
     return lines, first_line
 
 
-class DocView(ScrollView, can_focus=True):
+class DocView(ScrollView, can_focus=False, inherit_bindings=False):
     """The task's text with its spans, drawn with the Line API (only visible lines are rendered)."""
 
     DEFAULT_CSS = """
@@ -388,7 +388,6 @@ class ReviewApp(App[int]):
     def on_mount(self) -> None:
         if self.keymap_overrides:
             self.set_keymap(self.keymap_overrides)
-        self.query_one(DocView).focus()
         self.query_one("#keys", Static).update(self.key_line())
         self.redraw()
         if self.loader is not None:
@@ -475,6 +474,17 @@ class ReviewApp(App[int]):
 
     # ------------------------------------------------------------ drawing
 
+    def visible_text(self) -> str:
+        """What the screen shows, as plain text (status, visible text lines, themes, message, keys)."""
+        doc = self.query_one(DocView)
+        top = doc.scroll_offset.y
+        height = doc.scrollable_content_region.height or 20
+        parts = [self._status_text.plain]
+        parts += ["".join(seg.text for seg in line) for line in doc._lines[top:top + height]]
+        s = self.session
+        parts += [render_themes(s.state, s).plain, s.state.message if s.state else "", self.key_line().plain]
+        return "\n".join(parts)
+
     def redraw(self) -> None:
         s = self.session
         doc = self.query_one(DocView)
@@ -510,6 +520,7 @@ class ReviewApp(App[int]):
             t.append(f"   loading… {self.loaded[0]:,} stored", style="italic")
         if self.bad_lines:
             t.append(f"   {len(self.bad_lines)} bad line(s) not loaded", style="bold red")
+        self._status_text = t
         self.query_one("#status", Static).update(t)
 
     def _after(self, changed: bool = True) -> None:

@@ -1,0 +1,240 @@
+"""The review screen, driven by Textual's pilot: every action on its key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import spacy
+
+from annotate.review.app import DocView, HelpScreen, ReviewApp, build_pieces, make_styles, wrap_pieces
+from annotate.review.loader import iter_review_tasks, load_tasks
+from annotate.review.session import ReviewLabels, ReviewSession, TaskState
+from annotate.store import Store
+from annotate.tasks import doc_to_task
+
+NLP = spacy.blank("fr")
+LABELS = ReviewLabels.load()
+
+
+def make_task(text: str, ents: list[tuple[str, str]], cats: dict | None = None) -> dict:
+    doc = NLP.make_doc(text)
+    spans = []
+    for phrase, label in ents:
+        i = text.index(phrase)
+        spans.append(doc.char_span(i, i + len(phrase), label=label))
+    doc.ents = spans
+    doc.cats = cats if cats is not None else {"AI": 0.9, "FINANCE": 0.1}
+    return doc_to_task(doc, meta={"lang": "fr"})
+
+
+TASKS = [
+    make_task("Microsoft et OpenAI ont signé en 2032 un accord de 250 milliards de dollars.",
+              [("Microsoft", "ORG"), ("OpenAI", "ORG"), ("2032", "DATE")]),
+    make_task("Nvidia a gagné 5 % mardi.", [("Nvidia", "ORG"), ("5 %", "PERCENT")]),
+    make_task("La BCE garde ses taux.", [("BCE", "ORG")]),
+]
+
+
+@pytest.fixture
+def store(tmp_path: Path):
+    with Store(tmp_path / "a.db") as s:
+        s.add_tasks("news", TASKS)
+        yield s
+
+
+def make_app(store: Store, **kw) -> ReviewApp:
+    return ReviewApp(ReviewSession(store, "news", "alice", LABELS), **kw)
+
+
+def decisions(store: Store) -> list[dict]:
+    return list(store.iter_decisions("news"))
+
+
+async def test_review_app_shows_text_spans_themes_and_progress(store: Store):
+    app = make_app(store)
+    async with app.run_test(size=(110, 30)) as pilot:
+        await pilot.pause()
+        screen = app.visible_text()
+        for needle in ("Microsoft", "ORG", "DATE", "news", "alice", "0 / 3 done", "FINANCE", "ACCEPT", "relabel"):
+            assert needle in screen, needle
+
+
+async def test_review_app_accept_saves_span_states_and_themes(store: Store):
+    app = make_app(store)
+    async with app.run_test() as pilot:
+        await pilot.press("right", "t", "f2", "f1", "a")
+        assert app.session.state.text == TASKS[1]["text"]
+    (d,) = decisions(store)
+    assert d["answer"] == "accept" and d["_annotator_id"] == "alice"
+    assert [s["answer"] for s in d["spans"]] == ["accept", "reject", "accept"]
+    assert d["accept"] == ["DEALS"]
+    assert d["_seconds"] >= 0
+
+
+async def test_review_app_reject_ignore_and_progress(store: Store):
+    app = make_app(store)
+    async with app.run_test() as pilot:
+        await pilot.press("x", "space")
+        assert app.session.counts == {"accept": 0, "reject": 1, "ignore": 1}
+        assert "2 / 3 done" in app.visible_text()
+    assert [d["answer"] for d in decisions(store)] == ["reject", "ignore"]
+
+
+async def test_review_app_prev_span_and_relabel_keys(store: Store):
+    app = make_app(store)
+    async with app.run_test() as pilot:
+        await pilot.press("right", "right", "left", "2")
+        assert app.session.state.span["label"] == "MONEY"
+        await pilot.press("l", "h", "h", "3", "a")
+    d = decisions(store)[0]
+    assert [s["label"] for s in d["spans"]] == ["DATE", "MONEY", "DATE"]
+
+
+async def test_review_app_widen_shrink_keys(store: Store):
+    app = make_app(store)
+    async with app.run_test() as pilot:
+        await pilot.press("right", "right_square_bracket", "right_square_bracket")
+        assert app.session.state.span["text"] == "OpenAI ont signé"
+        await pilot.press("right_curly_bracket")
+        assert app.session.state.span["text"] == "OpenAI ont"
+        await pilot.press("left_square_bracket")
+        assert app.session.state.span["text"] == "et OpenAI ont"
+        await pilot.press("left_curly_bracket", "a")
+    assert decisions(store)[0]["spans"][1]["text"] == "OpenAI ont"
+
+
+async def test_review_app_delete_key(store: Store):
+    app = make_app(store)
+    async with app.run_test() as pilot:
+        await pilot.press("d", "a")
+    assert [s["text"] for s in decisions(store)[0]["spans"]] == ["OpenAI", "2032"]
+
+
+async def test_review_app_add_span_with_token_cursor(store: Store):
+    app = make_app(store)
+    async with app.run_test() as pilot:
+        # from "2032" (token 6), the cursor goes to "250" (token 10), marks, extends to "dollars" (13)
+        await pilot.press("right", "right", "n")
+        assert app.session.state.adding and "ADD MODE" in app.visible_text()
+        await pilot.press(*["right"] * 4, "m", *["right"] * 3, "m", "2")
+        st = app.session.state
+        assert not st.adding and st.span["text"] == "250 milliards de dollars" and st.span["label"] == "MONEY"
+        await pilot.press("a")
+    assert [s["label"] for s in decisions(store)[0]["spans"]] == ["ORG", "ORG", "DATE", "MONEY"]
+
+
+async def test_review_app_escape_cancels_add(store: Store):
+    app = make_app(store)
+    async with app.run_test() as pilot:
+        await pilot.press("n", "right", "escape")
+        assert not app.session.state.adding
+        await pilot.press("a")
+    assert len(decisions(store)[0]["spans"]) == 3
+
+
+async def test_review_app_undo_brings_back_editable_and_replaces(store: Store):
+    app = make_app(store)
+    async with app.run_test() as pilot:
+        await pilot.press("a", "x")
+        await pilot.press("u")
+        assert app.session.state.text == TASKS[1]["text"]
+        await pilot.press("backspace")
+        assert app.session.state.text == TASKS[0]["text"]
+        await pilot.press("t", "x")
+        assert app.session.state.text == TASKS[1]["text"]
+        await pilot.press("a")
+    ds = decisions(store)
+    assert [d["answer"] for d in ds] == ["reject", "accept"]
+    assert ds[0]["spans"][0]["answer"] == "reject"
+
+
+async def test_review_app_quit_keeps_decisions_and_resumes(store: Store):
+    app = make_app(store)
+    async with app.run_test() as pilot:
+        await pilot.press("a", "q")
+    assert app.return_value == 1
+    app2 = make_app(store)
+    async with app2.run_test() as pilot:
+        await pilot.pause()
+        assert app2.session.state.text == TASKS[1]["text"]
+        assert "1 / 3 done" in app2.visible_text()
+
+
+async def test_review_app_help_screen_lists_every_action(store: Store):
+    app = make_app(store)
+    async with app.run_test(size=(120, 60)) as pilot:
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        text = app.screen.text.plain
+        for needle in ("next span", "widen", "shrink", "delete", "add a span", "undo", "ORG", "F10", "EMPLOYMENT"):
+            assert needle in text
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_review_app_keymap_remaps_actions(store: Store):
+    app = make_app(store, keymap={"accept": "y", "next_span": "j"})
+    async with app.run_test() as pilot:
+        await pilot.press("j", "t", "a")  # "a" no longer accepts
+        assert decisions(store) == []
+        await pilot.press("y")
+        assert "y ACCEPT" in app.key_line().plain
+    assert decisions(store)[0]["spans"][1]["answer"] == "reject"
+
+
+async def test_review_app_finished_screen(store: Store):
+    app = make_app(store)
+    async with app.run_test() as pilot:
+        await pilot.press("a", "a", "a")
+        assert app.session.state is None
+        assert "All tasks of this dataset are reviewed" in app.visible_text()
+        await pilot.press("u")
+        assert app.session.state.text == TASKS[2]["text"]
+
+
+async def test_review_app_background_loader_shows_first_batch(tmp_path: Path):
+    import json
+
+    src = tmp_path / "in.jsonl"
+    bad = {"text": "x", "spans": [{"start": 0, "end": 5, "label": "ORG"}]}
+    src.write_text("\n".join(json.dumps(t) for t in [TASKS[0], bad, TASKS[1]]) + "\n")
+    with Store(tmp_path / "a.db") as s:
+        sess = ReviewSession(s, "news", "alice", LABELS, loading=True)
+
+        def loader(progress, bad_line, stop):
+            with Store(tmp_path / "a.db") as own:
+                load_tasks(own, "news", iter_review_tasks([src], LABELS, on_error=bad_line), on_batch=progress)
+
+        app = ReviewApp(sess, loader=loader)
+        async with app.run_test() as pilot:
+            for _ in range(50):
+                await pilot.pause(0.05)
+                if not sess.loading:
+                    break
+            assert sess.state is not None and sess.state.text == TASKS[0]["text"]
+            assert sess.total == 2 and len(app.bad_lines) == 1
+            assert "1 bad line(s) not loaded" in app.visible_text()
+
+
+def test_review_app_layout_wraps_and_finds_the_current_span():
+    words = " ".join(f"mot{i}" for i in range(400)) + " Acme fin."
+    st = TaskState(make_task(words, [("Acme", "ORG")]), LABELS)
+    lines, first = wrap_pieces(build_pieces(st, make_styles(LABELS)), 40)
+    assert all(sum(len(s.text) for s in line) <= 40 for line in lines)
+    assert "Acme" in "".join(s.text for s in lines[first[0]])
+    assert "".join(s.text for line in lines for s in line).replace(" ", "").startswith("mot0mot1")
+
+
+async def test_review_app_long_document_keeps_current_span_in_view(tmp_path: Path):
+    text = " ".join(f"mot{i}" for i in range(3000)) + " Acme paie. " + " ".join(f"fin{i}" for i in range(500)) + " BCE."
+    with Store(tmp_path / "a.db") as s:
+        s.add_tasks("news", [make_task(text, [("Acme", "ORG"), ("BCE", "ORG")])])
+        app = make_app(s)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            view = app.query_one(DocView)
+            assert "Acme" in app.visible_text() and view.scroll_offset.y > 50
+            await pilot.press("right")
+            await pilot.pause()
+            assert "BCE" in app.visible_text()
