@@ -46,24 +46,24 @@ class _LabelsComponent:
         self.name = name
         self.lang = nlp.lang
         self.labels_path = labels_path
-        self.labels: Labels | None = None
+        self.label_data: Labels | None = None
         try:
-            self.labels = load_labels(labels_path)
+            self.label_data = load_labels(labels_path)
         except Exception:
             # a saved pipeline may be loaded where the labels folder does not exist:
             # from_disk() provides the data then
             if labels_path is not None and Path(labels_path).exists():
                 raise
-        if self.labels is not None:
+        if self.label_data is not None:
             self._build()
 
     def _build(self) -> None:  # pragma: no cover - overridden
         raise NotImplementedError
 
     def _require(self) -> Labels:
-        if self.labels is None:
+        if self.label_data is None:
             raise ValueError(f"[{self.name}] no labels loaded: pass labels_path or load the pipeline from disk")
-        return self.labels
+        return self.label_data
 
     def to_disk(self, path: str | Path, *, exclude: tuple[str, ...] = ()) -> None:
         p = Path(path)
@@ -72,7 +72,7 @@ class _LabelsComponent:
 
     def from_disk(self, path: str | Path, *, exclude: tuple[str, ...] = ()) -> "_LabelsComponent":
         data = json.loads((Path(path) / LABELS_JSON).read_text(encoding="utf-8"))
-        self.labels = labels_from_config(data)
+        self.label_data = labels_from_config(data)
         self._build()
         return self
 
@@ -80,7 +80,7 @@ class _LabelsComponent:
         return json.dumps(self._require().as_config(), ensure_ascii=False).encode("utf-8")
 
     def from_bytes(self, data: bytes, *, exclude: tuple[str, ...] = ()) -> "_LabelsComponent":
-        self.labels = labels_from_config(json.loads(data.decode("utf-8")))
+        self.label_data = labels_from_config(json.loads(data.decode("utf-8")))
         self._build()
         return self
 
@@ -246,7 +246,8 @@ class EntityResolver(_LabelsComponent):
             if fixed is not None:
                 fixed.id_ = "model" if e.label_ == "ORG" else "model+rules"
                 model.append(fixed)
-        extra = self.rules.find(doc)
+        keep = {i for s in ours + model if s.label_ in self.targets for i in range(s.start, s.end)}
+        extra = self.rules.find(doc, keep)
         for s in extra:
             s.id_ = "rules"
         candidates = ours + model + extra
@@ -261,11 +262,30 @@ class EntityResolver(_LabelsComponent):
                     continue
                 final.append(s)
                 occupied.update(range(s.start, s.end))
+        final = [_with_legal_suffix(s, occupied) for s in final]
         final.sort(key=lambda s: s.start)
         doc.set_ents(final, default="outside")
         # re-attach values and sources that set_ents keeps per token
         doc.spans[SPANS_KEY] = [s for s in candidates if s.label_ in self.targets]
         return doc
+
+
+LEGAL_SUFFIXES = frozenset(
+    "Inc. Inc Corp. Corp Corporation Ltd Ltd. LLC plc PLC SA S.A. SAS SE AG NV N.V. GmbH SpA S.p.A. Co. Limited".split()
+)
+
+
+def _with_legal_suffix(span: Span, occupied: set[int]) -> Span:
+    """``Talen Energy`` + ``Corp.`` -> ``Talen Energy Corp.``: the full name, legal suffix included."""
+    doc = span.doc
+    if span.label_ != "ORG" or span.end >= len(doc) or span.end in occupied:
+        return span
+    nxt = doc[span.end]
+    if nxt.text in LEGAL_SUFFIXES and span[-1].whitespace_:
+        extended = Span(doc, span.start, span.end + 1, label=span.label_, kb_id=span.kb_id_, span_id=span.id_)
+        occupied.add(span.end)
+        return extended
+    return span
 
 
 @Language.factory("annotate_entities", default_config={"labels_path": None})

@@ -104,17 +104,17 @@ class OrgRules:
         return False
 
     # ------------------------------------------------------------ rule ORG
-    def find(self, doc: Doc) -> list[Span]:
+    def find(self, doc: Doc, taken: set[int]) -> list[Span]:
+        """Rule ORG over tokens not in ``taken`` (token indices already given to an entity)."""
         out: list[Span] = []
         n = len(doc)
         lowers = [t.lower_ for t in doc]
-        taken = {i for e in doc.ents for i in range(e.start, e.end)}
         # after a trigger word / phrase
         for i in range(n):
             for width in (3, 2, 1):
                 if i - width + 1 < 0:
                     continue
-                phrase = " ".join(lowers[i - width + 1 : i + 1])
+                phrase = doc[i - width + 1 : i + 1].text.lower()
                 if phrase in self.triggers:
                     span = self._name_after(doc, i + 1, taken)
                     if span is not None:
