@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from ..errors import EXIT_DATA, EXIT_USAGE, AnnotateError
+from ..errors import EXIT_USAGE, AnnotateError
 from ..io import expand_sources
 from ..review.loader import check_review_input, iter_review_tasks, load_tasks
 from ..review.session import ReviewLabels, ReviewSession, default_annotator
@@ -149,5 +149,7 @@ def review_command(
         for line in result["bad_lines"]:
             print(f"annotate: warning: {line}", file=sys.stderr)
     if result["bad"]:
-        print(f"annotate: error: {result['bad']} input line(s) not loaded (see the messages above)", file=sys.stderr)
-        raise typer.Exit(EXIT_DATA)
+        raise AnnotateError(
+            f"{result['bad']} input line(s) not loaded (see the messages above)",
+            fix="correct those lines and run the same command again: what is stored already is kept", code="E326",
+        )
