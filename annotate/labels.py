@@ -77,8 +77,29 @@ class LabelSet(_Strict):
 
 
 class ThemeCues(_Strict):
+    """Cue words per language, matched case-insensitively on whole tokens.
+
+    A cue is a word or a phrase (``"centre de données"``); plural forms and both
+    apostrophes are generated when the cues are loaded. ``"licenci*"`` (one
+    word, at least three letters, then ``*``) matches any token starting with it.
+    """
+
     fr: list[str] = Field(default_factory=list)
     en: list[str] = Field(default_factory=list)
+
+    @field_validator("fr", "en")
+    @classmethod
+    def _check_cues(cls, v: list[str]) -> list[str]:
+        for cue in v:
+            if not cue.strip():
+                raise ValueError("empty cue")
+            if "*" in cue:
+                stem = cue[:-1]
+                if not cue.endswith("*") or "*" in stem or any(c.isspace() for c in stem) or "'" in stem or "’" in stem:
+                    raise ValueError(f"cue {cue!r}: '*' is allowed only at the end of a single word")
+                if len(stem) < 3:
+                    raise ValueError(f"cue {cue!r}: a prefix needs at least 3 characters before '*'")
+        return v
 
 
 class Theme(_Strict):
@@ -88,14 +109,21 @@ class Theme(_Strict):
     cues: ThemeCues
     # cues that, found in one sentence, are enough on their own (strong evidence)
     strong: ThemeCues = Field(default_factory=ThemeCues)
+    # supporting words (amounts, price moves): however many match, they add
+    # ``context_weight`` once per sentence, so never enough on their own
+    context: ThemeCues = Field(default_factory=ThemeCues)
 
 
 class ThemeSettings(_Strict):
-    threshold: float = Field(default=0.5, ge=0.0, le=1.0)
+    threshold: float = Field(default=0.5, gt=0.0, lt=1.0)
     # evidence needed in one sentence for a theme to score ``threshold``
     sentence_weight: float = Field(default=2.0, gt=0.0)
     strong_weight: float = Field(default=2.0, gt=0.0)
     weak_weight: float = Field(default=1.0, gt=0.0)
+    # added once per sentence when any context cue of the theme matches
+    context_weight: float = Field(default=1.0, ge=0.0)
+    # share of the evidence of the theme's other sentences added to its best one
+    other_sentences_weight: float = Field(default=0.5, ge=0.0, le=1.0)
 
 
 class Taxonomy(_Strict):
@@ -210,16 +238,20 @@ def did_you_mean(word: str, options: list[str] | tuple[str, ...]) -> str:
 
 
 def _flatten(err: ValidationError, path: Path, entry: str | None = None) -> AnnotateError:
-    first = err.errors()[0]
+    """One line from a pydantic error: an unknown key first (with "did you mean"), else the first error."""
+    errors = err.errors()
+    extra = [e for e in errors if e["type"] == "extra_forbidden"]
+    first = extra[0] if extra else errors[0]
     loc = ".".join(str(p) for p in first["loc"])
     where = f"[{entry}.{loc}]" if entry and loc else f"[{entry or loc}]"
     msg = first["msg"]
     fix = "correct the value"
     if first["type"] == "extra_forbidden":
-        fix = "remove or rename the key (unknown keys are not allowed)"
         bad = str(first["loc"][-1])
-        fix = f"{fix}; allowed keys are listed in labels/README.md"
+        parent = first["loc"][:-1]
+        missing = [str(e["loc"][-1]) for e in errors if e["type"] == "missing" and e["loc"][:-1] == parent]
         msg = f"unknown key {bad!r}"
+        fix = did_you_mean(bad, missing) if missing else "remove the key (unknown keys are not allowed; see labels/README.md)"
     elif first["type"] == "missing":
         fix = "add the missing key"
     return AnnotateError(f"{where} {msg}", where=path, fix=fix, code="E101")

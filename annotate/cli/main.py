@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import sys
 
-import click
+import typer
+from typer.exceptions import TyperException
 
 from ..errors import EXIT_USAGE, AnnotateError
 from .app import app
@@ -29,13 +30,19 @@ def main(argv: list[str] | None = None) -> int:
     except AnnotateError as e:
         print(f"annotate: error: {e}", file=sys.stderr)
         return e.exit_code
-    except click.exceptions.Abort:
+    except typer.Abort:
         print("annotate: aborted", file=sys.stderr)
         return 1
-    except click.exceptions.ClickException as e:
-        e.show()
-        return e.exit_code if e.exit_code else EXIT_USAGE
-    except click.exceptions.Exit as e:
+    except TyperException as e:
+        # usage errors (typer's bundled click): its own message and exit code 2
+        show = getattr(e, "show", None)
+        if callable(show):
+            show()
+        else:
+            print(f"annotate: error: {e.format_message()}", file=sys.stderr)
+        code = getattr(e, "exit_code", EXIT_USAGE)
+        return code if code else EXIT_USAGE
+    except typer.Exit as e:
         return e.exit_code
     except KeyboardInterrupt:
         print("annotate: interrupted", file=sys.stderr)

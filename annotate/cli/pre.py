@@ -10,6 +10,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from ..labels import load_labels
 from ..io import atomic_output, dumps_jsonl, expand_sources, read_records
 from ..pre import pre_annotate
 from ._common import err_console, progress
@@ -63,6 +64,7 @@ def pre_command(
 
         cat news.jsonl | annotate pre - -o - --lang en | head
     """
+    load_labels(labels)  # a broken labels folder fails before any input is read
     sources = expand_sources(inputs)
     split_mode = None if split == Split.none else split.value
     total = _count_records(sources) if split_mode is None else None
