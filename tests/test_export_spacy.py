@@ -192,3 +192,20 @@ def test_export_spacy_cli_and_real_spacy_train(store, tmp_path, capsys):
     assert set(nlp.get_pipe("ner").labels) == {"ORG", "MONEY", "DATE", "PERCENT"}
     # every theme of the taxonomy has a 1.0/0.0 in doc.cats, so every theme is a label
     assert set(nlp.get_pipe("textcat_multilabel").labels) == set(load_labels().theme_names)
+
+
+def test_export_spacy_reused_packer_gives_the_same_bytes_and_is_restored(store, tmp_path):
+    import srsly
+
+    from annotate.export import _reused_msgpack_packer
+
+    export_spacy(_decisions(store), tmp_path / "a", themes=THEMES, base_model="none", dev_split=0.0)
+    docs = _read_docs(tmp_path / "a" / "train.spacy")
+    slow = [d.spans.to_bytes() for d in docs]
+    original = srsly.msgpack_dumps
+    with _reused_msgpack_packer():
+        assert srsly.msgpack_dumps is not original
+        fast = [d.spans.to_bytes() for d in docs]
+        plain = srsly.msgpack_dumps({"a": [1, b"x", "é"]})
+    assert srsly.msgpack_dumps is original
+    assert fast == slow and plain == original({"a": [1, b"x", "é"]})
