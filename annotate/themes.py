@@ -1,0 +1,324 @@
+"""Theme scoring: multi-label document themes from cue words, sentence by sentence.
+
+The taxonomy (``labels/themes.toml``) gives each theme three tiers of cues per
+language:
+
+- ``strong``: a word or phrase that, found in a sentence, makes that sentence
+  about the theme on its own ("centre de données", "layoffs");
+- ``cues`` (weak): a word that needs company ("réseau", "shares");
+- ``context``: supporting words (amounts, price moves) that count once per
+  sentence however many match, so they never decide alone.
+
+Scoring, for each theme:
+
+1. per sentence, evidence ``e = strong_weight * #strong + weak_weight * #weak +
+   context_weight * [any context]``, counting each distinct cue once (a cue
+   found inside a longer cue of the same theme at the same place is dropped);
+2. document evidence ``E = best sentence + other_sentences_weight * (sum of the
+   other sentences)``;
+3. score ``= 1 - (1 - threshold) ** (E / sentence_weight)``: 0 without
+   evidence, exactly ``threshold`` when ``E == sentence_weight``, towards 1 as
+   evidence grows.
+
+With the default settings (threshold 0.5, sentence weight 2, strong 2, weak 1,
+context 1, other sentences 0.5) one strong cue, or two weak cues, or a weak
+cue plus context in one sentence reach 0.5; one passing weak word scores 0.29.
+
+Matching is done once per document by a :class:`~spacy.matcher.PhraseMatcher`
+on ``LOWER`` for whole-word and phrase cues (with generated plural and
+apostrophe variants), plus a per-token lookup for ``prefix*`` cues whose
+results are cached per lowercase word, so the cost is a dict lookup per token.
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_right
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from spacy.attrs import LOWER
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc, Span
+from spacy.vocab import Vocab
+
+from .errors import EXIT_USAGE, AnnotateError
+from .labels import LANGS
+
+if TYPE_CHECKING:
+    from .labels import Taxonomy
+
+CUES_KEY = "annotate_theme_cues"
+TIERS = ("strong", "weak", "context")
+
+# French words that end the "head" of a phrase cue: only the words before them
+# take the plural ("centre de données" -> "centres de données").
+_FR_STOP = frozenset(
+    "de d’ d' du des à au aux en pour sur par avec entre contre sans sous chez vers le la les l’ l' et ou".split()
+)
+_PREFIX_CACHE_MAX = 200_000
+
+
+@dataclass(frozen=True)
+class Cue:
+    """One cue of the taxonomy: its theme, tier and canonical text."""
+
+    theme: str
+    tier: str  # "strong" | "weak" | "context"
+    text: str
+
+
+def _plural_fr(word: str) -> str | None:
+    low = word.lower()
+    if not word.isalpha() or len(word) < 3 or word.isupper() or low[-1] in "sxz":
+        return None
+    if low.endswith(("eau", "au", "eu")):
+        return word + "x"
+    if low.endswith("al") and low not in ("festival", "carnaval", "bal", "récital"):
+        return word[:-2] + "aux"
+    return word + "s"
+
+
+def _plural_en(word: str) -> str | None:
+    low = word.lower()
+    if not any(c.isalpha() for c in word) or len(word) < 2 or low.endswith("s"):
+        return None
+    if word.isupper():  # GPU -> GPUs, LLM -> LLMs
+        return word + "s"
+    if not word.replace("-", "").isalpha():
+        return None
+    if low.endswith(("x", "z", "ch", "sh")):
+        return word + "es"
+    if low.endswith("y") and len(low) > 2 and low[-2] not in "aeiou":
+        return word[:-1] + "ies"
+    return word + "s"
+
+
+def cue_variants(words: list[str], lang: str) -> list[list[str]]:
+    """The token sequences a phrase cue matches: as written, plural, both apostrophes."""
+    variants = [list(words)]
+    plural = list(words)
+    if lang == "fr":
+        for i, w in enumerate(words):
+            if w.lower() in _FR_STOP:
+                break
+            p = _plural_fr(w)
+            if p:
+                plural[i] = p
+    else:
+        for i in range(len(words) - 1, -1, -1):
+            if any(c.isalpha() for c in words[i]):
+                p = _plural_en(words[i])
+                if p:
+                    plural[i] = p
+                break
+    if plural != words:
+        variants.append(plural)
+    out: list[list[str]] = []
+    seen: set[tuple[str, ...]] = set()
+    for v in variants:
+        for w in (v, [t.replace("’", "'") for t in v], [t.replace("'", "’") for t in v]):
+            key = tuple(t.lower() for t in w)
+            if key not in seen:
+                seen.add(key)
+                out.append(w)
+    return out
+
+
+def default_tokenizer(vocab: Vocab, lang: str) -> Callable[[str], Doc]:
+    """The language's default rule-based tokenizer (what the pipelines use), on ``vocab``."""
+    from spacy.tokenizer import Tokenizer
+    from spacy.util import compile_infix_regex, compile_prefix_regex, compile_suffix_regex, get_lang_class
+
+    d = get_lang_class(lang).Defaults
+    return Tokenizer(
+        vocab,
+        rules=d.tokenizer_exceptions,
+        prefix_search=compile_prefix_regex(d.prefixes).search if d.prefixes else None,
+        suffix_search=compile_suffix_regex(d.suffixes).search if d.suffixes else None,
+        infix_finditer=compile_infix_regex(d.infixes).finditer if d.infixes else None,
+        token_match=d.token_match,
+        url_match=d.url_match,
+    )
+
+
+class ThemeScorer:
+    """Score every theme of a taxonomy on a Doc, from the cues of one language.
+
+    Sets ``doc.cats = {theme: score}`` (every theme, floats in [0, 1], 4
+    decimals) and ``doc.spans["annotate_theme_cues"]``: every cue match,
+    labelled with its theme.
+    """
+
+    def __init__(
+        self,
+        vocab: Vocab,
+        taxonomy: Taxonomy,
+        lang: str,
+        *,
+        tokenizer: Callable[[str], Doc] | None = None,
+    ) -> None:
+        if lang not in LANGS:
+            raise AnnotateError(
+                f"no theme cues for language {lang!r}",
+                where="themes.toml",
+                fix="use one of " + ", ".join(LANGS),
+                code="E201",
+                exit_code=EXIT_USAGE,
+            )
+        self.vocab = vocab
+        self.lang = lang
+        self.names: list[str] = list(taxonomy.names)
+        s = taxonomy.settings
+        self.threshold = s.threshold
+        self.sentence_weight = s.sentence_weight
+        self.other_weight = s.other_sentences_weight
+        self.weights = {"strong": s.strong_weight, "weak": s.weak_weight, "context": s.context_weight}
+        self.cues: list[Cue] = []
+        self.matcher = PhraseMatcher(vocab, attr="LOWER")
+        # match key (hash) -> cue ids; prefix -> cue ids
+        self._key_cues: dict[int, list[int]] = {}
+        self._prefixes: dict[str, list[int]] = {}
+        self._prefix_lengths: list[int] = []
+        # lowercase hash -> cue ids of the prefix cues it starts with
+        self._prefix_cache: dict[int, tuple[int, ...]] = {}
+        tok = tokenizer or default_tokenizer(vocab, lang)
+        self._build(taxonomy, tok)
+
+    # -- building -------------------------------------------------------------
+
+    def _cue_texts(self, taxonomy: Taxonomy) -> Iterable[tuple[str, str, str]]:
+        for theme in taxonomy.theme:
+            for tier, group in (("strong", theme.strong), ("weak", theme.cues), ("context", theme.context)):
+                for text in getattr(group, self.lang):
+                    yield theme.name, tier, text.strip()
+
+    def _build(self, taxonomy: Taxonomy, tokenize: Callable[[str], Doc]) -> None:
+        # (theme, lowercase token sequence) -> cue id. A cue already generated by
+        # an earlier cue of the theme ("jobs" after "job") is the same cue; a
+        # variant already taken keeps its first tier (strong tiers come first).
+        seen: dict[tuple[str, tuple[str, ...]], int] = {}
+        patterns: dict[int, list[Doc]] = {}
+        for theme, tier, text in self._cue_texts(taxonomy):
+            if text.endswith("*"):
+                key = (theme, (text.lower(),))
+                if key not in seen:
+                    cid = seen[key] = len(self.cues)
+                    self.cues.append(Cue(theme, tier, text))
+                    self._prefixes.setdefault(text[:-1].lower(), []).append(cid)
+                continue
+            variants = cue_variants([t.text for t in tokenize(text)], self.lang)
+            keys = [(theme, tuple(w.lower() for w in v)) for v in variants]
+            if keys[0] in seen:
+                continue
+            cid = len(self.cues)
+            self.cues.append(Cue(theme, tier, text))
+            for k, v in zip(keys, variants):
+                if k not in seen:
+                    seen[k] = cid
+                    patterns.setdefault(cid, []).append(Doc(self.vocab, words=v))
+        for cid, docs in patterns.items():
+            key = self.vocab.strings.add(f"annotate_theme:{cid}")
+            self._key_cues.setdefault(key, []).append(cid)
+            self.matcher.add(f"annotate_theme:{cid}", docs)
+        self._prefix_lengths = sorted({len(p) for p in self._prefixes}, reverse=True)
+
+    def _prefix_hits(self, lower_hash: int) -> tuple[int, ...]:
+        hits = self._prefix_cache.get(lower_hash)
+        if hits is None:
+            text = self.vocab.strings[lower_hash]
+            found: list[int] = []
+            for n in self._prefix_lengths:
+                if len(text) >= n:
+                    found.extend(self._prefixes.get(text[:n], ()))
+            hits = tuple(found)
+            if len(self._prefix_cache) >= _PREFIX_CACHE_MAX:
+                self._prefix_cache.clear()
+            self._prefix_cache[lower_hash] = hits
+        return hits
+
+    # -- scoring --------------------------------------------------------------
+
+    def matches(self, doc: Doc) -> list[tuple[int, int, int]]:
+        """Every cue match as ``(start token, end token, cue id)``, longest first per theme and place."""
+        raw: list[tuple[int, int, int]] = []
+        for key, start, end in self.matcher(doc):
+            for cid in self._key_cues.get(key, ()):
+                raw.append((start, end, cid))
+        if self._prefixes:
+            cache = self._prefix_cache
+            for i, h in enumerate(doc.to_array([LOWER]).tolist()):
+                hits = cache.get(h)
+                if hits is None:
+                    hits = self._prefix_hits(h)
+                for cid in hits:
+                    raw.append((i, i + 1, cid))
+        # drop a match covered by a longer match of the same theme, and a weak or
+        # context match inside a longer phrase of another theme ("price" in
+        # "price target", "power" in "computing power")
+        raw.sort(key=lambda m: (m[0], -(m[1] - m[0])))
+        kept: list[tuple[int, int, int]] = []
+        reach: dict[str, int] = {}  # theme -> end of its last kept match
+        covering: dict[int, list[tuple[int, int, str]]] = {}  # token -> phrases over it
+        for s, e, c in raw:
+            if e - s > 1:
+                for i in range(s, e):
+                    covering.setdefault(i, []).append((s, e, self.cues[c].theme))
+        for start, end, cid in raw:
+            cue = self.cues[cid]
+            if reach.get(cue.theme, -1) >= end:
+                continue
+            if cue.tier != "strong" and any(
+                s <= start and end <= e and e - s > end - start and theme != cue.theme
+                for s, e, theme in covering.get(start, ())
+            ):
+                continue
+            kept.append((start, end, cid))
+            reach[cue.theme] = max(reach.get(cue.theme, -1), end)
+        return kept
+
+    def __call__(self, doc: Doc) -> Doc:
+        kept = self.matches(doc)
+        if doc.has_annotation("SENT_START"):
+            starts = [s.start for s in doc.sents]
+        else:
+            starts = [0]
+        # (theme, sentence) -> {tier: set of cue ids}
+        found: dict[str, dict[int, dict[str, set[int]]]] = {}
+        for start, _end, cid in kept:
+            cue = self.cues[cid]
+            sent = bisect_right(starts, start) - 1
+            found.setdefault(cue.theme, {}).setdefault(sent, {}).setdefault(cue.tier, set()).add(cid)
+        cats: dict[str, float] = {}
+        for name in self.names:
+            per_sent = [self._evidence(tiers) for tiers in found.get(name, {}).values()]
+            cats[name] = round(self.score(per_sent), 4)
+        doc.cats = cats
+        doc.spans[CUES_KEY] = [
+            Span(doc, start, end, label=self.cues[cid].theme)
+            for start, end, cid in sorted(kept, key=lambda m: (m[0], m[1], self.cues[m[2]].theme))
+        ]
+        return doc
+
+    def _evidence(self, tiers: dict[str, set[int]]) -> float:
+        w = self.weights
+        return (
+            w["strong"] * len(tiers.get("strong", ()))
+            + w["weak"] * len(tiers.get("weak", ()))
+            + (w["context"] if tiers.get("context") else 0.0)
+        )
+
+    def score(self, per_sentence: list[float]) -> float:
+        """A theme's score from the evidence of each sentence that has some."""
+        if not per_sentence:
+            return 0.0
+        best = max(per_sentence)
+        total = best + self.other_weight * (sum(per_sentence) - best)
+        return 1.0 - math.pow(1.0 - self.threshold, total / self.sentence_weight)
+
+    # -- convenience ----------------------------------------------------------
+
+    def pipe(self, docs: Iterable[Doc], batch_size: int = 1000) -> Iterable[Doc]:
+        for doc in docs:
+            yield self(doc)
