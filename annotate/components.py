@@ -203,9 +203,15 @@ class OrgGazetteer(_LabelsComponent):
         return doc
 
 
+# "Nasdaq Composite", "CAC 40": an exchange or company name inside a stock index is not ORG
+_INDEX_TAILS = frozenset({"Composite", "100", "40", "50", "500", "600", "120", "225", "Industrial", "Index", "index"})
+
+
 def _standalone(span: Span) -> bool:
-    """Not a fragment of a longer hyphenated or glued word."""
+    """Not a fragment of a longer hyphenated or glued word, nor of a stock index name."""
     doc = span.doc
+    if span.end < len(doc) and doc[span.end].text in _INDEX_TAILS:
+        return False
     if span.start > 0:
         prev = doc[span.start - 1]
         if not prev.whitespace_ and prev.text in ("-",):

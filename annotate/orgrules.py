@@ -70,6 +70,14 @@ class OrgRules:
         self.suffixes = set(lex.org_suffixes)
         self.heads = set(lex.org_heads)
         self.triggers = _TRIGGERS[self.lang]
+        # last token of each trigger phrase -> possible phrase lengths in tokens, longest first
+        self.trigger_last: dict[str, list[int]] = {}
+        for phrase in self.triggers:
+            toks = [t.lower_ for t in vocab_tokenizer(vocab, lang)(phrase)]
+            widths = self.trigger_last.setdefault(toks[-1], [])
+            if len(toks) not in widths:
+                widths.append(len(toks))
+                widths.sort(reverse=True)
         self.post_triggers = _POST_TRIGGERS[self.lang]
         self.stop_caps = _STOP_CAPS[self.lang]
         self.leading = _LEADING_FR | _ELIDED if self.lang == "fr" else _LEADING_EN | _ELIDED
@@ -108,13 +116,18 @@ class OrgRules:
         """Rule ORG over tokens not in ``taken`` (token indices already given to an entity)."""
         out: list[Span] = []
         n = len(doc)
-        lowers = [t.lower_ for t in doc]
-        # after a trigger word / phrase
-        for i in range(n):
-            for width in (3, 2, 1):
+        words = [t.lower_ for t in doc]
+        texts = [t.text for t in doc]
+        spaces = [t.whitespace_ for t in doc]
+        # after a trigger word / phrase ("le groupe X", "shares of X", "start-up X")
+        for i, w in enumerate(words):
+            widths = self.trigger_last.get(w)
+            if not widths:
+                continue
+            for width in widths:
                 if i - width + 1 < 0:
                     continue
-                phrase = doc[i - width + 1 : i + 1].text.lower()
+                phrase = "".join(words[k] + (spaces[k] if k < i else "") for k in range(i - width + 1, i + 1))
                 if phrase in self.triggers:
                     span = self._name_after(doc, i + 1, taken)
                     if span is not None:
@@ -122,16 +135,16 @@ class OrgRules:
                     break
         # before a post-trigger ("Nvidia shares")
         for i in range(1, n):
-            if lowers[i] in self.post_triggers:
+            if words[i] in self.post_triggers:
                 j = i
-                if j - 1 >= 0 and doc[j - 1].text in ("’s", "'s"):
+                if texts[j - 1] in ("’s", "'s"):
                     j -= 1
                 span = self._name_before(doc, j, taken)
                 if span is not None:
                     out.append(span)
         # capitalised name ending in an organisation suffix ("Iconiq Capital")
-        for i in range(n):
-            if doc[i].text in self.suffixes and i > 0 and i not in taken:
+        for i in range(1, n):
+            if texts[i] in self.suffixes and i not in taken:
                 span = self._name_before(doc, i + 1, taken, need_suffix=True)
                 if span is not None and len(span) >= 2:
                     out.append(span)
@@ -177,6 +190,13 @@ class OrgRules:
         if span.text in _NOT_ORG:
             return None
         return span
+
+
+def vocab_tokenizer(vocab, lang: str):
+    """A plain tokenizer for ``lang`` sharing ``vocab`` (for splitting trigger phrases like the pipeline does)."""
+    import spacy
+
+    return spacy.blank(lang if lang in ("fr", "en") else "en", vocab=vocab).tokenizer
 
 
 def _camel(t: str) -> bool:
