@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import spacy
 
-from annotate.review.app import DocView, HelpScreen, ReviewApp, build_pieces, make_styles, wrap_pieces
+from annotate.review.app import DocView, HelpScreen, Layout, ReviewApp
 from annotate.review.loader import iter_review_tasks, load_tasks
 from annotate.review.session import ReviewLabels, ReviewSession, TaskState
 from annotate.store import Store
@@ -218,12 +218,23 @@ async def test_review_app_background_loader_shows_first_batch(tmp_path: Path):
 
 
 def test_review_app_layout_wraps_and_finds_the_current_span():
-    words = " ".join(f"mot{i}" for i in range(400)) + " Acme fin."
-    st = TaskState(make_task(words, [("Acme", "ORG")]), LABELS)
-    lines, first = wrap_pieces(build_pieces(st, make_styles(LABELS)), 40)
-    assert all(sum(len(s.text) for s in line) <= 40 for line in lines)
-    assert "Acme" in "".join(s.text for s in lines[first[0]])
-    assert "".join(s.text for line in lines for s in line).replace(" ", "").startswith("mot0mot1")
+    words = " ".join(f"mot{i}" for i in range(400)) + " Acme fin.\n\nDeuxième paragraphe : la BCE."
+    st = TaskState(make_task(words, [("Acme", "ORG"), ("BCE", "ORG")]), LABELS)
+    lay = Layout()
+    lay.update(st, 40)
+    lines = [[(st.text[a:b] if not t else f" {st.spans[o]['label']}") for a, b, o, t in line] for line in lay.lines]
+    assert all(sum(len(x) for x in line) <= 40 for line in lines)
+    assert "Acme" in "".join(lines[lay.first_line[0]]) and "BCE" in "".join(lines[lay.first_line[1]])
+    assert "".join("".join(line) for line in lines).replace(" ", "").startswith("mot0mot1")
+    assert "".join(lines[-1]).startswith("Deuxième") and lines[-2] == []
+    # a span edit in the second paragraph re-wraps that paragraph only
+    before = lay.wrapped
+    st.next_span()
+    st.widen_start()
+    lay.update(st, 40)
+    assert lay.wrapped == before + 1
+    assert "la BCE ORG" in "".join("".join(x for x in line) for line in
+                                   [[(st.text[a:b] if not t else f" {st.spans[o]['label']}") for a, b, o, t in line] for line in lay.lines[-2:]])
 
 
 async def test_review_app_long_document_keeps_current_span_in_view(tmp_path: Path):

@@ -10,6 +10,7 @@ command line). Relabel keys and theme keys come from ``labels/``.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +26,7 @@ from textual.geometry import Size
 from textual.screen import ModalScreen
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.widget import Widget
 from textual.widgets import Static
 
 from ..errors import AnnotateError
@@ -105,72 +107,41 @@ def _fallback(d: dict[str, Style], label: str) -> Style:
     return d.get(label) or Style(color="#000000", bgcolor="#aaaaaa")
 
 
-def build_pieces(state: TaskState, styles: _Styles) -> list[tuple[str, Style, int]]:
-    """The text cut into styled pieces (tag -1: plain; else the span index), label names after spans."""
-    text = state.text
-    n = len(text)
-    owner: list[int] = [-1] * n
-    order = sorted(range(len(state.spans)), key=lambda i: (state.spans[i]["answer"] == "accept", i == state.current))
-    for i in order:
-        s = state.spans[i]
-        owner[s["start"]:s["end"]] = [i] * (s["end"] - s["start"])
-    cuts = {0, n}
-    for s in state.spans:
-        cuts.add(s["start"])
-        cuts.add(s["end"])
-    sel = state.selection
-    sel_range = None
-    cur_range = None
-    if sel is not None and state.tokens:
-        sel_range = (state.tokens[sel[0]]["start"], state.tokens[sel[1]]["end"])
-        tok = state.tokens[state.cursor]
-        cur_range = (tok["start"], tok["end"])
-        cuts.update(sel_range)
-        cuts.update(cur_range)
-    bounds = sorted(c for c in cuts if 0 <= c <= n)
-    pieces: list[tuple[str, Style, int]] = []
-    for a, b in zip(bounds, bounds[1:]):
-        if a >= b:
+# A laid-out line is a list of pieces (start, end, owner, is_tag): a slice of the text (owner = index of
+# the span drawn there, or -1) or, with is_tag, the label name drawn after span ``owner``. The geometry
+# only depends on the spans' offsets and labels and on the width; styles (current span, accepted or
+# rejected, token cursor) are applied when a visible line is drawn, so most keys cost no layout at all.
+Piece = tuple[int, int, int, bool]
+
+
+def _width(s: str) -> int:
+    return len(s) if s.isascii() else cell_len(s)
+
+
+def _paragraph_pieces(text: str, a: int, b: int, spans: list[tuple[int, int, str, int]]) -> list[Piece]:
+    out: list[Piece] = []
+    pos = a
+    for s0, s1, _label, i in spans:
+        start, end = max(s0, a, pos), min(s1, b)
+        if start >= end:
             continue
-        i = owner[a]
-        chunk = text[a:b]
-        if cur_range is not None and cur_range[0] <= a and b <= cur_range[1]:
-            pieces.append((chunk, styles.cursor, -1))
-        elif sel_range is not None and sel_range[0] <= a and b <= sel_range[1]:
-            pieces.append((chunk, styles.selection, -1))
-        elif i < 0:
-            pieces.append((chunk, styles.plain, -1))
-        else:
-            s = state.spans[i]
-            label = s["label"]
-            if i == state.current and not state.adding:
-                if a == s["start"]:
-                    pieces.append(("▶", styles.marker, i))
-                style = _fallback(styles.current, label)
-            elif s["answer"] == "accept":
-                style = _fallback(styles.span, label)
-            else:
-                style = _fallback(styles.rejected, label)
-            pieces.append((chunk, style, i))
-        if i >= 0 and b == state.spans[i]["end"]:
-            s = state.spans[i]
-            if i == state.current and not state.adding:
-                pieces.append((f" {s['label']}", styles.current_tag, i))
-            elif s["answer"] == "accept":
-                pieces.append((f" {s['label']}", _fallback(styles.tag, s["label"]), i))
-            else:
-                pieces.append((f"✗{s['label']}", styles.rejected_tag, i))
-    return pieces
+        if pos < start:
+            out.append((pos, start, -1, False))
+        out.append((start, end, i, False))
+        pos = end
+        if end == s1:
+            out.append((end, end, i, True))
+    if pos < b:
+        out.append((pos, b, -1, False))
+    return out
 
 
-def wrap_pieces(pieces: list[tuple[str, Style, int]], width: int) -> tuple[list[list[Segment]], dict[int, int]]:
-    """Word-wrap styled pieces to ``width`` cells; returns the lines and each span's first line."""
+def wrap_paragraph(text: str, pieces: list[Piece], labels: dict[int, str], width: int) -> list[list[Piece]]:
+    """Word-wrap one paragraph's pieces to ``width`` cells."""
     width = max(width, 10)
-    lines: list[list[Segment]] = [[]]
-    first_line: dict[int, int] = {}
+    lines: list[list[Piece]] = [[]]
     x = 0
-    # words: runs of non-space chunks that must stay together
-    word: list[tuple[str, Style, int]] = []
+    word: list[tuple[Piece, int]] = []
     word_w = 0
 
     def place_word() -> None:
@@ -180,52 +151,160 @@ def wrap_pieces(pieces: list[tuple[str, Style, int]], width: int) -> tuple[list[
         if x > 0 and x + word_w > width:
             lines.append([])
             x = 0
-        for chunk, style, tag in word:
-            w = cell_len(chunk)
-            while x + w > width and w > 0:  # a word longer than the line: cut it
-                room = width - x
-                if room <= 0:
-                    lines.append([])
-                    x = 0
-                    continue
-                head, chunk = chunk[:room], chunk[room:]
-                if tag >= 0 and tag not in first_line:
-                    first_line[tag] = len(lines) - 1
-                lines[-1].append(Segment(head, style))
+        for piece, w in word:
+            a, b, owner, is_tag = piece
+            while x + w > width and not is_tag and b - a > 1:  # longer than a line: cut it
+                room = max(width - x, 1)
+                lines[-1].append((a, a + room, owner, False))
                 lines.append([])
                 x = 0
-                w = cell_len(chunk)
-            if chunk:
-                if tag >= 0 and tag not in first_line:
-                    first_line[tag] = len(lines) - 1
-                lines[-1].append(Segment(chunk, style))
-                x += w
+                a += room
+                w = _width(text[a:b])
+            lines[-1].append((a, b, owner, is_tag))
+            x += w
         word.clear()
         word_w = 0
 
-    for text, style, tag in pieces:
-        for m in _WORD_RE.finditer(text):
-            chunk = m.group()
-            c0 = chunk[0]
-            if c0 == "\n":
+    for piece in pieces:
+        a, b, owner, is_tag = piece
+        if is_tag:
+            w = len(labels[owner]) + 1
+            word.append((piece, w))
+            word_w += w
+            continue
+        for m in _WORD_RE.finditer(text, a, b):
+            c0 = text[m.start()]
+            if c0 in " \t\r":
                 place_word()
-                lines.append([])
-                x = 0
-            elif c0 in " \t\r":
-                place_word()
-                chunk = chunk.replace("\t", "    ").replace("\r", "")
-                w = len(chunk)
+                w = m.end() - m.start()
                 if x + w > width:
                     lines.append([])
                     x = 0
                 else:
-                    lines[-1].append(Segment(chunk, style))
+                    lines[-1].append((m.start(), m.end(), owner, False))
                     x += w
             else:
-                word.append((chunk, style, tag))
-                word_w += cell_len(chunk)
+                w = _width(m.group())
+                word.append(((m.start(), m.end(), owner, False), w))
+                word_w += w
     place_word()
-    return lines, first_line
+    return lines
+
+
+class Layout:
+    """Wrapped lines of a task's text, re-wrapping only the paragraphs whose spans changed."""
+
+    def __init__(self) -> None:
+        self._cache: dict[tuple[Any, ...], tuple[list[list[Piece]], list[int]]] = {}
+        self.lines: list[list[Piece]] = []
+        self.line_starts: list[int] = []
+        self.first_line: dict[int, int] = {}
+        self.wrapped = 0
+
+    def update(self, state: TaskState, width: int) -> None:
+        text = state.text
+        order = sorted(range(len(state.spans)), key=lambda i: (state.spans[i]["start"], -state.spans[i]["end"]))
+        spans = [(state.spans[i]["start"], state.spans[i]["end"], state.spans[i]["label"], i) for i in order]
+        labels = {i: state.spans[i]["label"] for i in range(len(state.spans))}
+        cache: dict[tuple[Any, ...], tuple[list[list[Piece]], list[int]]] = {}
+        lines: list[list[Piece]] = []
+        first: dict[int, int] = {}
+        pos, n, j = 0, len(text), 0
+        carried: list[tuple[int, int, str, int]] = []
+        while True:
+            nl = text.find("\n", pos)
+            end = n if nl < 0 else nl
+            para = [x for x in carried if x[1] > pos]
+            while j < len(spans) and spans[j][0] <= end:
+                para.append(spans[j])
+                j += 1
+            para = [x for x in para if x[0] < end or (x[0] == end and x[1] == end)]
+            carried = [x for x in para if x[1] > end]
+            key = (pos, end, width, tuple((x[0], x[1], x[2]) for x in para))
+            hit = self._cache.get(key)
+            if hit is None:
+                self.wrapped += 1
+                wrapped = wrap_paragraph(text, _paragraph_pieces(text, pos, end, para), labels, width)
+            else:
+                old_wrapped, old_ids = hit
+                new_ids = [x[3] for x in para]
+                if old_ids == new_ids:
+                    wrapped = old_wrapped
+                else:
+                    remap = dict(zip(old_ids, new_ids))
+                    wrapped = [[(a, b, remap.get(o, o), t) for a, b, o, t in line] for line in old_wrapped]
+            cache[key] = (wrapped, [x[3] for x in para])
+            for k, line in enumerate(wrapped):
+                for piece in line:
+                    if piece[2] >= 0 and piece[2] not in first:
+                        first[piece[2]] = len(lines) + k
+            lines.extend(wrapped)
+            if nl < 0:
+                break
+            pos = nl + 1
+        self._cache = cache
+        self.lines = lines
+        self.first_line = first
+        self.line_starts = [line[0][0] if line else -1 for line in lines]
+
+    def line_of(self, offset: int) -> int:
+        best = 0
+        for i, st in enumerate(self.line_starts):
+            if st < 0:
+                continue
+            if st <= offset:
+                best = i
+            else:
+                break
+        return best
+
+
+def piece_segments(state: TaskState, text: str, line: list[Piece], styles: _Styles) -> list[Segment]:
+    """Segments of one laid-out line, styled from the current state."""
+    segs: list[Segment] = []
+    sel = state.selection
+    cut: tuple[int, int] | None = None
+    cur: tuple[int, int] | None = None
+    if sel is not None and state.tokens:
+        cut = (state.tokens[sel[0]]["start"], state.tokens[sel[1]]["end"])
+        tok = state.tokens[state.cursor]
+        cur = (tok["start"], tok["end"])
+    spans = state.spans
+    for a, b, owner, is_tag in line:
+        if is_tag:
+            s = spans[owner] if 0 <= owner < len(spans) else None
+            if s is None:
+                continue
+            if owner == state.current and not state.adding:
+                segs.append(Segment(f" {s['label']}", styles.current_tag))
+            elif s["answer"] == "accept":
+                segs.append(Segment(f" {s['label']}", _fallback(styles.tag, s["label"])))
+            else:
+                segs.append(Segment(f"✗{s['label']}", styles.rejected_tag))
+            continue
+        if owner < 0 or owner >= len(spans):
+            base = styles.plain
+        else:
+            s = spans[owner]
+            if owner == state.current and not state.adding:
+                base = _fallback(styles.current, s["label"])
+            elif s["answer"] == "accept":
+                base = _fallback(styles.span, s["label"])
+            else:
+                base = _fallback(styles.rejected, s["label"])
+        if cut is None or b <= cut[0] or a >= cut[1]:
+            segs.append(Segment(text[a:b], base))
+            continue
+        points = sorted({a, b, *(p for p in (*cut, *cur) if a < p < b)})  # type: ignore[misc]
+        for p, q in zip(points, points[1:]):
+            if cur[0] <= p and q <= cur[1]:  # type: ignore[index]
+                style = styles.cursor
+            elif cut[0] <= p and q <= cut[1]:
+                style = styles.selection
+            else:
+                style = base
+            segs.append(Segment(text[p:q], style))
+    return segs
 
 
 class DocView(ScrollView, can_focus=False, inherit_bindings=False):
@@ -240,43 +319,43 @@ class DocView(ScrollView, can_focus=False, inherit_bindings=False):
         self.styles_ = styles
         self.state: TaskState | None = None
         self.placeholder = ""
-        self._lines: list[list[Segment]] = []
+        self.layout_ = Layout()
         self._key: tuple[Any, ...] = ()
-        self.layouts = 0
+        self._state_key: tuple[Any, ...] = ()
+
+    @property
+    def _lines(self) -> list[list[Segment]]:
+        """The visible-or-not lines as segments (for tests and plain-text views)."""
+        if self.state is None:
+            return [[Segment(self.placeholder)]]
+        return [piece_segments(self.state, self.state.text, line, self.styles_) for line in self.layout_.lines]
 
     def show(self, state: TaskState | None, placeholder: str = "") -> None:
         self.state = state
         self.placeholder = placeholder
         self.relayout()
 
-    def relayout(self, *, force: bool = False) -> None:
+    def relayout(self) -> None:
         width = self.scrollable_content_region.width or self.size.width or 80
         st = self.state
-        key = (id(st), st.version if st else -1, width, self.placeholder)
-        if key == self._key and not force:
-            return
-        self._key = key
-        self.layouts += 1
         if st is None:
-            self._lines = [[Segment(self.placeholder, Style(italic=True))]]
-            focus = 0
+            self.layout_ = Layout()
+            self.virtual_size = Size(width, 1)
+            self.refresh()
+            return
+        geom = (id(st), width, tuple((s["start"], s["end"], s["label"]) for s in st.spans))
+        if geom != self._key:
+            if self._key and self._key[0] != id(st):
+                self.layout_ = Layout()
+            self._key = geom
+            self.layout_.update(st, width)
+            self.virtual_size = Size(width, len(self.layout_.lines))
+        if st.adding and st.tokens:
+            focus = self.layout_.line_of(st.tokens[st.cursor]["start"])
         else:
-            pieces = build_pieces(st, self.styles_)
-            self._lines, first = wrap_pieces(pieces, width)
-            if st.adding and st.tokens:
-                tok_start = st.tokens[st.cursor]["start"]
-                focus = self._line_of_offset(pieces, tok_start, width)
-            else:
-                focus = first.get(st.current, 0) if st.current is not None else 0
-        self.virtual_size = Size(width, len(self._lines))
+            focus = self.layout_.first_line.get(st.current, 0) if st.current is not None else 0
         self._keep_visible(focus)
         self.refresh()
-
-    def _line_of_offset(self, pieces: list[tuple[str, Style, int]], offset: int, width: int) -> int:
-        # rough: the cursor line from the fraction of text before it (exact enough to keep it in view)
-        if not self.state or not self.state.text:
-            return 0
-        return int(len(self._lines) * offset / max(len(self.state.text), 1))
 
     def _keep_visible(self, line: int) -> None:
         height = self.scrollable_content_region.height or self.size.height or 10
@@ -290,8 +369,14 @@ class DocView(ScrollView, can_focus=False, inherit_bindings=False):
     def render_line(self, y: int) -> Strip:
         idx = y + self.scroll_offset.y
         width = self.scrollable_content_region.width
-        if 0 <= idx < len(self._lines):
-            return Strip(self._lines[idx]).crop_extend(0, width, Style())
+        if self.state is None:
+            if idx == 0:
+                return Strip([Segment(self.placeholder, Style(italic=True))]).crop_extend(0, width, Style())
+            return Strip.blank(width)
+        lines = self.layout_.lines
+        if 0 <= idx < len(lines):
+            segs = piece_segments(self.state, self.state.text, lines[idx], self.styles_)
+            return Strip(segs).crop_extend(0, width, Style())
         return Strip.blank(width)
 
 
@@ -314,6 +399,21 @@ def render_themes(state: TaskState | None, session: ReviewSession) -> Text:
     acc, rej = state.counts()
     t.append(f"\nSpans: {acc} kept, {rej} rejected\n", style="")
     return t
+
+
+class Panel(Widget):
+    """A fixed-size text panel: updating it repaints it without a layout pass."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.content: Text | str = ""
+
+    def set(self, content: Text | str) -> None:
+        self.content = content
+        self.refresh()
+
+    def render(self) -> Text | str:
+        return self.content
 
 
 class HelpScreen(ModalScreen[None]):
@@ -368,6 +468,8 @@ class ReviewApp(App[int]):
         self.loaded = (0, 0)
         self.loader_error: AnnotateError | None = None
         self._stopping = False
+        self._shown: dict[str, Text | str] = {}
+        self._status_text = Text()
         self.styles_ = make_styles(session.labels)
         for e in session.labels.entities:
             self.bind(e.key, f"relabel('{e.name}')", description=f"label {e.name}", show=False)
@@ -377,18 +479,17 @@ class ReviewApp(App[int]):
     # ------------------------------------------------------------ layout
 
     def compose(self) -> ComposeResult:
-        yield Static(id="status")
+        yield Panel(id="status")
         with Horizontal(id="main"):
             yield DocView(self.styles_, id="doc")
-            with Vertical(id="side"):
-                yield Static(id="themes")
-        yield Static(id="message")
-        yield Static(id="keys")
+            yield Panel(id="side")
+        yield Panel(id="message")
+        yield Panel(id="keys")
 
     def on_mount(self) -> None:
         if self.keymap_overrides:
             self.set_keymap(self.keymap_overrides)
-        self.query_one("#keys", Static).update(self.key_line())
+        self.query_one("#keys", Panel).set(self.key_line())
         self.redraw()
         if self.loader is not None:
             self.session.loading = True
@@ -498,8 +599,8 @@ class ReviewApp(App[int]):
             doc.show(None, placeholder)
         else:
             doc.show(s.state)
-        self.query_one("#themes", Static).update(render_themes(s.state, s))
-        self.query_one("#message", Static).update(s.state.message if s.state else "")
+        self._set("#side", render_themes(s.state, s))
+        self._set("#message", s.state.message if s.state else "")
         self.redraw_status()
 
     def redraw_status(self) -> None:
@@ -521,15 +622,22 @@ class ReviewApp(App[int]):
         if self.bad_lines:
             t.append(f"   {len(self.bad_lines)} bad line(s) not loaded", style="bold red")
         self._status_text = t
-        self.query_one("#status", Static).update(t)
+        self._set("#status", t)
+
+    def _set(self, selector: str, content: Text | str) -> None:
+        """Update a Static only when its content changed (a no-op update still costs a layout pass)."""
+        if self._shown.get(selector) == content:
+            return
+        self._shown[selector] = content
+        self.query_one(selector, Panel).set(content)
 
     def _after(self, changed: bool = True) -> None:
         s = self.session.state
         if s is None:
             return
         self.query_one(DocView).relayout()
-        self.query_one("#themes", Static).update(render_themes(s, self.session))
-        self.query_one("#message", Static).update(s.message)
+        self._set("#side", render_themes(s, self.session))
+        self._set("#message", s.message)
         self.redraw_status()
 
     # ------------------------------------------------------------ actions
