@@ -110,21 +110,23 @@ class MergePlan:
 
     resolve: str
     decisions: int = 0
-    inputs: dict[int, _Input] = field(default_factory=dict)
+    # keyed by (_input_hash, hash of the text): two texts whose 32-bit input hashes
+    # collide (about one pair per 100,000 inputs) are not merged
+    inputs: dict[tuple[int, int], _Input] = field(default_factory=dict)
     langs: Counter[str] = field(default_factory=Counter)
     answers: Counter[str] = field(default_factory=Counter)
 
-    def winners(self) -> dict[int, int]:
-        """decision id -> input hash, for every input that gives an example."""
-        out: dict[int, int] = {}
+    def winners(self) -> dict[int, tuple[int, int]]:
+        """decision id -> input key, for every input that gives an example."""
+        out: dict[int, tuple[int, int]] = {}
         for ih, st in self.inputs.items():
             if st.n_accept and not (st.conflict and self.resolve == "strict"):
                 out[st.winner] = ih
         return out
 
-    def theme_sources(self) -> dict[int, int]:
-        """decision id -> input hash, where the themes come from an earlier decision than the winner."""
-        out: dict[int, int] = {}
+    def theme_sources(self) -> dict[int, tuple[int, int]]:
+        """decision id -> input key, where the themes come from an earlier decision than the winner."""
+        out: dict[int, tuple[int, int]] = {}
         for ih, st in self.inputs.items():
             if st.n_accept and st.theme_from not in (-1, st.winner) and not (st.conflict and self.resolve == "strict"):
                 out[st.theme_from] = ih
@@ -169,7 +171,7 @@ def plan_merge(decisions: Iterable[dict[str, Any]], *, resolve: str = "latest") 
     for pos, d in enumerate(decisions):
         plan.decisions += 1
         did = int(d.get("_decision_id", pos))
-        ih = int(d["_input_hash"])
+        ih = (int(d["_input_hash"]), hash(d.get("text")))
         answer = d.get("answer")
         plan.answers[str(answer)] += 1
         st = inputs.get(ih)
@@ -213,7 +215,7 @@ def merged_decisions(decisions: Iterable[dict[str, Any]], plan: MergePlan) -> It
     """
     winners = plan.winners()
     theme_sources = plan.theme_sources()
-    stashed: dict[int, list[str]] = {}
+    stashed: dict[tuple[int, int], list[str]] = {}
     for pos, d in enumerate(decisions):
         did = int(d.get("_decision_id", pos))
         ih = theme_sources.get(did)
@@ -819,7 +821,7 @@ def export_spacy(
     the_lang = lang or plan.lang or "en"
     _blank(the_lang)  # unknown language: fail before writing
     vectors = _resolve_base_model(the_lang, base_model)
-    dev = split_dev(winners.values(), dev_split, seed)
+    dev = split_dev({k[0] for k in winners.values()}, dev_split, seed)
     builder = ExampleBuilder(lang=the_lang, themes=themes, align=align)
     report = ExportReport(dataset=dataset, format="spacy", lang=the_lang)
     try:

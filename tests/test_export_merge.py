@@ -120,3 +120,12 @@ def test_export_merge_rejects_unknown_resolve_mode():
     with pytest.raises(AnnotateError) as e:
         plan_merge([], resolve="newest")
     assert e.value.exit_code == 2 and "latest" in str(e.value)
+
+
+def test_export_merge_does_not_merge_different_texts_with_colliding_input_hashes(store):
+    a, b = _task("Un texte."), _task("Un autre texte.")
+    b["_input_hash"] = a["_input_hash"]  # 32-bit hashes collide about once per 100,000 inputs
+    store.add_decision("d", a, answer="accept", annotator="a", session="s")
+    store.add_decision("d", b, answer="accept", annotator="a", session="s")
+    plan, out = _examples(store)
+    assert [e["text"] for e in out] == ["Un texte.", "Un autre texte."] and plan.conflicts == 0
