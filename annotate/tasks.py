@@ -22,10 +22,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from murmurhash.mrmr import hash as _mmh3
-from spacy.tokens import Doc, Span
+
+if TYPE_CHECKING:  # spaCy is imported lazily: the store and the CLI start fast without it
+    from spacy.tokens import Doc, Span
 
 from .errors import AnnotateError
 
@@ -139,6 +141,8 @@ def task_to_doc(vocab_or_nlp: Any, task: dict[str, Any], *, alignment_mode: str 
 
     Raises AnnotateError when a span does not align with the tokens (in strict mode).
     """
+    from spacy.tokens import Doc
+
     vocab = getattr(vocab_or_nlp, "vocab", vocab_or_nlp)
     text = task["text"]
     tokens = task.get("tokens")

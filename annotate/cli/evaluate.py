@@ -11,7 +11,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ..evaluate import EvalResult, evaluate
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..evaluate import EvalResult
 from .app import app
 
 
@@ -25,7 +28,7 @@ def _table(title: str, rows: dict, micro) -> Table:
     return t
 
 
-def print_report(result: EvalResult, *, errors: bool, console: Console) -> None:
+def print_report(result: "EvalResult", *, errors: bool, console: Console) -> None:
     console.print(f"{result.n_docs} documents")
     console.print(_table("Entities (exact start, end, label)", result.labels, result.entities_micro))
     console.print(_table("Themes", result.themes, result.themes_micro))
@@ -60,6 +63,8 @@ def evaluate_command(
 
         annotate evaluate seeds/gold/dev.jsonl --json > scores.json
     """
+    from ..evaluate import evaluate
+
     result = evaluate(gold, lang=lang, model=model, model_en=model_en, labels=labels)
     if as_json:
         sys.stdout.write(json.dumps(result.as_dict(), ensure_ascii=False, indent=2, sort_keys=True) + "\n")

@@ -12,7 +12,6 @@ import typer
 
 from ..labels import load_labels
 from ..io import atomic_output, dumps_jsonl, expand_sources, read_records
-from ..pre import pre_annotate
 from ._common import err_console, progress
 from .app import app
 
@@ -64,6 +63,8 @@ def pre_command(
 
         cat news.jsonl | annotate pre - -o - --lang en | head
     """
+    from ..pre import pre_annotate  # spaCy loads only when a command needs it
+
     load_labels(labels)  # a broken labels folder fails before any input is read
     sources = expand_sources(inputs)
     split_mode = None if split == Split.none else split.value
