@@ -241,6 +241,31 @@ class EntityResolver(_LabelsComponent):
         self.targets = set(labels.entity_names)
         self.rules = OrgRules(self.vocab, labels, self.lang)
 
+    def _extend_names(self, final: list[Span]) -> list[Span]:
+        """Join a following legal or organisation suffix to an ORG name (``Talen Energy`` + ``Corp.``,
+        ``ICONIQ`` + ``Growth``), also when the model tagged the suffix alone."""
+        if not final:
+            return final
+        doc = final[0].doc
+        by_start = {s.start: s for s in final}
+        suffixes = LEGAL_SUFFIXES | self.rules.suffixes
+        dropped: set[int] = set()
+        out: list[Span] = []
+        for s in sorted(final, key=lambda x: x.start):
+            if s.start in dropped:
+                continue
+            if s.label_ == "ORG" and s.end < len(doc) and s[-1].whitespace_:
+                nxt = doc[s.end]
+                other = by_start.get(s.end)
+                free = other is None and not any(f.start <= s.end < f.end for f in final)
+                lone_org = other is not None and other.label_ == "ORG" and len(other) == 1
+                if nxt.text in suffixes and nxt.text[:1].isupper() and (free or lone_org):
+                    if lone_org:
+                        dropped.add(other.start)
+                    s = Span(doc, s.start, s.end + 1, label="ORG", kb_id=s.kb_id_, span_id=s.id_)
+            out.append(s)
+        return out
+
     def __call__(self, doc: Doc) -> Doc:
         ours = list(doc.spans[SPANS_KEY]) if SPANS_KEY in doc.spans else []
         ours_keys = {(s.start, s.end) for s in ours}
@@ -268,7 +293,7 @@ class EntityResolver(_LabelsComponent):
                     continue
                 final.append(s)
                 occupied.update(range(s.start, s.end))
-        final = [_with_legal_suffix(s, occupied) for s in final]
+        final = self._extend_names(final)
         final.sort(key=lambda s: s.start)
         doc.set_ents(final, default="outside")
         # re-attach values and sources that set_ents keeps per token
@@ -279,19 +304,6 @@ class EntityResolver(_LabelsComponent):
 LEGAL_SUFFIXES = frozenset(
     "Inc. Inc Corp. Corp Corporation Ltd Ltd. LLC plc PLC SA S.A. SAS SE AG NV N.V. GmbH SpA S.p.A. Co. Limited".split()
 )
-
-
-def _with_legal_suffix(span: Span, occupied: set[int]) -> Span:
-    """``Talen Energy`` + ``Corp.`` -> ``Talen Energy Corp.``: the full name, legal suffix included."""
-    doc = span.doc
-    if span.label_ != "ORG" or span.end >= len(doc) or span.end in occupied:
-        return span
-    nxt = doc[span.end]
-    if nxt.text in LEGAL_SUFFIXES and span[-1].whitespace_:
-        extended = Span(doc, span.start, span.end + 1, label=span.label_, kb_id=span.kb_id_, span_id=span.id_)
-        occupied.add(span.end)
-        return extended
-    return span
 
 
 @Language.factory("annotate_entities", default_config={"labels_path": None})

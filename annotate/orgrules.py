@@ -60,6 +60,7 @@ _STOP_CAPS = {
     "fr": {"Le", "La", "Les", "Un", "Une", "Il", "Elle", "Ils", "Ce", "Cette", "En", "Au", "Selon", "Mais", "Et", "M.", "Mme"},
     "en": {"The", "A", "An", "It", "He", "She", "They", "This", "That", "In", "On", "At", "But", "And", "Mr", "Mr.", "Mrs", "Ms", "Dr", "January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"},
 }
+_ADJ_FR = re.compile(r"(?:ais|aise|aises|ien|ienne|iens|iennes|ain|aine|ains|aines|ois|oise|oises|and|ande|ands|andes|ol|ole|ique|iques|al|ale|aux|éen|éenne|éens|éennes)$")
 _NAME_TOKEN = re.compile(r"^(?:[A-ZÀ-Ý0-9][\w&.\-’'À-ÿ]*|[a-z]+[A-Z][\w]*|&|de|du|des|of|and|et|la|le|l’|l')$")
 
 
@@ -95,6 +96,8 @@ class OrgRules:
         text = doc[start:end].text
         if text in _NOT_ORG or not any(c.isupper() for c in text):
             return None
+        if end - start == 1 and text in self.heads:
+            return None  # a bare head word ("Conseil", "Commission") is not a name
         label = ent.label_
         if label != "ORG":
             if not self._looks_like_org(doc, start, end):
@@ -156,6 +159,11 @@ class OrgRules:
 
     def _name_after(self, doc: Doc, i: int, taken: set[int]) -> Span | None:
         n = len(doc)
+        # "la start-up parisienne Pigment", "le groupe pharmaceutique américain X": skip adjectives
+        skipped = 0
+        while i < n and skipped < 2 and self.lang == "fr" and _ADJ_FR.search(doc[i].text) and doc[i].text.islower():
+            i += 1
+            skipped += 1
         if i >= n or i in taken:
             return None
         first = doc[i]

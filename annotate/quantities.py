@@ -196,7 +196,7 @@ class QuantityGrammar:
         self._add("DATE", "year", year)
         if lang == "fr":
             self._add("DATE", "day_month", r"(?:" + weekday + S + r")?(?<!\w)" + day + S + month + r"(?:" + S + year + r")?")
-            self._add("DATE", "month_year", r"(?<![\w-])" + month + r"(?:" + S + r"(?:de" + S + r")?" + year + r")?(?!\w)")
+            self._add("DATE", "month_year", r"(?<![\w-])" + month + r"(?:" + S + r"(?:de" + S + r")?" + year + r"|" + post + r")?(?!\w)")
             mod = r"(?i:début|fin|courant|milieu)" + S + r"(?:de" + S + r"|d" + AP + r")?"
             self._add("DATE", "mod_date", r"(?<!\w)" + mod + r"(?:" + month + r"(?:" + S + year + r")?|" + year + r")")
             self._add("DATE", "mi_date", r"(?<!\w)(?i:mi)-(?:" + month + r"(?:" + S + year + r")?|" + year + r")")
@@ -216,7 +216,7 @@ class QuantityGrammar:
         else:
             self._add("DATE", "month_day", r"(?<!\w)" + month + S + day + r"(?:,?" + S + year + r")?(?!\w)")
             self._add("DATE", "day_month", r"(?<![\w])" + day + S + month + r"(?:,?" + S + year + r")?(?!\w)")
-            self._add("DATE", "month_year", r"(?<![\w-])" + month + r"(?:,?" + S + year + r")?(?!\w)")
+            self._add("DATE", "month_year", r"(?<![\w-])(?:(?i:last|next|this)" + S + r")?" + month + r"(?:,?" + S + year + r")?(?!\w)")
             mod = r"(?:(?i:early|late)" + S + r"|(?i:mid)-?|(?i:the" + S + r")?(?i:end|start|beginning|middle)" + S + r"of" + S + r")"
             self._add("DATE", "mod_date", r"(?<!\w)" + mod + r"(?:" + month + r"(?:,?" + S + year + r")?|" + year + r")")
             rel = r"(?:(?i:last|next|this)" + S + r")"
@@ -224,7 +224,8 @@ class QuantityGrammar:
             period = r"(?i:quarter|half)"
             self._add(
                 "DATE", "ordinal_period",
-                r"(?:(?i:the)" + S + r")?(?<!\w)" + ords + S + period + r"(?:" + S + r"(?:of" + S + r")?" + year + r")?(?!\w)",
+                r"(?:(?i:the)" + S + r")?(?<!\w)" + ords + S + period
+                + r"(?:" + S + r"(?:of" + S + r")?(?:(?i:fiscal)" + S + r")?" + year + r")?(?!\w)",
             )
             self._add("DATE", "decade", r"(?:(?i:the)" + S + r")?(?:19|20)\d0s(?!\w)")
             seasons = r"(?i:" + _alt(lex.seasons) + r")"

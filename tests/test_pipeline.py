@@ -31,6 +31,9 @@ ORG_CASES = [
     ("en", "The Federal Reserve cut its rate.", [("Federal Reserve", "ORG")]),
     ("en", "Shares of Quorvane rose after the deal.", [("Quorvane", "ORG")]),
     ("en", "Talen Energy Corp. signed a contract.", [("Talen Energy Corp.", "ORG")]),
+    ("fr", "La start-up parisienne Quorvane a été rachetée.", [("Quorvane", "ORG")]),
+    ("fr", "Le budget est présenté en Conseil des ministres.", []),
+    ("en", "It raised money from Zentravia Growth and others.", [("Zentravia Growth", "ORG")]),
 ]
 
 

@@ -116,3 +116,24 @@ def test_quantities_values(grammars, lang, text, value):
     found = resolve_overlaps(grammars[lang].find(text))
     assert len(found) == 1 and (found[0].start, found[0].end) == (0, len(text))
     assert found[0].value == value
+
+
+MORE_CASES = [
+    ("fr", "La BCE a relevé ses taux en juillet dernier.", [("juillet dernier", "DATE")]),
+    ("fr", "Les ventes ont progressé en octobre, à 145 000 véhicules.", [("octobre", "DATE")]),
+    ("fr", "Il investira 16 milliards de dollars d’ici à 2030.", [("16 milliards de dollars", "MONEY"), ("2030", "DATE")]),
+    ("fr", "Une croissance de 10 % à 12 % en 2025-2026.", [("10 % à 12 %", "PERCENT"), ("2025-2026", "DATE")]),
+    ("fr", "Un flux de 3,5 à 3,7 milliards d’euros.", [("3,5 à 3,7 milliards d’euros", "MONEY")]),
+    ("fr", "Le chômage est à 7,5 % un an plus tôt.", [("7,5 %", "PERCENT"), ("un an plus tôt", "DATE")]),
+    ("fr", "Annoncé mercredi 5 novembre.", [("mercredi 5 novembre", "DATE")]),
+    ("en", "Revenue for the third quarter of fiscal 2025 rose.", [("the third quarter of fiscal 2025", "DATE")]),
+    ("en", "The fund was launched last September.", [("last September", "DATE")]),
+    ("en", "Profit rose to NT$247.8 billion.", [("NT$247.8 billion", "MONEY")]),
+    ("en", "Capex of $60 billion to $65 billion in 2025.", [("$60 billion to $65 billion", "MONEY"), ("2025", "DATE")]),
+    ("en", "Jobs cut by the end of 2024.", [("the end of 2024", "DATE")]),
+]
+
+
+@pytest.mark.parametrize(("lang", "text", "expected"), MORE_CASES, ids=[f"more-{c[0]}-{i:02d}" for i, c in enumerate(MORE_CASES)])
+def test_quantities_more_spans(grammars, lang, text, expected):
+    assert spans(grammars, lang, text) == expected
