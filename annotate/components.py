@@ -112,14 +112,12 @@ class QuantityRecognizer(_LabelsComponent):
         self.grammar = QuantityGrammar(lang_lex, self.lang if self.lang in ("fr", "en") else "en")
 
     def __call__(self, doc: Doc) -> Doc:
-        from .quantities import resolve_overlaps
-
         if not doc.text:
             return doc
         candidates = self.grammar.find(doc.text)
         if not candidates:
             return doc
-        chosen = resolve_overlaps(candidates)
+        chosen = self.grammar.resolve(doc.text, candidates)
         cuts = {m.start for m in chosen} | {m.end for m in chosen}
         doc = ensure_boundaries(doc, cuts)
         spans: list[Span] = []

@@ -158,7 +158,11 @@ class QuantityGrammar:
         cur_words = r"(?i:" + _alt(words) + r")"
         cur_syms = _alt(symbols, boundary=True)
         cur = r"(?:" + cur_syms + r"|" + cur_words + r")"
-        prefix_syms = _alt([c for c in symbols if not c.isalpha() and c not in ("$US",)] + [c for c in symbols if c.isupper() and c.isalpha()])
+        # currency before the amount: "$300", "US$5", "USD 40", "EUR2.5bn" (an ISO code may touch the digits)
+        prefix_syms = r"(?<![\w$€£¥])" + _alt(
+            [c for c in symbols if not c.isalpha() and c not in ("$US",)] + [c for c in symbols if c.isupper() and c.isalpha()],
+            boundary=False,
+        )
         de = r"(?:" + S + r"?(?:de|d" + AP + r"|of)" + S + r"?|" + S + r"?)"
         rj_words = [j for j in lex.range_joiners if j[0].isalpha()]
         rng = r"(?:" + S + r"?" + DASH + S + r"?|" + S + _alt(rj_words) + S + r")"
@@ -169,8 +173,8 @@ class QuantityGrammar:
         money_after = amount + r"(?:" + rng + amount + r")?" + de + cur + r"(?![\w$€£])"
         # "$300 billion", "€5bn", "USD 40 millions", "$10 billion to $15 billion"
         money_before = (
-            prefix_syms + S + r"?" + dig + r"(?:" + S + r"?" + mult + r")?"
-            + r"(?:" + rng + r"(?:" + prefix_syms + S + r"?)?" + dig + r"(?:" + S + r"?" + mult + r")?)?"
+            r"(?P<cur>" + prefix_syms + r")" + S + r"?" + dig + r"(?:" + S + r"?" + mult + r")?"
+            + r"(?:" + rng + r"(?:(?P=cur)" + S + r"?)?" + dig + r"(?:" + S + r"?" + mult + r")?)?"
             + r"(?![\w])"
         )
         self._add("MONEY", "money_after", money_after)
@@ -196,6 +200,8 @@ class QuantityGrammar:
         self._add("DATE", "year", year)
         if lang == "fr":
             self._add("DATE", "day_month", r"(?:" + weekday + S + r")?(?<!\w)" + day + S + month + r"(?:" + S + year + r")?")
+            # "3 au 5 mars 2025", "3-5 mars"
+            self._add("DATE", "day_range", r"(?<!\w)" + day + r"(?:" + S + r"(?:au|et|à)" + S + r"|" + S + r"?" + DASH + S + r"?)" + day + S + month + r"(?:" + S + year + r")?")
             self._add("DATE", "month_year", r"(?<![\w-])" + month + r"(?:" + S + r"(?:de" + S + r")?" + year + r"|" + post + r")?(?!\w)")
             mod = r"(?i:début|fin|courant|milieu)" + S + r"(?:de" + S + r"|d" + AP + r")?"
             self._add("DATE", "mod_date", r"(?<!\w)" + mod + r"(?:" + month + r"(?:" + S + year + r")?|" + year + r")")
@@ -213,6 +219,9 @@ class QuantityGrammar:
             units = r"(?i:" + _alt(list(lex.duration_units)) + r")"
             after = r"(?:" + S + r"(?i:plus" + S + r"tôt|plus" + S + r"tard|auparavant))?"
             self._add("DATE", "duration", num + r"(?:" + rng + num + r")?" + S + units + after + r"(?!\w)")
+            # "cinq dernières années", "ces dix dernières années", "12 prochains mois"
+            adj = r"(?i:dernières|derniers|prochaines|prochains|premières|premiers|précédentes|précédents)"
+            self._add("DATE", "duration", r"(?:(?i:ces)" + S + r")?" + num + S + adj + S + units + r"(?!\w)")
         else:
             self._add("DATE", "month_day", r"(?<!\w)" + month + S + day + r"(?:,?" + S + year + r")?(?!\w)")
             self._add("DATE", "day_month", r"(?<![\w])" + day + S + month + r"(?:,?" + S + year + r")?(?!\w)")
@@ -233,10 +242,37 @@ class QuantityGrammar:
             units = r"(?i:" + _alt(list(lex.duration_units)) + r")"
             after = r"(?:" + S + r"(?i:earlier|later|ago|before))?"
             self._add("DATE", "duration", num + r"(?:" + rng + num + r")?(?:" + S + r"|-)" + units + after + r"(?!\w)(?!-old)")
+            # "the past five years", "the next 12 months"
+            self._add("DATE", "duration", r"(?<!\w)(?i:the)" + S + r"(?i:past|last|next|coming|previous|first|final)" + S + num + S + units + r"(?!\w)")
             self._add("DATE", "fiscal", r"(?<!\w)(?:FY" + S + r"?(?:\d{2}|(?:19|20)\d{2})|(?i:fiscal)" + S + year + r")(?!\w)")
         self._add("DATE", "quarter_code", r"(?<!\w)(?:[TQ][1-4]|[HS][12])(?:" + S + r"?(?:19|20)\d{2})?(?!\w)")
         self._add("DATE", "year_range", year + r"(?:" + S + r"?" + DASH + S + r"?|/|" + S + _alt(rj_words) + S + r")" + r"(?:(?:19|20)\d{2}|\d{2})(?!\w)")
-        self._add("DATE", "relative", r"(?i:" + _alt(lex.relative_dates) + r")")
+        self._add("DATE", "relative", r"(?i:" + _alt(lex.relative_dates) + r")" + post)
+
+    _RANGE_OPEN = re.compile(r"(?i:entre|de|du|des|between|from)" + S + r"+$")
+    _RANGE_MID = re.compile(S + r"*(?:" + DASH + r"|(?i:et|à|au|and|to|through|until))" + S + r"*$")
+
+    def resolve(self, text: str, matches: list[QMatch]) -> list[QMatch]:
+        """Non-overlapping matches, with DATE ranges joined: "entre janvier et mars" -> "janvier et mars"."""
+        chosen = resolve_overlaps(matches)
+        out: list[QMatch] = []
+        i = 0
+        while i < len(chosen):
+            a = chosen[i]
+            if i + 1 < len(chosen):
+                b = chosen[i + 1]
+                if (
+                    a.label == b.label == "DATE"
+                    and self._RANGE_MID.match(text[a.end : b.start])
+                    and self._RANGE_OPEN.search(text[max(0, a.start - 10) : a.start])
+                ):
+                    value = f"{a.value}/{b.value}" if isinstance(a.value, str) and isinstance(b.value, str) else None
+                    out.append(QMatch(a.start, b.end, "DATE", value, "date_range"))
+                    i += 2
+                    continue
+            out.append(a)
+            i += 1
+        return out
 
     def _add(self, label: str, kind: str, pattern: str) -> None:
         self.patterns.append((label, kind, re.compile(pattern)))
@@ -252,6 +288,7 @@ class QuantityGrammar:
             "money_before": money,
             "percent": ("%", "cent", "pourcentage", "percentage", "pct"),
             "day_month": months,
+            "day_range": months,
             "month_day": months,
             "month_year": months,
             "weekday": tuple(w.lower() for w in lex.weekdays),
@@ -386,6 +423,8 @@ class QuantityGrammar:
             if len(m) >= 2:
                 end = m[1] if len(m[1]) == 4 else m[0][:2] + m[1]
                 return f"{m[0]}/{end}"
+        if kind == "day_range":
+            return None
         if kind in ("day_month", "month_day"):
             d = re.search(r"(?<!\d)(\d{1,2})(?:er|st|nd|rd|th)?(?!\d)", s)
             if d and month:

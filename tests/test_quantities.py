@@ -16,7 +16,8 @@ def grammars(labels):
 
 
 def spans(grammars, lang: str, text: str) -> list[tuple[str, str]]:
-    return [(text[m.start : m.end], m.label) for m in resolve_overlaps(grammars[lang].find(text))]
+    g = grammars[lang]
+    return [(text[m.start : m.end], m.label) for m in g.resolve(text, g.find(text))]
 
 
 CASES = [
@@ -131,6 +132,14 @@ MORE_CASES = [
     ("en", "Profit rose to NT$247.8 billion.", [("NT$247.8 billion", "MONEY")]),
     ("en", "Capex of $60 billion to $65 billion in 2025.", [("$60 billion to $65 billion", "MONEY"), ("2025", "DATE")]),
     ("en", "Jobs cut by the end of 2024.", [("the end of 2024", "DATE")]),
+    ("fr", "Entre janvier et mars, les ventes ont bondi.", [("janvier et mars", "DATE")]),
+    ("fr", "Du 3 au 5 mars 2025, le salon se tiendra.", [("3 au 5 mars 2025", "DATE")]),
+    ("fr", "Au cours des cinq dernières années, le prix a doublé.", [("cinq dernières années", "DATE")]),
+    ("fr", "Dans les 12 prochains mois, la demande croîtra.", [("12 prochains mois", "DATE")]),
+    ("fr", "En fin d’année dernière, il a vendu.", [("fin d’année dernière", "DATE")]),
+    ("en", "Over the past five years, prices doubled.", [("the past five years", "DATE")]),
+    ("en", "A loan of USD 40 million and EUR2.5bn.", [("USD 40 million", "MONEY"), ("EUR2.5bn", "MONEY")]),
+    ("en", "From March to June, sales rose.", [("March to June", "DATE")]),
 ]
 
 
