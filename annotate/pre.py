@@ -10,8 +10,11 @@ back with exact offsets.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+import os
 import re
+import warnings
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -35,6 +38,19 @@ def record_lang(rec: Record, forced: str | None) -> str:
     return detect_lang(rec.text)
 
 
+# A job gains from --n-process only when each process gets several batches:
+# below this many characters per extra process, starting the workers costs more
+# than it saves (about one second of single-process work).
+MIN_CHARS_PER_PROCESS = 60_000
+# records per memory zone (single process): strings and lexemes of a chunk are
+# freed when it has been turned into tasks, so memory stays flat on long runs
+ZONE_RECORDS = 256
+
+
+class PerformanceWarning(UserWarning):
+    """A setting that cannot pay off for this job (e.g. --n-process on a small input)."""
+
+
 def pre_annotate(
     records: Iterable[Record],
     *,
@@ -47,10 +63,23 @@ def pre_annotate(
     split: str | None = None,
     max_length: int | None = None,
     on_record: Callable[[Record], None] | None = None,
+    on_warning: Callable[[str], None] | None = None,
 ) -> Iterator[dict[str, Any]]:
-    """Yield one task per record (or per sentence with ``split="sentences"``)."""
+    """Yield one task per record (or per sentence with ``split="sentences"``).
+
+    ``n_process > 1`` annotates batches in worker processes (forked where the
+    platform allows it, so the loaded pipelines are shared, else rebuilt in
+    each worker); the workers return finished tasks, in input order. When the
+    input is too small to gain from it, the job runs in this process and
+    ``on_warning`` (default: :func:`warnings.warn` with
+    :class:`PerformanceWarning`) is told why.
+    """
     if lang is not None and lang not in SUPPORTED:
         raise AnnotateError(f"unsupported language {lang!r}", fix="use --lang fr or --lang en", code="E201", exit_code=2)
+    if n_process == -1:
+        n_process = os.cpu_count() or 1
+    if n_process < 1:
+        raise AnnotateError(f"--n-process must be at least 1 (got {n_process})", fix="pass --n-process 1 or more", code="E203", exit_code=2)
     labels_s = str(Path(labels).resolve()) if labels is not None else None
     models = {"fr": model, "en": model_en}
 
@@ -63,24 +92,86 @@ def pre_annotate(
             else:
                 yield lg, rec
 
-    for lg, group in itertools.groupby(tagged(), key=lambda x: x[0]):
-        nlp = cached_pipeline(lg, models[lg], labels_s)
-        desc = model_description(nlp)
-        limit = max_length or nlp.max_length
-        recs = (r for _, r in group)
-        for rec, doc in _pipe(nlp, recs, limit, n_process, batch_size):
-            if on_record is not None:
-                on_record(rec)
+    stream: Iterator[tuple[str, Record]] = tagged()
+    pool = None
+    if n_process > 1:
+        stream, big_enough, seen = _look_ahead(stream, MIN_CHARS_PER_PROCESS * n_process)
+        if big_enough:
+            pool = _Workers(n_process, {lg: models[lg] for lg in SUPPORTED}, labels_s, max_length, batch_size)
+        else:
+            msg = (
+                f"--n-process {n_process} ignored: the input ({seen:,} characters) is too small to gain from"
+                f" more processes (at least {MIN_CHARS_PER_PROCESS * n_process:,} needed); running in one process"
+            )
+            if on_warning is not None:
+                on_warning(msg)
+            else:
+                warnings.warn(msg, PerformanceWarning, stacklevel=2)
+    try:
+        for lg, group in itertools.groupby(stream, key=lambda x: x[0]):
+            recs = (r for _, r in group)
+            if pool is not None:
+                pool.prepare(lg)
+                tasks = pool.annotate(lg, recs)
+            else:
+                nlp = cached_pipeline(lg, models[lg], labels_s)
+                tasks = _annotate_stream(nlp, lg, recs, max_length, batch_size)
+            for rec, task in tasks:
+                if on_record is not None:
+                    on_record(rec)
+                yield task
+    finally:
+        if pool is not None:
+            pool.close()
+
+
+def _look_ahead(stream: Iterator[tuple[str, Record]], chars: int) -> tuple[Iterator[tuple[str, Record]], bool, int]:
+    """Read ahead until ``chars`` characters of text are seen (or the input ends)."""
+    head: list[tuple[str, Record]] = []
+    seen = 0
+    for item in stream:
+        head.append(item)
+        seen += len(item[1].text)
+        if seen >= chars:
+            return itertools.chain(head, stream), True, seen
+    return iter(head), False, seen
+
+
+def _memory_zone(nlp):  # noqa: ANN001, ANN202
+    zone = getattr(nlp, "memory_zone", None)
+    return zone() if zone is not None else contextlib.nullcontext()
+
+
+def _annotate_chunk(nlp, lg: str, recs: list[Record], limit: int | None, batch_size: int) -> list[dict[str, Any]]:
+    """Tasks of a list of records, in order, made inside one memory zone.
+
+    Every Doc and every string made for them is freed when the zone closes, so
+    the tasks (plain dicts) are built before it does.
+    """
+    desc = model_description(nlp)
+    limit = limit or nlp.max_length
+    out: list[dict[str, Any]] = []
+    with _memory_zone(nlp):
+        for rec, doc in _pipe(nlp, recs, limit, batch_size):
             meta = dict(rec.extra_meta)
             meta.update({"lang": lg, **desc, "annotate_version": __version__})
             if isinstance(doc, dict):  # a long document joined from pieces
-                task = _finish_joined(doc, rec, meta)
+                out.append(_finish_joined(doc, rec, meta))
             else:
-                task = doc_to_task(doc, base=rec.data, meta=meta)
-            yield task
+                out.append(doc_to_task(doc, base=rec.data, meta=meta))
+    return out
 
 
-def _pipe(nlp, recs: Iterator[Record], limit: int, n_process: int, batch_size: int):
+def _annotate_stream(nlp, lg: str, recs: Iterator[Record], limit: int | None, batch_size: int) -> Iterator[tuple[Record, dict[str, Any]]]:
+    chunk_size = max(ZONE_RECORDS, batch_size)
+    while True:
+        chunk = list(itertools.islice(recs, chunk_size))
+        if not chunk:
+            return
+        yield from zip(chunk, _annotate_chunk(nlp, lg, chunk, limit, batch_size))
+
+
+def _pipe(nlp, recs: list[Record], limit: int, batch_size: int):
     """nlp.pipe over records in order; over-long texts go through in pieces."""
     buffer: list[Record] = []
 
@@ -88,22 +179,86 @@ def _pipe(nlp, recs: Iterator[Record], limit: int, n_process: int, batch_size: i
         if not buffer:
             return
         items = [(r.text, r) for r in buffer]
-        kwargs: dict[str, Any] = {"as_tuples": True, "batch_size": batch_size}
-        if n_process > 1 and len(items) >= 2 * batch_size:
-            kwargs["n_process"] = n_process
-        yield from ((r, d) for d, r in nlp.pipe(items, **kwargs))
+        yield from ((r, d) for d, r in nlp.pipe(items, as_tuples=True, batch_size=batch_size))
         buffer.clear()
 
-    chunk = max(batch_size * max(n_process, 1) * 8, 256)
     for rec in recs:
         if len(rec.text) > limit:
             yield from flush()
             yield rec, _annotate_long(nlp, rec.text, limit)
             continue
         buffer.append(rec)
-        if len(buffer) >= chunk:
-            yield from flush()
     yield from flush()
+
+
+# ------------------------------------------------------------ worker processes
+
+_WORKER: dict[str, Any] = {}
+
+
+def _worker_init(models: dict[str, str | None], labels_s: str | None, limit: int | None, batch_size: int) -> None:
+    _WORKER.update(models=models, labels=labels_s, limit=limit, batch_size=batch_size)
+
+
+def _worker_run(job: tuple[str, list[Record]]) -> list[dict[str, Any]]:
+    lg, recs = job
+    w = _WORKER
+    nlp = cached_pipeline(lg, w["models"][lg], w["labels"])  # inherited when forked, else built once
+    return _annotate_chunk(nlp, lg, recs, w["limit"], w["batch_size"])
+
+
+class _Workers:
+    """A pool of processes that turn batches of records into tasks, results in input order.
+
+    At most ``2 * n_process`` batches are in flight, so a long input is never
+    read ahead into memory.
+    """
+
+    def __init__(self, n_process: int, models: dict[str, str | None], labels_s: str | None, limit: int | None, batch_size: int) -> None:
+        import multiprocessing as mp
+
+        self.n = n_process
+        self.models = models
+        self.labels_s = labels_s
+        self.batch_size = batch_size
+        methods = mp.get_all_start_methods()
+        # fork shares the pipelines already loaded here (copy on write); elsewhere each worker builds its own
+        self.forked = "fork" in methods
+        self._ctx = mp.get_context("fork" if self.forked else "spawn")
+        self._init = (models, labels_s, limit, batch_size)
+        self._pool = None
+
+    def prepare(self, lg: str) -> None:
+        """Load the language's pipeline here first, so forked workers inherit it."""
+        if self._pool is None:
+            if self.forked:
+                cached_pipeline(lg, self.models[lg], self.labels_s)
+            self._pool = self._ctx.Pool(self.n, initializer=_worker_init, initargs=self._init)
+
+    def annotate(self, lg: str, recs: Iterator[Record]) -> Iterator[tuple[Record, dict[str, Any]]]:
+        from collections import deque
+
+        assert self._pool is not None
+        pending: deque[tuple[list[Record], Any]] = deque()
+        window = 2 * self.n
+        exhausted = False
+        while True:
+            while not exhausted and len(pending) < window:
+                batch = list(itertools.islice(recs, self.batch_size))
+                if not batch:
+                    exhausted = True
+                    break
+                pending.append((batch, self._pool.apply_async(_worker_run, ((lg, batch),))))
+            if not pending:
+                return
+            batch, result = pending.popleft()
+            yield from zip(batch, result.get())
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.terminate()
+            self._pool.join()
+            self._pool = None
 
 
 _BREAK = re.compile(r"\n\s*\n|\n|(?<=[.!?])\s+")
