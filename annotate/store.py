@@ -421,6 +421,10 @@ class Store:
             ).fetchone()[0]
         )
 
+    # Paged reads walk the rowid from ``after`` (``+dataset_id`` keeps SQLite off the
+    # (dataset_id, ...) indexes, which would scan and sort the whole dataset for every
+    # page: quadratic on a 100,000-row dataset).
+
     def pending_page(
         self, dataset: str, annotator: str, *, after: int = 0, limit: int = _BATCH
     ) -> list[tuple[int, dict[str, Any]]]:
@@ -430,7 +434,7 @@ class Store:
             return []
         rows = self._run(
             lambda: self._c.execute(
-                "SELECT t.id, t.content FROM task t WHERE t.dataset_id = ? AND t.id > ? AND NOT EXISTS"
+                "SELECT t.id, t.content FROM task t WHERE +t.dataset_id = ? AND t.id > ? AND NOT EXISTS"
                 " (SELECT 1 FROM decision d WHERE d.dataset_id = t.dataset_id AND d.annotator = ?"
                 " AND d.task_hash = t.task_hash) ORDER BY t.id LIMIT ?",
                 (ds, after, annotator, limit),
@@ -462,7 +466,7 @@ class Store:
         while True:
             rows = self._run(
                 lambda: self._c.execute(
-                    "SELECT id, content FROM task WHERE dataset_id = ? AND id > ? ORDER BY id LIMIT ?",
+                    "SELECT id, content FROM task WHERE +dataset_id = ? AND id > ? ORDER BY id LIMIT ?",
                     (ds, last, _BATCH),
                 ).fetchall()
             )
@@ -547,7 +551,7 @@ class Store:
         last = 0
         sql = (
             "SELECT id, answer, annotator, session, timestamp, seconds, content FROM decision"
-            " WHERE dataset_id = ? AND id > ?"
+            " WHERE +dataset_id = ? AND id > ?"
         )
         params: tuple[Any, ...]
         if annotator is not None:
