@@ -57,10 +57,22 @@ _TRIGGERS = {
 _POST_TRIGGERS = {"fr": set(), "en": {"shares", "stock", "share", "spokesperson", "spokesman", "spokeswoman", "chief", "ceo", "executives"}}
 # capitalised words that never start an organisation name after a trigger
 _STOP_CAPS = {
-    "fr": {"Le", "La", "Les", "Un", "Une", "Il", "Elle", "Ils", "Ce", "Cette", "En", "Au", "Selon", "Mais", "Et", "M.", "Mme"},
-    "en": {"The", "A", "An", "It", "He", "She", "They", "This", "That", "In", "On", "At", "But", "And", "Mr", "Mr.", "Mrs", "Ms", "Dr", "January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"},
+    "fr": {"Le", "La", "Les", "Un", "Une", "Il", "Elle", "Ils", "Ce", "Cette", "En", "Au", "Aux", "Selon", "Mais", "Et", "M.", "Mme",
+           "À", "A", "Dans", "Pour", "Chez", "Avec", "Après", "Avant", "Depuis", "Sur", "Par", "Pendant", "Outre", "Ainsi"},
+    "en": {"The", "A", "An", "It", "He", "She", "They", "This", "That", "In", "On", "At", "But", "And", "After", "Before",
+           "For", "With", "From", "By", "Since", "During", "Under", "Meanwhile", "However", "Mr", "Mr.", "Mrs", "Ms", "Dr", "January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"},
 }
 _ADJ_FR = re.compile(r"(?:ais|aise|aises|ien|ienne|iens|iennes|ain|aine|ains|aines|ois|oise|oises|and|ande|ands|andes|ol|ole|ique|iques|al|ale|aux|éen|éenne|éens|éennes)$")
+_NP_END = {",", ".", ";", "based", "that", "which", "whose", "with", "headquartered", "founded", "owned", "backed", "known", "specialising", "specializing", "focused", "focusing", "listed"}
+_NP_END_FR = {",", ".", ";", "de", "du", "des", "d’", "d'", "qui", "dont", "basé", "basée", "fondé", "fondée", "spécialisé", "spécialisée", "coté", "cotée", "détenu", "détenue", "présent", "présente", "implanté", "implantée"}
+_ADJ_FR_ANY = re.compile(r"(?:ais|aise|ien|ienne|ain|aine|ois|oise|and|ande|ol|ole|ique|al|ale|éen|éenne|é|ée|if|ive|eur|euse|el|elle)s?$")
+_APPOSITION_DETS = {"a", "an", "the", "un", "une", "le", "la", "l’", "l'"}
+_NOT_NOUNS = {"acquire", "acquired", "buy", "bought", "client", "partenaire", "investor", "owner", "action", "titre", "fonds", "fund",
+              "américain", "américaine", "français", "française", "chinois", "chinoise", "allemand", "allemande", "japonais", "japonaise",
+              "britannique", "néerlandais", "néerlandaise", "coréen", "coréenne", "suisse", "italien", "italienne", "espagnol",
+              "espagnole", "taïwanais", "taïwanaise", "canadien", "canadienne", "suédois", "suédoise", "indien", "indienne",
+              "israélien", "israélienne", "européen", "européenne", "franco-italien", "belge", "irlandais", "danois", "norvégien",
+              "finlandais", "australien", "agence", "gestionnaire", "industriel"}
 _NAME_TOKEN = re.compile(r"^(?:[A-ZÀ-Ý0-9][\w&.\-’'À-ÿ]*|[a-z]+[A-Z][\w]*|&|de|du|des|of|and|et|la|le|l’|l')$")
 
 
@@ -80,6 +92,8 @@ class OrgRules:
                 widths.append(len(toks))
                 widths.sort(reverse=True)
         self.post_triggers = _POST_TRIGGERS[self.lang]
+        # single-word company nouns (the triggers that are nouns, not verbs or phrases)
+        self.noun_triggers = {t for t in self.triggers if " " not in t and t not in _NOT_NOUNS}
         self.stop_caps = _STOP_CAPS[self.lang]
         self.leading = _LEADING_FR | _ELIDED if self.lang == "fr" else _LEADING_EN | _ELIDED
 
@@ -145,6 +159,14 @@ class OrgRules:
                 span = self._name_before(doc, j, taken)
                 if span is not None:
                     out.append(span)
+        # apposition: "Cerebras, a chipmaker based in ...", "Zorbalia, le fabricant de puces, ..."
+        for i in range(1, n - 2):
+            if texts[i] != "," or (i - 1) in taken or words[i + 1] not in _APPOSITION_DETS:
+                continue
+            if self._apposition_head(words, texts, i + 2):
+                span = self._name_before(doc, i, taken)
+                if span is not None:
+                    out.append(span)
         # capitalised name ending in an organisation suffix ("Iconiq Capital")
         for i in range(1, n):
             if texts[i] in self.suffixes and i not in taken:
@@ -152,6 +174,36 @@ class OrgRules:
                 if span is not None and len(span) >= 2:
                     out.append(span)
         return _dedupe(out)
+
+    def _word_at(self, words: list[str], texts: list[str], j: int) -> tuple[str, int]:
+        """The word at ``j``, joining a hyphenated compound split by the tokenizer ("start" "-" "up")."""
+        if j + 2 < len(words) and texts[j + 1] == "-" and texts[j].isalpha() and texts[j + 2].isalpha():
+            return f"{words[j]}-{words[j + 2]}", j + 3
+        return words[j], j + 1
+
+    def _apposition_head(self, words: list[str], texts: list[str], k: int) -> bool:
+        """Is the noun phrase starting at ``k`` headed by a company noun, and does it end like a description?"""
+        n = len(words)
+        if k >= n:
+            return False
+        if self.lang == "fr":
+            # French heads come first: "le fabricant de puces", "une start-up française,"
+            head, j = self._word_at(words, texts, k)
+            if head not in self.noun_triggers:
+                return False
+            while j < n and texts[j].islower() and _ADJ_FR_ANY.search(texts[j]):
+                j += 1
+            return j >= n or words[j] in _NP_END_FR
+        # English heads come last: "a cloud security start-up", "the optical components maker"
+        j = k
+        for _ in range(5):
+            if j >= n or not texts[j].islower():
+                return False
+            word, nxt = self._word_at(words, texts, j)
+            if word in self.noun_triggers:
+                return nxt >= n or words[nxt] in _NP_END
+            j = nxt
+        return False
 
     def _is_name_token(self, tok) -> bool:
         t = tok.text

@@ -34,6 +34,13 @@ ORG_CASES = [
     ("fr", "La start-up parisienne Quorvane a été rachetée.", [("Quorvane", "ORG")]),
     ("fr", "Le budget est présenté en Conseil des ministres.", []),
     ("en", "It raised money from Zentravia Growth and others.", [("Zentravia Growth", "ORG")]),
+    # apposition: a company noun heads the description
+    ("en", "Quorvane, a chipmaker based in Texas, filed for an IPO.", [("Quorvane", "ORG")]),
+    ("en", "Brad Smith, the company's president, said it would expand.", []),
+    ("en", "In Paris, the company said profits rose.", []),
+    ("fr", "Zorbalia, le fabricant de puces, a chuté.", [("Zorbalia", "ORG")]),
+    ("fr", "Jean Dupont, le patron de la société, a parlé.", []),
+    ("fr", "À Lyon, la société a ouvert un site.", []),
 ]
 
 
