@@ -78,7 +78,7 @@ def pre_command(
     tasks = pre_annotate(records, lang=lang, model=model, model_en=model_en, labels=labels, n_process=n_process, batch_size=batch_size, split=split_mode,
                          on_warning=lambda msg: err_console.print(f"annotate: warning: {msg}", markup=False))
     with atomic_output(output) as out:
-        for task in progress(tasks, total=total, description="pre-annotating", enabled=not quiet and output != "-" or not quiet):
+        for task in progress(tasks, total=total, description="pre-annotating", enabled=not quiet):
             out.write(dumps_jsonl(task))
             n_tasks += 1
             words += len(task["tokens"])
@@ -89,6 +89,6 @@ def pre_command(
         labels_s = ", ".join(f"{k} {v}" for k, v in sorted(per_label.items())) or "none"
         themes_s = ", ".join(f"{k} {v}" for k, v in per_theme.most_common()) or "none"
         where = "stdout" if output == "-" else output
-        err_console.print(f"[bold green]✔[/] {n_tasks} tasks, {words} tokens in {elapsed:.1f}s ({words / elapsed if elapsed else 0:,.0f} tokens/s) → {where}")
+        err_console.print(f"[bold green]✔[/] {n_tasks} tasks, {words} tokens in {elapsed:.1f}s ({words / elapsed if elapsed else 0:,.0f} tokens/s, model loading included) → {where}")
         err_console.print(f"  spans: {labels_s}")
         err_console.print(f"  themes: {themes_s}")
