@@ -9,6 +9,7 @@ command line). Relabel keys and theme keys come from ``labels/``.
 
 from __future__ import annotations
 
+import gc
 import re
 from bisect import bisect_left
 from collections.abc import Callable
@@ -191,6 +192,101 @@ def wrap_paragraph(text: str, pieces: list[Piece], labels: dict[int, str], width
     return lines
 
 
+_SPACE = " \t\r"
+_BREAK_RE = re.compile(r"[ \t\r\n]")
+
+
+def _line_width(text: str, line: list[Piece], labels: dict[int, str]) -> int:
+    return sum(len(labels[o]) + 1 if t else _width(text[a:b]) for a, b, o, t in line)
+
+
+def rewrap_paragraph(
+    text: str, pos: int, end: int, old_lines: list[list[Piece]], old_spans: list[tuple[int, int, str, int]],
+    new_spans: list[tuple[int, int, str, int]], labels: dict[int, str], width: int,
+) -> list[list[Piece]] | None:
+    """Re-wrap only the lines of a paragraph around the spans that changed; ``None``: wrap it all.
+
+    Greedy wrapping restarts identically at a line that begins a word after whitespace (x = 0, no pending
+    word), as long as everything up to the end of that word is unchanged. So the lines before such a
+    restart line are kept, a window from it to a later such line past the change is wrapped again, and
+    the lines after the window are kept if the window ends in the same state (the next word still starts
+    a line). Owners of kept pieces are remapped to the new span indices.
+    """
+    width = max(width, 10)
+    old_keys = {(x[0], x[1], x[2]): x[3] for x in old_spans}
+    new_keys = {(x[0], x[1], x[2]): x[3] for x in new_spans}
+    if len(old_keys) != len(old_spans) or len(new_keys) != len(new_spans):
+        return None  # duplicate spans: identity by offsets is ambiguous
+    diff = old_keys.keys() ^ new_keys.keys()
+    if not diff:
+        c0 = c1 = -1
+    else:
+        c0 = min(k[0] for k in diff)
+        c1 = max(k[1] for k in diff)
+    remap = {old_keys[k]: new_keys[k] for k in old_keys.keys() & new_keys.keys()}
+    identity = all(a == b for a, b in remap.items())
+    if not diff:
+        return old_lines if identity else [[(a, b, remap.get(o, o), t) for a, b, o, t in ln] for ln in old_lines]
+    ends = {x[1] for x in old_spans} | {x[1] for x in new_spans}
+
+    def safe(ln: list[Piece]) -> bool:
+        if not ln:
+            return False
+        a, _b, _o, t = ln[0]
+        return (not t and a > pos and text[a - 1] in _SPACE and text[a] not in _SPACE and a not in ends)
+
+    starts = [ln[0][0] if ln else -1 for ln in old_lines]
+    if not starts or min(starts) < 0:
+        return None
+    k0 = max(bisect_left(starts, c0 + 1) - 1, 0)
+    # restart line: safe, and its first word ends before the change
+    k = k0
+    while k > 0:
+        if safe(old_lines[k]):
+            m = _BREAK_RE.search(text, starts[k], end)
+            w = m.start() if m else end
+            if w < c0:
+                break
+        k -= 1
+    o = starts[k] if k > 0 else pos  # line 0: the paragraph's own start, always a clean restart
+    para = [x for x in new_spans]
+
+    def fix(lines: list[list[Piece]]) -> list[list[Piece]]:
+        return lines if identity else [[(a, b, remap.get(ow, ow), t) for a, b, ow, t in ln] for ln in lines]
+
+    j = bisect_left(starts, c1 + 1)
+    tries = 0
+    step = 2
+    while j < len(old_lines) and tries < 3:  # greedy wrap may never re-sync: then wrap the tail once
+        if not safe(old_lines[j]):
+            j += 1
+            continue
+        oj = starts[j]
+        fresh = wrap_paragraph(text, _paragraph_pieces(text, o, oj, para), labels, width)
+        if fresh and not fresh[-1]:
+            ok = True  # the whitespace before line j overflowed: the next word starts a line
+            fresh = fresh[:-1]
+        else:
+            x = _line_width(text, fresh[-1], labels)
+            first = old_lines[j]
+            word_w = 0
+            for a, b, ow, t in first:
+                if t:
+                    word_w += len(labels[remap.get(ow, ow)]) + 1
+                elif text[a] in _SPACE:
+                    break
+                else:
+                    word_w += _width(text[a:b])
+            ok = x > 0 and x + word_w > width
+        if ok:
+            return fix(old_lines[:k]) + fresh + fix(old_lines[j:])
+        tries += 1
+        j += step
+        step *= 2
+    fresh = wrap_paragraph(text, _paragraph_pieces(text, o, end, para), labels, width)
+    return fix(old_lines[:k]) + fresh
+
+
 class Layout:
     """Wrapped lines of a task's text, re-wrapping only the paragraphs whose spans changed."""
 
@@ -200,6 +296,7 @@ class Layout:
         self.line_starts: list[int] = []
         self.first_line: dict[int, int] = {}
         self.wrapped = 0
+        self._by_para: dict[tuple[int, int, int], tuple[list[list[Piece]], list[tuple[int, int, str, int]]]] = {}
 
     def update(self, state: TaskState, width: int) -> None:
         text = state.text
@@ -207,6 +304,7 @@ class Layout:
         spans = [(state.spans[i]["start"], state.spans[i]["end"], state.spans[i]["label"], i) for i in order]
         labels = {i: state.spans[i]["label"] for i in range(len(state.spans))}
         cache: dict[tuple[Any, ...], tuple[list[list[Piece]], list[int]]] = {}
+        by_para: dict[tuple[int, int, int], tuple[list[list[Piece]], list[tuple[int, int, str, int]]]] = {}
         lines: list[list[Piece]] = []
         first: dict[int, int] = {}
         pos, n, j = 0, len(text), 0
@@ -224,7 +322,12 @@ class Layout:
             hit = self._cache.get(key)
             if hit is None:
                 self.wrapped += 1
-                wrapped = wrap_paragraph(text, _paragraph_pieces(text, pos, end, para), labels, width)
+                prev = self._by_para.get((pos, end, width))
+                wrapped = None
+                if prev is not None:
+                    wrapped = rewrap_paragraph(text, pos, end, prev[0], prev[1], para, labels, width)
+                if wrapped is None:
+                    wrapped = wrap_paragraph(text, _paragraph_pieces(text, pos, end, para), labels, width)
             else:
                 old_wrapped, old_ids = hit
                 new_ids = [x[3] for x in para]
@@ -234,6 +337,7 @@ class Layout:
                     remap = dict(zip(old_ids, new_ids))
                     wrapped = [[(a, b, remap.get(o, o), t) for a, b, o, t in line] for line in old_wrapped]
             cache[key] = (wrapped, [x[3] for x in para])
+            by_para[(pos, end, width)] = (wrapped, para)
             for k, line in enumerate(wrapped):
                 for piece in line:
                     if piece[2] >= 0 and piece[2] not in first:
@@ -243,6 +347,7 @@ class Layout:
                 break
             pos = nl + 1
         self._cache = cache
+        self._by_para = by_para
         self.lines = lines
         self.first_line = first
         self.line_starts = [line[0][0] if line else -1 for line in lines]
@@ -602,6 +707,11 @@ class ReviewApp(App[int]):
         self._set("#side", render_themes(s.state, s))
         self._set("#message", s.state.message if s.state else "")
         self.redraw_status()
+        # Move what is alive now (spaCy, Textual, the task and its layout) out of the collector's reach:
+        # otherwise a full collection, triggered by the allocations of ordinary key presses, rescans it
+        # all and stalls a redraw for ~80 ms. Objects stay freed by reference counting; this only spares
+        # the periodic scan of long-lived objects.
+        gc.freeze()
 
     def redraw_status(self) -> None:
         s = self.session
