@@ -61,8 +61,9 @@ SIZES: dict[str, Size] = {
                  review_tasks=1_000, review_presses=6),
     "small": Size(repeats=3, pre_docs=300, mem_docs=(1_000, 10_000), store_decisions=300, export=(2_000, 20_000),
                   export_repeats=3, review_tasks=10_000, review_presses=60),
-    "full": Size(repeats=5, pre_docs=1_200, mem_docs=(10_000, 100_000), store_decisions=1_000,
-                 export=(10_000, 100_000), export_repeats=3, review_tasks=100_000, review_presses=200),
+    # export: one run per side at 100,000 examples (about 10 minutes on a busy 2-core machine)
+    "full": Size(repeats=3, pre_docs=1_200, mem_docs=(10_000, 100_000), store_decisions=1_000,
+                 export=(10_000, 100_000), export_repeats=1, review_tasks=100_000, review_presses=200),
 }
 
 
