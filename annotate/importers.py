@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from .errors import EXIT_USAGE, AnnotateError
-from .io import expand_sources
+from .io import check_not_empty
 from .store import ANSWERS
 from .tasks import set_hashes
 
@@ -279,7 +279,7 @@ def import_records(
 ) -> ImportReport:
     """Import JSONL records into ``dataset``: decisions for records with an answer, tasks for the others."""
     t0 = time.perf_counter()
-    srcs = expand_sources(sources)
+    srcs = check_not_empty(sources)
     for s in srcs:
         if s != "-" and not s.lower().endswith(".jsonl"):
             raise AnnotateError(

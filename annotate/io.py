@@ -79,6 +79,31 @@ def expand_sources(sources: Iterable[str | Path]) -> list[str]:
     return out
 
 
+def check_not_empty(sources: Iterable[str | Path]) -> list[str]:
+    """Expand ``sources`` and raise when every file holds nothing but whitespace.
+
+    Reads only up to the first non-blank byte of each file; stdin (``-``) is
+    not checked (it can be read once only). Returns the expanded sources.
+    """
+    srcs = expand_sources(sources)
+    if not srcs or "-" in srcs:
+        return srcs
+    for src in srcs:
+        with _open_binary(src) as f:
+            while chunk := f.read(1 << 16):
+                if chunk.replace(b"\xef\xbb\xbf", b"").strip():
+                    return srcs
+    raise empty_input(srcs[0], many=len(srcs) > 1)
+
+
+def empty_input(where: str, *, many: bool = False) -> AnnotateError:
+    """The error for an input that holds no record."""
+    return AnnotateError(
+        "no record in the input" + (" (every file is empty)" if many else " (the file is empty or blank)"),
+        where=where, fix='give one JSON object per line (.jsonl), e.g. {"text": "..."}, or some text (.txt)', code="E014",
+    )
+
+
 def _hidden(f: Path, root: Path) -> bool:
     return any(part.startswith(".") for part in f.relative_to(root).parts)
 
@@ -236,6 +261,9 @@ def atomic_output(path: str | Path, *, mode: str = "w", force: bool = True) -> I
             f"cannot write to the folder ({e.strerror})", where=parent, fix="choose a writable output path", code="E022"
         ) from None
     try:
+        # mkstemp creates the file 0600; give the output the mode a plain open() would
+        # (or the mode of the file it replaces)
+        os.chmod(tmp, _output_mode(target))
         kwargs = {} if "b" in mode else {"encoding": "utf-8", "newline": "\n"}
         with os.fdopen(fd, mode, **kwargs) as f:
             yield f
@@ -250,6 +278,15 @@ def atomic_output(path: str | Path, *, mode: str = "w", force: bool = True) -> I
     except BaseException:
         _unlink(tmp)
         raise
+
+
+def _output_mode(target: Path) -> int:
+    try:
+        return target.stat().st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def _unlink(p: str) -> None:

@@ -11,7 +11,7 @@ from typing import Annotated, Optional
 import typer
 
 from ..labels import load_labels
-from ..io import atomic_output, dumps_jsonl, expand_sources, read_records
+from ..io import atomic_output, dumps_jsonl, empty_input, expand_sources, read_records
 from ._common import err_console, progress
 from .app import app
 
@@ -84,6 +84,8 @@ def pre_command(
             words += len(task["tokens"])
             per_label.update(s["label"] for s in task["spans"])
             per_theme.update(k for k, v in task["cats"].items() if v >= 0.5)
+        if n_tasks == 0:  # raised inside the block: no output file is created
+            raise empty_input(sources[0] if sources[0] != "-" else "<stdin>", many=len(sources) > 1)
     elapsed = time.perf_counter() - started
     if not quiet:
         labels_s = ", ".join(f"{k} {v}" for k, v in sorted(per_label.items())) or "none"

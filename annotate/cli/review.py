@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from ..errors import EXIT_USAGE, AnnotateError
-from ..io import expand_sources
+from ..io import check_not_empty
 from ..review.loader import check_review_input, iter_review_tasks, load_tasks
 from ..review.session import ReviewLabels, ReviewSession, default_annotator
 from ..store import Store
@@ -62,7 +62,8 @@ def run_review(
             "review cannot read stdin: the screen needs the terminal", where="-",
             fix="save the input to a file and pass its path", code="E321", exit_code=EXIT_USAGE,
         )
-    expand_sources(inputs)  # path errors before anything else
+    if inputs:
+        check_not_empty(inputs)  # path errors and empty input before anything else
     labels = ReviewLabels.load(labels_path)
     who = annotator or default_annotator()
     pre_options = {"lang": lang, "labels": labels_path} if (lang or labels_path) else {}
