@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .io import read_records
+from .errors import AnnotateError
+from .io import empty_input, read_records
+from .tasks import check_spans
 from .labels import load_labels
 from .pre import pre_annotate
 
@@ -107,6 +109,20 @@ def evaluate(
     threshold = lab.taxonomy.settings.threshold
     result = EvalResult(labels={n: PRF() for n in lab.entity_names}, themes={n: PRF() for n in lab.theme_names})
     records = list(read_records([gold_path]))
+    if not records:
+        raise empty_input(str(gold_path))
+    for rec in records:  # a typo in the gold data must not silently change the scores
+        if not isinstance(rec.data.get("spans", []), list):
+            raise AnnotateError('"spans" is not a list', where=rec.source, line=rec.line, fix='write "spans" as a JSON list', code="E036")
+        check_spans(rec.data, lab.entity_names, where=rec.source, line=rec.line)
+        cats = rec.data.get("cats") or {}
+        if not isinstance(cats, dict):
+            raise AnnotateError('"cats" is not an object', where=rec.source, line=rec.line, fix='write "cats" as {"THEME": 1}', code="E037")
+        for k in cats:
+            if k not in lab.theme_names:
+                from .labels import did_you_mean
+
+                raise AnnotateError(f"unknown theme {k!r} in cats", where=rec.source, line=rec.line, fix=did_you_mean(k, lab.theme_names), code="E038")
     tasks = pre_annotate(records, lang=lang, model=model, model_en=model_en, labels=labels)
     for i, (rec, task) in enumerate(zip(records, tasks)):
         doc_id = str(rec.data.get("id", f"{rec.where}"))
