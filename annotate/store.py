@@ -125,9 +125,15 @@ def span_accepted(span: dict[str, Any]) -> bool:
 class Store:
     """The SQLite annotation database. Thread-safe; one connection per instance."""
 
-    def __init__(self, path: str | Path | None = None, *, timeout: float = 30.0) -> None:
+    def __init__(self, path: str | Path | None = None, *, timeout: float = 30.0, create: bool = True) -> None:
+        """Open (``create=True``: or create) the database at ``path``.
+
+        ``create=False`` is for commands that only read or drop: a missing or
+        empty file is then an error instead of a new database.
+        """
         self.path = Path(path) if path is not None else default_db_path()
         self.timeout = timeout
+        self.create = create
         self._lock = threading.RLock()
         self._conn: sqlite3.Connection | None = None
         self._check_file()
@@ -163,6 +169,12 @@ class Store:
                     fix="choose another file with --db or $ANNOTATE_DB; annotate creates a new one if missing",
                     code="E302",
                 )
+        elif not self.create:
+            raise AnnotateError(
+                "no database here", where=p,
+                fix="pass --db PATH or set $ANNOTATE_DB, or create one with annotate review or annotate db-in",
+                code="E317",
+            )
         elif not p.parent.exists() and str(p.parent) not in ("", "."):
             raise AnnotateError(
                 "the database's folder does not exist", where=p, fix="create the folder or choose another --db path",
@@ -175,6 +187,12 @@ class Store:
         app_id = c.execute("PRAGMA application_id").fetchone()[0]
         version = c.execute("PRAGMA user_version").fetchone()[0]
         n_tables = c.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]
+        if app_id == 0 and version == 0 and n_tables == 0 and not self.create:
+            raise AnnotateError(
+                "empty database file (no annotate data in it yet)", where=self.path,
+                fix="pass the right --db PATH, or load tasks first with annotate review or annotate db-in",
+                code="E318",
+            )
         if app_id == 0 and version == 0 and n_tables == 0:
             # a new (or empty) file: create our schema
             mode = c.execute("PRAGMA journal_mode = WAL").fetchone()[0]
@@ -226,7 +244,7 @@ class Store:
                 fix="choose another file with --db or $ANNOTATE_DB; annotate creates a new one if missing",
                 code="E302",
             )
-        if "readonly" in msg or "unable to open" in msg or "disk I/O" in msg:
+        if "readonly" in msg or "unable to open" in msg or "disk I/O" in msg or "full" in msg:
             return AnnotateError(
                 f"cannot write the database ({msg})", where=self.path,
                 fix="check the file and folder permissions and free disk space", code="E311",

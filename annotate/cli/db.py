@@ -27,12 +27,7 @@ def _open(db: Path | None, *, must_exist: bool = True) -> Store:
     from ..store import default_db_path
 
     path = db if db is not None else default_db_path()
-    if must_exist and not Path(path).exists():
-        raise AnnotateError(
-            "no database here", where=path, fix="pass --db PATH or set $ANNOTATE_DB, or create one with annotate review",
-            code="E317",
-        )
-    return Store(path)
+    return Store(path, create=not must_exist)
 
 
 @db_app.command("list")

@@ -49,10 +49,10 @@ def _theme_names(labels: Path | None) -> list[str]:
     return load_labels(labels).theme_names
 
 
-def _open_store(db: Path | None):  # noqa: ANN202
+def _open_store(db: Path | None, *, create: bool = True):  # noqa: ANN202
     from ..store import Store
 
-    return Store(db)
+    return Store(db, create=create)
 
 
 @app.command("export")
@@ -95,7 +95,7 @@ def export_cmd(
     if the_format == "spacy" and output == "-":
         raise AnnotateError("--format spacy cannot write to stdout", fix="name a folder with -o", code="E432", exit_code=EXIT_USAGE)
     themes = _theme_names(labels)
-    with _open_store(db) as store:
+    with _open_store(db, create=False) as store:  # reading never creates a database
         check_dataset(store, dataset)
 
         def decisions():  # noqa: ANN202
@@ -185,7 +185,7 @@ def db_out_cmd(
     """
     from ..export import check_dataset, export_raw
 
-    with _open_store(db) as store:
+    with _open_store(db, create=False) as store:  # reading never creates a database
         check_dataset(store, dataset)
         n = export_raw(store.iter_decisions(dataset, annotator=annotator), output, force=force)
     where = "<stdout>" if output == "-" else output
