@@ -275,6 +275,7 @@ class _Tokenizers:
         nlp = self._nlps.get(lang)
         if nlp is None:
             nlp = self._nlps[lang] = _blank(lang)
+            nlp.max_length = 1 << 40  # tokenizer only: the 1,000,000-character limit is for parser/NER
         doc = nlp.make_doc(text)
         return [
             {"text": t.text, "start": t.idx, "end": t.idx + len(t.text), "id": t.i, "ws": bool(t.whitespace_)}
@@ -824,13 +825,16 @@ def export_spacy(
     dev = split_dev({k[0] for k in winners.values()}, dev_split, seed)
     builder = ExampleBuilder(lang=the_lang, themes=themes, align=align)
     report = ExportReport(dataset=dataset, format="spacy", lang=the_lang)
+    created = not out.exists()
     try:
         out.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=".annotate-export-", dir=out))
     except OSError as e:
+        _remove_if_created(out, created)
         raise AnnotateError(
             f"cannot write to the folder ({e.strerror})", where=out, fix="choose a writable output path", code="E022"
         ) from None
+    ok = False
     try:
         writers = {
             "train": ShardWriter(tmp, "train", shard_size=shard_size, shard_bytes=shard_bytes),
@@ -868,12 +872,15 @@ def export_spacy(
         if (out / "config.cfg").exists():
             os.replace(out / "config.cfg", old / "config.cfg")
         os.replace(cfg_tmp, out / "config.cfg")
+        ok = True
     except OSError as e:
         raise AnnotateError(
             f"writing failed ({e.strerror})", where=out, fix="free disk space or choose another output folder", code="E023"
         ) from None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+        if not ok:
+            _remove_if_created(out, created)
     report.examples = writers["train"].count + writers["dev"].count
     for name in ("train", "dev"):
         target = out / f"{name}.spacy"
@@ -889,6 +896,13 @@ def export_spacy(
     _fill_report(report, plan, builder)
     report.seconds = time.perf_counter() - t0
     return report
+
+
+def _remove_if_created(folder: Path, created: bool) -> None:
+    """A failed export leaves no folder it created (only when still empty)."""
+    if created:
+        with contextlib.suppress(OSError):
+            folder.rmdir()
 
 
 def _resolve_base_model(lang: str, base_model: str | None) -> str | None:

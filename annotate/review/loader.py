@@ -39,9 +39,12 @@ class _Tokenizers:
             import spacy
 
             try:
-                self._cache[lang] = spacy.blank(lang)
+                nlp = spacy.blank(lang)
             except Exception:
-                self._cache[lang] = spacy.blank("xx")
+                nlp = spacy.blank("xx")
+            # only the tokenizer runs here: spaCy's 1,000,000-character limit is for the parser and NER
+            nlp.max_length = 1 << 40
+            self._cache[lang] = nlp
         return self._cache[lang]
 
 
