@@ -506,17 +506,28 @@ class Store:
         session: str,
         seconds: float = 0.0,
         timestamp: float | None = None,
-    ) -> int:
-        """Store one answered task (the whole reviewed task) and commit before returning."""
+        once: bool = False,
+    ) -> int | None:
+        """Store one answered task (the whole reviewed task) and commit before returning.
+
+        ``once=True`` (review sessions): when this annotator already answered the
+        task, in another session running at the same time, store nothing and
+        return None, so a task is never answered twice by one annotator.
+        """
         _check_answer(answer)
         data = _task_content(task)
         ih, th = _hashes(data)
         content = _dumps(data)
         ts = int(time.time() if timestamp is None else timestamp)
 
-        def q() -> int:
+        def q() -> int | None:
             with self._write() as c:
                 ds = self._dataset_id(dataset, create=True)
+                if once and c.execute(
+                    "SELECT 1 FROM decision WHERE dataset_id = ? AND annotator = ? AND task_hash = ? LIMIT 1",
+                    (ds, str(annotator), th),
+                ).fetchone():
+                    return None
                 cur = c.execute(
                     "INSERT INTO decision (dataset_id, task_hash, input_hash, answer, annotator, session, timestamp,"
                     " seconds, content) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",

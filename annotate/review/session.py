@@ -428,6 +428,7 @@ class ReviewSession:
         self.state: TaskState | None = None
         self._shown_at = clock()
         self.saved = 0
+        self.answered_elsewhere = 0  # tasks answered meanwhile by this annotator in another session
         self.refill()
         self.advance()
 
@@ -487,8 +488,16 @@ class ReviewSession:
         seconds = round(item.seconds + (self.clock() - self._shown_at), 3)
         if item.decision_id is None:
             dec_id = self.store.add_decision(
-                self.dataset, task, answer=answer, annotator=self.annotator, session=self.session_id, seconds=seconds
+                self.dataset, task, answer=answer, annotator=self.annotator, session=self.session_id, seconds=seconds,
+                once=True,
             )
+            if dec_id is None:
+                # this annotator answered it meanwhile in another session (a second terminal): keep that answer
+                self.answered_elsewhere += 1
+                self.advance()
+                if self.state is not None:
+                    self.state.message = "the previous task was already answered in another session: kept that answer"
+                return None
             item.decision_id = dec_id
         else:
             self.store.replace_decision(item.decision_id, task, answer=answer, seconds=seconds)
@@ -528,6 +537,6 @@ class ReviewSession:
         """Store every pending task as accepted, as it is (no screen)."""
         n = 0
         while self.item is not None:
-            self.answer("accept")
-            n += 1
+            if self.answer("accept") is not None:
+                n += 1
         return n
