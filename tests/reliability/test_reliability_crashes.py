@@ -94,7 +94,7 @@ class Child:
     def _read(self) -> None:
         assert self.proc.stdout is not None
         for line in self.proc.stdout:
-            self.lines.append(line.rstrip("\n"))
+            self.lines.append(line)  # raw: a line cut by the kill has no newline
             if line.startswith("ready"):
                 self.ready.set()
         self.ready.set()
@@ -135,6 +135,8 @@ def parse(lines: list[str], acked: dict[int, str], pending_after: dict[int, str]
     last_acked: int | None = None
     undoing = False
     for line in lines:
+        if not line.endswith("\n"):
+            continue  # printed only in part when the kill came: not an acknowledgement
         parts = line.split()
         if parts and parts[0] == "A":
             dec_id, answer = int(parts[1]), parts[2]
