@@ -9,8 +9,8 @@ child process per job (``os.wait4`` gives that child's own ``ru_maxrss``), so
 figures never mix. Nothing here asserts a timing: targets are reported as met
 or missed.
 
-Sizes: ``tiny`` (seconds; the CI smoke test), ``small`` (a minute or two),
-``full`` (the README table; about 20 minutes on 2 cores).
+Sizes: ``tiny`` (under a minute; the CI smoke test), ``small`` (a few minutes),
+``full`` (the README table; about 15 minutes on 2 cores).
 
 The review figures come from ``benchmarks/bench_review.py`` (run in a child
 process by ``benchmarks/review_figures.py``: the library never imports the

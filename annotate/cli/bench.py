@@ -22,7 +22,7 @@ class BenchSize(str, Enum):
 
 @app.command("bench")
 def bench_command(
-    size: Annotated[BenchSize, typer.Option("--size", "-s", help="tiny (seconds, a smoke test), small (a minute or two) or full (about 20 minutes; the README table).")] = BenchSize.small,
+    size: Annotated[BenchSize, typer.Option("--size", "-s", help="tiny (under a minute, a smoke test), small (a few minutes) or full (about 15 minutes on 2 cores; the README table).")] = BenchSize.small,
     json_path: Annotated[Path, typer.Option("--json", help="Where to write the figures as JSON.")] = Path("exports/bench.json"),
     only: Annotated[Optional[list[str]], typer.Option("--only", help="Run only these figures (repeatable): pre, pre_n_process, rules_share, pre_memory, review, store, export.", show_default=False)] = None,
     markdown: Annotated[bool, typer.Option("--markdown", help="Also print the table as Markdown (for the README).")] = False,
