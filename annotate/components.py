@@ -21,11 +21,11 @@ custom attributes. Every candidate, overlapping ones included, is kept in
 
 from __future__ import annotations
 
-import bisect
 import json
 from pathlib import Path
 from typing import Any
 
+from spacy.attrs import IDX
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
@@ -92,8 +92,14 @@ def _add_candidates(doc: Doc, spans: list[Span]) -> None:
 
 
 def _set_preset_ents(doc: Doc, spans: list[Span]) -> None:
-    """Add spans to doc.ents without marking other tokens as outside (the model still predicts there)."""
-    existing = list(doc.ents)
+    """Add spans to doc.ents without marking other tokens as outside (the model still predicts there).
+
+    Only our own earlier spans (the candidates group) can be in doc.ents before the model runs;
+    comparing against them avoids building doc.ents, which walks every token.
+    """
+    existing = [s for s in doc.spans[SPANS_KEY] if s not in spans] if SPANS_KEY in doc.spans else []
+    if not existing and doc.has_annotation("ENT_IOB"):
+        existing = list(doc.ents)
     keep = [s for s in spans if not any(s.start < e.end and e.start < s.end for e in existing)]
     doc.set_ents(keep, default="unmodified")
 
@@ -112,12 +118,13 @@ class QuantityRecognizer(_LabelsComponent):
         self.grammar = QuantityGrammar(lang_lex, self.lang if self.lang in ("fr", "en") else "en")
 
     def __call__(self, doc: Doc) -> Doc:
-        if not doc.text:
+        text = doc.text  # built from the tokens on every access: read it once
+        if not text:
             return doc
-        candidates = self.grammar.find(doc.text)
+        candidates = self.grammar.find(text)
         if not candidates:
             return doc
-        chosen = self.grammar.resolve(doc.text, candidates)
+        chosen = self.grammar.resolve(text, candidates)
         cuts = {m.start for m in chosen} | {m.end for m in chosen}
         doc = ensure_boundaries(doc, cuts)
         spans: list[Span] = []
@@ -136,10 +143,10 @@ class QuantityRecognizer(_LabelsComponent):
 
 def ensure_boundaries(doc: Doc, cuts: set[int]) -> Doc:
     """Split tokens so that every character offset in ``cuts`` is a token boundary."""
-    starts = [t.idx for t in doc]
+    starts = doc.to_array(IDX)  # token offsets without creating Token objects
     todo: dict[int, list[int]] = {}
     for c in cuts:
-        i = bisect.bisect_right(starts, c) - 1
+        i = int(starts.searchsorted(c, side="right")) - 1
         if i < 0:
             continue
         tok = doc[i]

@@ -57,9 +57,39 @@ def _alt(words: list[str] | tuple[str, ...], *, boundary: bool = True) -> str:
             edge.append(e)
     parts = []
     if inner:
-        parts.append(r"(?<!\w)(?:" + "|".join(inner) + r")(?!\w)")
+        parts.append(r"(?<!\w)" + _trie([w for w in words if boundary and w[0].isalnum() and w[-1].isalnum()]) + r"(?!\w)")
     parts.extend(edge)
     return "(?:" + "|".join(parts) + ")"
+
+
+def _trie(words: list[str]) -> str:
+    """One regex for a set of literal words, factored as a character trie.
+
+    Python's ``re`` tries the branches of an alternation one after the other;
+    factoring common prefixes (``d(?:eux|ix|ouze)``) makes the lists of
+    months, number words and relative phrases much cheaper to scan.
+    """
+    root: dict = {}
+    for w in set(words):
+        node = root
+        for c in w:
+            node = node.setdefault(c, {})
+        node[""] = {}
+
+    def emit(node: dict) -> str:
+        ends = "" in node
+        branches = []
+        for c in sorted(k for k in node if k):
+            piece = S if c == " " else AP if c in "’'" else re.escape(c)
+            branches.append(piece + emit(node[c]))
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 and not ends else "(?:" + "|".join(branches) + ")"
+        if ends:
+            body = (body if body.startswith("(?:") and len(branches) > 1 else "(?:" + body + ")") + "?"
+        return body
+
+    return "(?:" + emit(root) + ")"
 
 
 def _norm_ap(s: str) -> str:
@@ -309,10 +339,15 @@ class QuantityGrammar:
         out: list[QMatch] = []
         low = text.lower()
         triggers = self._trigger_map
+        present: dict[int, bool] = {}  # trigger sets are shared between patterns: test each once
         for label, kind, rx in self.patterns:
             needs = triggers.get(kind)
-            if needs is not None and not any(t in low for t in needs):
-                continue
+            if needs is not None:
+                ok = present.get(id(needs))
+                if ok is None:
+                    ok = present[id(needs)] = any(t in low for t in needs)
+                if not ok:
+                    continue
             for m in rx.finditer(text):
                 a, b = m.span()
                 a, b = self._trim(text, a, b)
