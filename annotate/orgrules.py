@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 
+from spacy.attrs import LOWER, ORTH
 from spacy.tokens import Doc, Span
 
 from .labels import Labels
@@ -92,6 +93,11 @@ class OrgRules:
                 widths.append(len(toks))
                 widths.sort(reverse=True)
         self.post_triggers = _POST_TRIGGERS[self.lang]
+        strings = vocab.strings
+        self._trigger_last_h = frozenset(strings.add(w) for w in self.trigger_last)
+        self._post_h = frozenset(strings.add(w) for w in self.post_triggers)
+        self._suffix_h = frozenset(strings.add(w) for w in self.suffixes)
+        self._comma_h = strings.add(",")
         # single-word company nouns (the triggers that are nouns, not verbs or phrases)
         self.noun_triggers = {t for t in self.triggers if " " not in t and t not in _NOT_NOUNS}
         self.stop_caps = _STOP_CAPS[self.lang]
@@ -130,78 +136,82 @@ class OrgRules:
 
     # ------------------------------------------------------------ rule ORG
     def find(self, doc: Doc, taken: set[int]) -> list[Span]:
-        """Rule ORG over tokens not in ``taken`` (token indices already given to an entity)."""
+        """Rule ORG over tokens not in ``taken`` (token indices already given to an entity).
+
+        Candidate positions are found on the token arrays (no Token objects for
+        the rest of the document): this runs on every document.
+        """
         out: list[Span] = []
         n = len(doc)
-        words = [t.lower_ for t in doc]
-        texts = [t.text for t in doc]
-        spaces = [t.whitespace_ for t in doc]
+        if n == 0:
+            return out
+        lower = doc.to_array(LOWER).tolist()
+        orth = doc.to_array(ORTH).tolist()
+        trig_h, post_h, suffix_h, comma_h = self._trigger_last_h, self._post_h, self._suffix_h, self._comma_h
         # after a trigger word / phrase ("le groupe X", "shares of X", "start-up X")
-        for i, w in enumerate(words):
-            widths = self.trigger_last.get(w)
-            if not widths:
-                continue
-            for width in widths:
+        for i in [k for k, h in enumerate(lower) if h in trig_h]:
+            for width in self.trigger_last[doc[i].lower_]:
                 if i - width + 1 < 0:
                     continue
-                phrase = "".join(words[k] + (spaces[k] if k < i else "") for k in range(i - width + 1, i + 1))
+                phrase = doc[i - width + 1 : i + 1].text.lower()
                 if phrase in self.triggers:
                     span = self._name_after(doc, i + 1, taken)
                     if span is not None:
                         out.append(span)
                     break
         # before a post-trigger ("Nvidia shares")
-        for i in range(1, n):
-            if words[i] in self.post_triggers:
-                j = i
-                if texts[j - 1] in ("’s", "'s"):
-                    j -= 1
-                span = self._name_before(doc, j, taken)
-                if span is not None:
-                    out.append(span)
-        # apposition: "Cerebras, a chipmaker based in ...", "Zorbalia, le fabricant de puces, ..."
-        for i in range(1, n - 2):
-            if texts[i] != "," or (i - 1) in taken or words[i + 1] not in _APPOSITION_DETS:
+        for i in [k for k, h in enumerate(lower) if h in post_h]:
+            if i < 1:
                 continue
-            if self._apposition_head(words, texts, i + 2):
+            j = i - 1 if doc[i - 1].text in ("’s", "'s") else i
+            span = self._name_before(doc, j, taken)
+            if span is not None:
+                out.append(span)
+        # apposition: "Cerebras, a chipmaker based in ...", "Zorbalia, le fabricant de puces, ..."
+        for i in [k for k, h in enumerate(orth) if h == comma_h]:
+            if i < 1 or i + 2 >= n or (i - 1) in taken or doc[i + 1].lower_ not in _APPOSITION_DETS:
+                continue
+            if self._apposition_head(doc, i + 2):
                 span = self._name_before(doc, i, taken)
                 if span is not None:
                     out.append(span)
         # capitalised name ending in an organisation suffix ("Iconiq Capital")
-        for i in range(1, n):
-            if texts[i] in self.suffixes and i not in taken:
-                span = self._name_before(doc, i + 1, taken, need_suffix=True)
-                if span is not None and len(span) >= 2:
-                    out.append(span)
+        for i in [k for k, h in enumerate(orth) if h in suffix_h]:
+            if i < 1 or i in taken:
+                continue
+            span = self._name_before(doc, i + 1, taken, need_suffix=True)
+            if span is not None and len(span) >= 2:
+                out.append(span)
         return _dedupe(out)
 
-    def _word_at(self, words: list[str], texts: list[str], j: int) -> tuple[str, int]:
+    @staticmethod
+    def _word_at(doc: Doc, j: int) -> tuple[str, int]:
         """The word at ``j``, joining a hyphenated compound split by the tokenizer ("start" "-" "up")."""
-        if j + 2 < len(words) and texts[j + 1] == "-" and texts[j].isalpha() and texts[j + 2].isalpha():
-            return f"{words[j]}-{words[j + 2]}", j + 3
-        return words[j], j + 1
+        if j + 2 < len(doc) and doc[j + 1].text == "-" and doc[j].is_alpha and doc[j + 2].is_alpha:
+            return f"{doc[j].lower_}-{doc[j + 2].lower_}", j + 3
+        return doc[j].lower_, j + 1
 
-    def _apposition_head(self, words: list[str], texts: list[str], k: int) -> bool:
+    def _apposition_head(self, doc: Doc, k: int) -> bool:
         """Is the noun phrase starting at ``k`` headed by a company noun, and does it end like a description?"""
-        n = len(words)
+        n = len(doc)
         if k >= n:
             return False
         if self.lang == "fr":
             # French heads come first: "le fabricant de puces", "une start-up française,"
-            head, j = self._word_at(words, texts, k)
+            head, j = self._word_at(doc, k)
             if head not in self.noun_triggers:
                 return False
-            while j < n and texts[j].islower() and _ADJ_FR_ANY.search(texts[j]):
+            while j < n and doc[j].text.islower() and _ADJ_FR_ANY.search(doc[j].text):
                 j += 1
-            return j >= n or words[j] in _NP_END_FR
+            return j >= n or doc[j].lower_ in _NP_END_FR
         # English heads come last: "a cloud security start-up", "the optical components maker"
         j = k
         for _ in range(5):
-            if j >= n or not texts[j].islower():
+            if j >= n or not doc[j].text.islower():
                 return False
-            word, nxt = self._word_at(words, texts, j)
+            word, nxt = self._word_at(doc, j)
             if word in self.noun_triggers:
-                return nxt >= n or words[nxt] in _NP_END
+                return nxt >= n or doc[nxt].lower_ in _NP_END
             j = nxt
         return False
 
