@@ -60,10 +60,18 @@ def set_hashes(task: dict[str, Any], *, overwrite: bool = False) -> dict[str, An
 
 
 def tokens_of(doc: Doc) -> list[dict[str, Any]]:
-    return [
-        {"text": t.text, "start": t.idx, "end": t.idx + len(t.text), "id": t.i, "ws": bool(t.whitespace_)}
-        for t in doc
-    ]
+    """Prodigy's token list, read from the token arrays (no Token objects: this runs for every task)."""
+    from spacy.attrs import IDX, ORTH, SPACY
+
+    if len(doc) == 0:
+        return []
+    arr = doc.to_array([ORTH, IDX, SPACY]).tolist()
+    strings = doc.vocab.strings
+    out = []
+    for i, (orth, idx, ws) in enumerate(arr):
+        text = strings[orth]
+        out.append({"text": text, "start": idx, "end": idx + len(text), "id": i, "ws": bool(ws)})
+    return out
 
 
 def span_value(span: Span) -> Any:
@@ -77,14 +85,15 @@ def span_value(span: Span) -> Any:
         return raw
 
 
-def span_to_dict(span: Span, *, offset: int = 0) -> dict[str, Any]:
+def span_to_dict(span: Span, *, offset: int = 0, text: str | None = None) -> dict[str, Any]:
+    start, end = span.start_char, span.end_char
     d: dict[str, Any] = {
-        "start": span.start_char + offset,
-        "end": span.end_char + offset,
+        "start": start + offset,
+        "end": end + offset,
         "token_start": span.start,
         "token_end": span.end - 1,
         "label": span.label_,
-        "text": span.text,
+        "text": text[start:end] if text is not None else span.text,
         "source": span.id_ or "unknown",
     }
     value = span_value(span)
@@ -96,13 +105,15 @@ def span_to_dict(span: Span, *, offset: int = 0) -> dict[str, Any]:
 def doc_to_task(doc: Doc, base: dict[str, Any] | None = None, meta: dict[str, Any] | None = None) -> dict[str, Any]:
     """A task from an annotated Doc: ``doc.ents`` become spans, ``doc.cats`` the themes."""
     task: dict[str, Any] = {k: v for k, v in (base or {}).items() if k not in ("spans", "tokens", "cats", "_input_hash", "_task_hash")}
-    task["text"] = doc.text
-    task["tokens"] = tokens_of(doc)
-    task["spans"] = [span_to_dict(e) for e in doc.ents]
+    task["tokens"] = tokens = tokens_of(doc)
+    # doc.text rebuilt from the tokens we already have (doc.text walks every Token again)
+    text = task["text"] = "".join(t["text"] + " " if t["ws"] else t["text"] for t in tokens)
+    task["spans"] = [span_to_dict(e, text=text) for e in doc.ents]
     task["cats"] = {k: round(float(v), 4) for k, v in doc.cats.items()}
     if CUES_KEY in doc.spans:
         task["cues"] = [
-            {"start": s.start_char, "end": s.end_char, "label": s.label_, "text": s.text} for s in doc.spans[CUES_KEY]
+            {"start": s.start_char, "end": s.end_char, "label": s.label_, "text": text[s.start_char : s.end_char]}
+            for s in doc.spans[CUES_KEY]
         ]
     merged_meta = dict(task.get("meta") or {}) if isinstance(task.get("meta"), dict) else {}
     if meta:
