@@ -23,7 +23,7 @@ test: install
 	$(BIN)/python -m pytest -q
 
 bench: install
-	$(BIN)/python benchmarks/bench_pre.py
+	$(BIN)/annotate bench --size full --markdown
 
 clean:
 	rm -rf $(VENV) exports/*.jsonl .pytest_cache
