@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from .errors import EXIT_USAGE, AnnotateError
-from .io import check_not_empty
+from .io import check_not_empty, open_binary
 from .store import ANSWERS
 from .tasks import set_hashes
 
@@ -128,11 +128,7 @@ def _iter_lines(sources: list[str], stdin: IO[bytes] | None) -> Iterator[tuple[s
             stream = stdin if stdin is not None else sys.stdin.buffer
             yield from _lines_of(stream, "<stdin>")
             continue
-        try:
-            f = open(src, "rb")
-        except OSError as e:
-            raise AnnotateError(f"cannot read ({e.strerror})", where=src, fix="check the path and permissions", code="E005") from None
-        with f:
+        with open_binary(src) as f:
             yield from _lines_of(f, src)
 
 

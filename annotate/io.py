@@ -89,7 +89,7 @@ def check_not_empty(sources: Iterable[str | Path]) -> list[str]:
     if not srcs or "-" in srcs:
         return srcs
     for src in srcs:
-        with _open_binary(src) as f:
+        with open_binary(src) as f:
             while chunk := f.read(1 << 16):
                 if chunk.replace(b"\xef\xbb\xbf", b"").strip():
                     return srcs
@@ -129,7 +129,8 @@ def read_records(sources: Iterable[str | Path], *, split: str | None = None, std
                 yield rec
 
 
-def _open_binary(path: str) -> IO[bytes]:
+def open_binary(path: str) -> IO[bytes]:
+    """Open an input file for reading bytes; unreadable paths become one AnnotateError line."""
     try:
         return open(path, "rb")
     except PermissionError:
@@ -149,7 +150,7 @@ def _decode(raw: bytes, where: str, line: int | None) -> str:
 
 
 def _read_txt(path: str) -> Iterator[Record]:
-    with _open_binary(path) as f:
+    with open_binary(path) as f:
         raw = f.read()
     text = _decode(raw, path, None)
     if text.startswith("\ufeff"):
@@ -161,7 +162,7 @@ def _read_txt(path: str) -> Iterator[Record]:
 
 
 def _read_jsonl_path(path: str) -> Iterator[Record]:
-    f = _open_binary(path)
+    f = open_binary(path)
     with f:
         yield from _read_jsonl_stream(f, path)
 

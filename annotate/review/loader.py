@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import EXIT_USAGE, AnnotateError
-from ..io import Record, expand_sources, parse_record, read_records
+from ..io import Record, expand_sources, open_binary, parse_record, read_records
 from ..labels import did_you_mean
 from ..tasks import check_spans, set_hashes, tokens_of
 from .session import ReviewLabels
@@ -140,11 +140,7 @@ def _records(paths: Iterable[str | Path], on_error: OnError) -> Iterator[Record]
             except AnnotateError as e:
                 on_error(e)
             continue
-        try:
-            f = open(src, "rb")
-        except OSError as e:
-            raise AnnotateError(f"cannot read ({e.strerror})", where=src, fix="check the path", code="E005") from None
-        with f:
+        with open_binary(src) as f:
             for i, raw in enumerate(f, start=1):
                 if i == 1 and raw.startswith(b"\xef\xbb\xbf"):
                     raw = raw[3:]
