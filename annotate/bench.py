@@ -317,7 +317,7 @@ def bench_pre(size: Size, tmp: Path, progress: Progress) -> list[Figure]:
         ">= 1.3x", check=lambda v, b, r: r is not None and r >= 1.3,
         note=f"{len(texts)} paragraphs, {words} words",
     ))
-    del stock
+    stock = None  # free the stock model before the next figures
 
     progress("pre: --n-process 2 vs 1 (alternating)")
     notes: list[str] = []

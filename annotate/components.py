@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 from spacy.attrs import IDX
 from spacy.language import Language
@@ -334,12 +333,3 @@ class ThemeComponent(_LabelsComponent):
 @Language.factory("annotate_themes", default_config={"labels_path": None})
 def make_themes(nlp: Language, name: str, labels_path: str | None) -> ThemeComponent:
     return ThemeComponent(nlp, name, labels_path)
-
-
-def component_info() -> dict[str, Any]:
-    return {
-        "annotate_quantities": "MONEY, PERCENT, DATE rules",
-        "annotate_org_gazetteer": "ORG gazetteer",
-        "annotate_entities": "final entities",
-        "annotate_themes": "themes",
-    }

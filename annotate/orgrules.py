@@ -231,8 +231,6 @@ class OrgRules:
         first = doc[i]
         if first.text in self.stop_caps or not (first.text[:1].isupper() or _camel(first.text)):
             return None
-        if first.is_sent_start and first.i > 0 and False:
-            return None
         j = i
         while j < n and j not in taken and self._is_name_token(doc[j]) and doc[j].text not in self.stop_caps:
             if doc[j].text[:1].islower() and not _camel(doc[j].text):

@@ -36,7 +36,6 @@ def customize_tokenizer(nlp: Language) -> None:
 
 def _load_model(name: str) -> Language:
     try:
-        info = spacy.info(name) if False else None  # noqa: F841 - keep load errors simple
         nlp = spacy.load(name, exclude=list(UNNEEDED))
     except OSError:
         raise AnnotateError(

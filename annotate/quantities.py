@@ -117,7 +117,7 @@ def _num_value(s: str, lang: str) -> float | None:
                 digits = digits.replace(",", "")
         elif "." in digits:
             groups = digits.split(".")
-            if len(groups) > 2 or (lang == "fr" and len(groups[1]) == 3 and len(groups[0]) <= 3 and False):
+            if len(groups) > 2:  # "1.000.000": dots group thousands
                 digits = digits.replace(".", "")
         try:
             return float(digits)

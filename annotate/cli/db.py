@@ -10,7 +10,6 @@ from typing import Annotated, Any
 
 import typer
 
-from ..errors import AnnotateError
 from ..store import Store
 from .app import app
 

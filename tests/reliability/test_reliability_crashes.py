@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import os
 import random
-import shutil
 import signal
 import subprocess
 import sys
@@ -30,7 +29,6 @@ import threading
 import time
 from pathlib import Path
 
-import pytest
 
 from annotate.review.session import ReviewLabels, ReviewSession
 from annotate.store import Store
