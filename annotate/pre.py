@@ -24,7 +24,7 @@ from .errors import AnnotateError
 from .io import Record
 from .lang import SUPPORTED, detect_lang
 from .pipeline import cached_pipeline, model_description
-from .tasks import doc_to_task, set_hashes
+from .tasks import doc_to_task, finish_task
 
 _SENT_SPLITTERS: dict[str, Any] = {}
 
@@ -156,7 +156,7 @@ def _annotate_chunk(nlp, lg: str, recs: list[Record], limit: int | None, batch_s
             meta = dict(rec.extra_meta)
             meta.update({"lang": lg, **desc, "annotate_version": __version__})
             if isinstance(doc, dict):  # a long document joined from pieces
-                out.append(_finish_joined(doc, rec, meta))
+                out.append(finish_task(rec.data, doc, meta))
             else:
                 out.append(doc_to_task(doc, base=rec.data, meta=meta))
     return out
@@ -303,18 +303,10 @@ def _annotate_long(nlp, text: str, limit: int) -> dict[str, Any]:
             cues.append({**c, "start": c["start"] + a, "end": c["end"] + a})
         for k, v in part["cats"].items():
             cats[k] = max(cats.get(k, 0.0), v)
-    return {"text": text, "tokens": tokens, "spans": spans, "cues": cues, "cats": cats}
-
-
-def _finish_joined(joined: dict[str, Any], rec: Record, meta: dict[str, Any]) -> dict[str, Any]:
-    task = {k: v for k, v in rec.data.items() if k not in ("spans", "tokens", "cats", "_input_hash", "_task_hash")}
-    task.update(joined)
-    if not task.get("cues"):
-        task.pop("cues", None)
-    m = dict(task.get("meta") or {}) if isinstance(task.get("meta"), dict) else {}
-    m.update(meta)
-    task["meta"] = m
-    return set_hashes(task, overwrite=True)
+    joined = {"text": text, "tokens": tokens, "spans": spans, "cats": cats}
+    if cues:
+        joined["cues"] = cues
+    return joined
 
 
 def split_sentences(rec: Record, lang: str) -> Iterator[Record]:

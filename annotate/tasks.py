@@ -102,24 +102,39 @@ def span_to_dict(span: Span, *, offset: int = 0, text: str | None = None) -> dic
     return d
 
 
-def doc_to_task(doc: Doc, base: dict[str, Any] | None = None, meta: dict[str, Any] | None = None) -> dict[str, Any]:
-    """A task from an annotated Doc: ``doc.ents`` become spans, ``doc.cats`` the themes."""
-    task: dict[str, Any] = {k: v for k, v in (base or {}).items() if k not in ("spans", "tokens", "cats", "_input_hash", "_task_hash")}
-    task["tokens"] = tokens = tokens_of(doc)
-    # doc.text rebuilt from the tokens we already have (doc.text walks every Token again)
-    text = task["text"] = "".join(t["text"] + " " if t["ws"] else t["text"] for t in tokens)
-    task["spans"] = [span_to_dict(e, text=text) for e in doc.ents]
-    task["cats"] = {k: round(float(v), 4) for k, v in doc.cats.items()}
-    if CUES_KEY in doc.spans:
-        task["cues"] = [
-            {"start": s.start_char, "end": s.end_char, "label": s.label_, "text": text[s.start_char : s.end_char]}
-            for s in doc.spans[CUES_KEY]
-        ]
+# fields of an input record that annotation recomputes (every other field is kept as it is)
+DERIVED_KEYS = ("spans", "tokens", "cats", "_input_hash", "_task_hash")
+
+
+def finish_task(base: dict[str, Any] | None, fields: dict[str, Any], meta: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A task from an input record's own fields, the annotation ``fields`` and our ``meta``
+    (merged into the record's meta), with fresh hashes."""
+    task: dict[str, Any] = {k: v for k, v in (base or {}).items() if k not in DERIVED_KEYS}
+    task.update(fields)
     merged_meta = dict(task.get("meta") or {}) if isinstance(task.get("meta"), dict) else {}
     if meta:
         merged_meta.update(meta)
     task["meta"] = merged_meta
     return set_hashes(task, overwrite=True)
+
+
+def doc_to_task(doc: Doc, base: dict[str, Any] | None = None, meta: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A task from an annotated Doc: ``doc.ents`` become spans, ``doc.cats`` the themes."""
+    tokens = tokens_of(doc)
+    # doc.text rebuilt from the tokens we already have (doc.text walks every Token again)
+    text = "".join(t["text"] + " " if t["ws"] else t["text"] for t in tokens)
+    fields: dict[str, Any] = {
+        "text": text,
+        "tokens": tokens,
+        "spans": [span_to_dict(e, text=text) for e in doc.ents],
+        "cats": {k: round(float(v), 4) for k, v in doc.cats.items()},
+    }
+    if CUES_KEY in doc.spans:
+        fields["cues"] = [
+            {"start": s.start_char, "end": s.end_char, "label": s.label_, "text": text[s.start_char : s.end_char]}
+            for s in doc.spans[CUES_KEY]
+        ]
+    return finish_task(base, fields, meta)
 
 
 def check_spans(task: dict[str, Any], labels: Iterable[str] | None = None, *, where: str = "<task>", line: int | None = None) -> None:
