@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from collections import Counter
 from enum import Enum
@@ -68,7 +69,9 @@ def pre_command(
     load_labels(labels)  # a broken labels folder fails before any input is read
     sources = expand_sources(inputs)
     split_mode = None if split == Split.none else split.value
-    total = _count_records(sources) if split_mode is None else None
+    show_bar = not quiet and sys.stderr.isatty()
+    # counting lines reads the input once more: only worth it when a bar is drawn
+    total = _count_records(sources) if show_bar and split_mode is None else None
     records = read_records(sources, split=split_mode)
     started = time.perf_counter()
     n_tasks = 0
@@ -78,7 +81,7 @@ def pre_command(
     tasks = pre_annotate(records, lang=lang, model=model, model_en=model_en, labels=labels, n_process=n_process, batch_size=batch_size, split=split_mode,
                          on_warning=lambda msg: err_console.print(f"annotate: warning: {msg}", markup=False))
     with atomic_output(output) as out:
-        for task in progress(tasks, total=total, description="pre-annotating", enabled=not quiet):
+        for task in progress(tasks, total=total, description="pre-annotating", enabled=show_bar):
             out.write(dumps_jsonl(task))
             n_tasks += 1
             words += len(task["tokens"])
