@@ -473,7 +473,7 @@ class QuantityGrammar:
         return best[1] if best else None
 
     def _money_value(self, s: str) -> Any:
-        nums = [n for n in self._numbers(s) if not (n[0] in (1,) and s[n[1]:n[2]].lower() in ("a",))]
+        nums = self._numbers(s)
         cur = self._currency(s)
         if not nums or cur is None:
             return None
