@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import tomllib
 from collections.abc import Callable
@@ -12,7 +13,7 @@ import typer
 
 from ..errors import EXIT_USAGE, AnnotateError
 from ..io import check_not_empty
-from ..review.loader import check_review_input, iter_review_tasks, load_tasks
+from ..review.loader import FIRST_BATCH, check_review_input, iter_review_tasks, load_tasks
 from ..review.session import ReviewLabels, ReviewSession, default_annotator
 from ..store import Store
 from .app import app
@@ -54,9 +55,23 @@ def run_review(
     accept_all: bool = False,
     keymap: dict[str, str] | None = None,
     lang: str | None = None,
+    n_process: int = 1,
     on_bad_line: Callable[[AnnotateError], None] | None = None,
+    on_warning: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
-    """Load the input into the store and review it (or accept it all). Returns counts."""
+    """Load the input into the store and review it (or accept it all). Returns counts.
+
+    ``n_process`` processes pre-annotate raw input (-1: one per core). Why it
+    cannot pay off (a small input) is in ``warnings`` of the result, and told
+    to ``on_warning`` with --accept-all or to the screen's notifications.
+    """
+    if n_process == -1:
+        n_process = os.cpu_count() or 1
+    if n_process < 1:
+        raise AnnotateError(
+            f"--n-process must be at least 1, or -1 for one per core (got {n_process})",
+            fix="pass --n-process 1 or more, or -1", code="E203", exit_code=EXIT_USAGE,
+        )
     if any(str(p) == "-" for p in inputs):
         raise AnnotateError(
             "review cannot read stdin: the screen needs the terminal", where="-",
@@ -66,10 +81,13 @@ def run_review(
         check_not_empty(inputs)  # path errors and empty input before anything else
     labels = ReviewLabels.load(labels_path)
     who = annotator or default_annotator()
-    pre_options = {"lang": lang, "labels": labels_path} if (lang or labels_path) else {}
+    pre_options: dict[str, Any] = {"lang": lang, "labels": labels_path} if (lang or labels_path) else {}
+    if n_process > 1:
+        pre_options["n_process"] = n_process
     if strict and inputs:
         check_review_input(inputs, labels)
     bad: list[AnnotateError] = []
+    warnings: list[str] = []
 
     def record_bad(e: AnnotateError) -> None:
         bad.append(e)
@@ -78,10 +96,20 @@ def run_review(
 
     with Store(db) as store:
         if accept_all:
-            added, dups = load_tasks(store, dataset, iter_review_tasks(inputs, labels, on_error=record_bad, pre_options=pre_options))
+            def warn(msg: str) -> None:
+                warnings.append(msg)
+                if on_warning is not None:
+                    on_warning(msg)
+
+            tasks = iter_review_tasks(inputs, labels, on_error=record_bad, pre_options=pre_options, on_warning=warn)
+            try:
+                added, dups = load_tasks(store, dataset, tasks)
+            finally:
+                tasks.close()  # an interrupted load shuts its worker pool down
             session = ReviewSession(store, dataset, who, labels)
             n = session.accept_all()
-            return {"added": added, "duplicates": dups, "saved": n, "bad": len(bad), "bad_lines": [str(e) for e in bad]}
+            return {"added": added, "duplicates": dups, "saved": n, "bad": len(bad), "bad_lines": [str(e) for e in bad],
+                    "warnings": warnings}
         if not sys.stdin.isatty() or not sys.stdout.isatty():
             raise AnnotateError(
                 "review needs a terminal", fix="run it in a terminal, or pass --accept-all to store every task as is",
@@ -102,13 +130,26 @@ def run_review(
                 totals.update(added=a, duplicates=d)
                 progress(a, d)
 
-            with Store(db_path) as own:
-                load_tasks(own, dataset, iter_review_tasks(inputs, labels, on_error=both, pre_options=pre_options),
-                           on_batch=on_batch, should_stop=stop)
+            def notice(msg: str) -> None:
+                warnings.append(msg)
+                try:
+                    review_app.call_from_thread(review_app.notify, msg, title="--n-process", severity="warning", timeout=12)
+                except RuntimeError:  # the screen is closing: the message is printed after it
+                    pass
+
+            # the first tasks are stored after FIRST_BATCH and annotated in this process: the screen
+            # shows them without waiting for a worker pool to start
+            tasks = iter_review_tasks(inputs, labels, on_error=both, pre_options=pre_options,
+                                      in_process_first=FIRST_BATCH, on_warning=notice)
+            try:
+                with Store(db_path) as own:
+                    load_tasks(own, dataset, tasks, first_batch=FIRST_BATCH, on_batch=on_batch, should_stop=stop)
+            finally:
+                tasks.close()  # quitting mid-load shuts the worker pool down
 
         review_app = ReviewApp(session, loader=loader if inputs else None, keymap=keymap)
         saved = review_app.run() or 0
-        return {**totals, "saved": int(saved), "bad": len(bad), "bad_lines": [str(e) for e in bad]}
+        return {**totals, "saved": int(saved), "bad": len(bad), "bad_lines": [str(e) for e in bad], "warnings": warnings}
 
 
 @app.command("review")
@@ -122,6 +163,7 @@ def review_command(
     accept_all: Annotated[bool, typer.Option("--accept-all", help="No screen: store every task as accepted, as it is (silver data).")] = False,
     keymap: Annotated[Path | None, typer.Option("--keymap", help="TOML file remapping actions, e.g. next_span = \"j,right\".")] = None,
     lang: Annotated[str | None, typer.Option("--lang", help="Language of raw input (default: detected).")] = None,
+    n_process: Annotated[int, typer.Option("--n-process", "-n", help="Processes that pre-annotate raw input (-1: one per core); gains on inputs of more than about 60,000 characters per process.")] = 1,
 ) -> None:
     """Review tasks on a keyboard-first screen; every decision is saved at once.
 
@@ -139,14 +181,17 @@ def review_command(
     keys = _read_keymap(keymap)
     result = run_review(
         list(inputs or []), dataset=dataset, annotator=annotator, db=db, labels_path=labels, strict=strict,
-        accept_all=accept_all, keymap=keys, lang=lang,
+        accept_all=accept_all, keymap=keys, lang=lang, n_process=n_process,
         on_bad_line=(lambda e: print(f"annotate: warning: {e}", file=sys.stderr)) if accept_all else None,
+        on_warning=(lambda msg: print(f"annotate: warning: {msg}", file=sys.stderr)) if accept_all else None,
     )
     err_console.print(
         f"{dataset}: {result.get('added', 0)} task(s) added, {result.get('duplicates', 0)} already stored; "
         f"{result['saved']} decision(s) saved"
     )
-    if not accept_all:
+    if not accept_all:  # the screen showed them as notifications; they are printed once it is closed
+        for msg in result.get("warnings", []):
+            print(f"annotate: warning: {msg}", file=sys.stderr)
         for line in result["bad_lines"]:
             print(f"annotate: warning: {line}", file=sys.stderr)
     if result["bad"]:

@@ -12,6 +12,9 @@ first bad line stops everything before anything is stored.
 
 from __future__ import annotations
 
+import contextlib
+import itertools
+import os
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -23,7 +26,10 @@ from ..tasks import check_spans, set_hashes, tokens_of
 from .session import ReviewLabels
 
 OnError = Callable[[AnnotateError], None]
-_PRE_BATCH = 64
+# The review screen stores (and so shows) its first tasks after this many, not
+# after a full batch, and annotates raw records among them in this process:
+# with --n-process the user does not wait for a pool to start.
+FIRST_BATCH = 64
 
 
 def _raise(e: AnnotateError) -> None:
@@ -159,15 +165,37 @@ def _records(paths: Iterable[str | Path], on_error: OnError) -> Iterator[Record]
                     on_error(e)
 
 
-def _pre_annotate(records: list[Record], options: dict[str, Any]) -> Iterator[dict[str, Any]]:
+def _pre_annotate(records: Iterable[Record], first: Record, options: dict[str, Any]) -> Iterator[dict[str, Any]]:
     try:
         from ..pre import pre_annotate
     except ImportError:
         raise AnnotateError(
-            "raw input needs the pre-annotation pipeline, which is not installed", where=records[0].where,
+            "raw input needs the pre-annotation pipeline, which is not installed", where=first.where,
             fix="give tasks with spans (the output of annotate pre)", code="E322",
         ) from None
     yield from pre_annotate(records, **options)
+
+
+def _min_chars_per_process() -> int:
+    try:
+        from ..pre import MIN_CHARS_PER_PROCESS
+    except ImportError:  # no pipeline: raw input fails anyway (E322)
+        return 60_000
+    return MIN_CHARS_PER_PROCESS
+
+
+def _take_head(recs: Iterator[Record], max_records: int, max_chars: int) -> tuple[list[Record], Iterator[Record]]:
+    """The first records of ``recs`` up to ``max_records`` or ``max_chars`` characters (at least one), and the rest."""
+    head: list[Record] = []
+    chars = 0
+    for rec in recs:
+        if head and chars + len(rec.text) > max_chars:
+            return head, itertools.chain([rec], recs)
+        head.append(rec)
+        chars += len(rec.text)
+        if len(head) >= max_records or chars >= max_chars:
+            break
+    return head, recs
 
 
 def iter_review_tasks(
@@ -176,35 +204,82 @@ def iter_review_tasks(
     *,
     on_error: OnError = _raise,
     pre_options: dict[str, Any] | None = None,
+    in_process_first: int = 0,
+    on_warning: Callable[[str], None] | None = None,
 ) -> Iterator[dict[str, Any]]:
-    """Every valid task of the input, in order; raw records are pre-annotated in batches."""
+    """Every valid task of the input, in order; raw records are pre-annotated on the fly.
+
+    ``pre_options`` go to :func:`annotate.pre.pre_annotate`. With
+    ``n_process`` > 1, each run of consecutive raw records goes through one
+    worker pool, except the raw records among the first ``in_process_first``
+    records of the input (at most about one second of work), which are
+    annotated in this process: the review screen shows its first task without
+    waiting for a pool to start. ``on_warning(msg)`` is told, once, when
+    ``n_process`` cannot pay off (input too small, or no raw input at all).
+    Close the generator to stop early: a running pool is shut down.
+    """
     tokenizers = _Tokenizers()
-    raw: list[Record] = []
     options = dict(pre_options or {})
+    n_process = int(options.pop("n_process", 1))
+    if n_process == -1:
+        n_process = os.cpu_count() or 1
+    warned = False
+    pooled = False  # some raw input went to pre_annotate with n_process > 1
+    raw_chars = 0  # characters of raw text annotated in this process
+    position = 0  # records of the input handled so far
 
-    def flush() -> Iterator[dict[str, Any]]:
-        if not raw:
-            return
-        batch = list(raw)
-        raw.clear()
-        for rec, task in zip(batch, _pre_annotate(batch, options)):
-            try:
-                yield validate_task(task, labels, where=rec.source, line=rec.line, tokenizers=tokenizers)
-            except AnnotateError as e:
-                on_error(e)
+    def warn(msg: str) -> None:
+        nonlocal warned
+        if not warned and on_warning is not None:
+            warned = True
+            on_warning(msg)
 
-    for rec in _records(paths, on_error):
-        if "spans" not in rec.data:
-            raw.append(rec)
-            if len(raw) >= _PRE_BATCH:
-                yield from flush()
+    def annotate(recs: Iterator[Record], first: Record, n: int, note: str = "") -> Iterator[dict[str, Any]]:
+        nonlocal position
+        current: list[Record] = [first]
+        opts = dict(options, on_record=lambda r: current.__setitem__(0, r))
+        if n > 1:
+            opts.update(n_process=n, on_warning=lambda msg: warn(msg + note))
+        with contextlib.closing(_pre_annotate(recs, first, opts)) as tasks:  # closing shuts a pool down
+            for task in tasks:
+                rec = current[0]
+                position += 1
+                try:
+                    yield validate_task(task, labels, where=rec.source, line=rec.line, tokenizers=tokenizers)
+                except AnnotateError as e:
+                    on_error(e)
+
+    for is_raw, group in itertools.groupby(_records(paths, on_error), key=lambda r: "spans" not in r.data):
+        if not is_raw:
+            for rec in group:
+                position += 1
+                try:
+                    yield validate_task(rec.data, labels, where=rec.source, line=rec.line, tokenizers=tokenizers)
+                except AnnotateError as e:
+                    on_error(e)
             continue
-        yield from flush()
-        try:
-            yield validate_task(rec.data, labels, where=rec.source, line=rec.line, tokenizers=tokenizers)
-        except AnnotateError as e:
-            on_error(e)
-    yield from flush()
+        rest: Iterator[Record] = group
+        head_done = 0
+        if position < in_process_first:
+            head, rest = _take_head(group, in_process_first - position, _min_chars_per_process())
+            raw_chars += sum(len(r.text) for r in head)
+            head_done = len(head)
+            yield from annotate(iter(head), head[0], 1)
+        first = next(rest, None)
+        if first is None:
+            continue
+        pooled = pooled or n_process > 1
+        note = (f" (counted after the first {position:,} record(s), annotated in this process so that the first"
+                " task shows at once)") if head_done else ""
+        yield from annotate(itertools.chain([first], rest), first, n_process, note)
+    if n_process > 1 and not pooled:
+        if raw_chars:
+            need = _min_chars_per_process() * n_process
+            warn(f"--n-process {n_process} ignored: the input ({raw_chars:,} characters of raw text) is too small to"
+                 f" gain from more processes (at least {need:,} needed); running in one process")
+        else:
+            warn(f"--n-process {n_process} has no effect: the input has no raw text (every record is a task with"
+                 " spans), and only raw text is pre-annotated")
 
 
 def check_review_input(paths: Iterable[str | Path], labels: ReviewLabels) -> int:
@@ -224,18 +299,24 @@ def load_tasks(
     tasks: Iterable[dict[str, Any]],
     *,
     batch: int = 500,
+    first_batch: int | None = None,
     on_batch: Callable[[int, int], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
 ) -> tuple[int, int]:
-    """Store tasks in batches; ``on_batch(added, duplicates)`` after each batch (totals so far)."""
+    """Store tasks in batches; ``on_batch(added, duplicates)`` after each batch (totals so far).
+
+    ``first_batch``: a smaller first batch, so the first tasks can be shown sooner.
+    """
     added = dups = 0
     buf: list[dict[str, Any]] = []
+    size = first_batch or batch
     for task in tasks:
         buf.append(task)
-        if len(buf) >= batch:
+        if len(buf) >= size:
             a, d = store.add_tasks(dataset, buf)
             added, dups = added + a, dups + d
             buf.clear()
+            size = batch
             if on_batch:
                 on_batch(added, dups)
             if should_stop and should_stop():
