@@ -120,7 +120,7 @@ class QuantityRecognizer(_LabelsComponent):
         text = doc.text  # built from the tokens on every access: read it once
         if not text:
             return doc
-        candidates = self.grammar.find(text)
+        candidates = self.grammar.find(text, values=False)  # values for the chosen matches only
         if not candidates:
             return doc
         chosen = self.grammar.resolve(text, candidates)

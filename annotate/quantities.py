@@ -18,7 +18,7 @@ for PERCENT, an ISO 8601 / TIMEX3-style string for DATE where one can be read
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from .labels import LangLexicon
@@ -26,6 +26,9 @@ from .labels import LangLexicon
 S = r"[ \u00a0\u202f\u2009]"  # one space of any kind (regular, no-break, narrow no-break, thin)
 AP = r"[’']"
 DASH = r"[-–—]"
+
+
+_LATER: Any = object()  # a value not computed yet (see QuantityGrammar.find)
 
 
 @dataclass(frozen=True)
@@ -156,8 +159,13 @@ class QuantityGrammar:
         self._multipliers = dict(lex.multipliers)
         self._multipliers_ci = {k.lower(): v for k, v in lex.multipliers.items() if len(k) > 2}
         self.patterns: list[tuple[str, str, re.Pattern[str]]] = []
+        # per pattern: literal substrings without which it cannot match, and whether they
+        # are looked for in the text as it is (case-sensitive patterns) or lower-cased
+        self._needs: list[tuple[tuple[str, ...], bool] | None] = []
         self._build()
-        self._trigger_map = self._triggers()
+        kinds = self._triggers()
+        self._needs = [n if n is not None else ((kinds[k], False) if k in kinds else None)
+                       for n, (_, k, _) in zip(self._needs, self.patterns)]
         self._add_first_char_filters()
         self._month_re = re.compile(r"(?i)" + _alt(list(lex.months)))
         self._month_num = {k.lower(): v for k, v in lex.months.items()}
@@ -190,10 +198,8 @@ class QuantityGrammar:
         cur_syms = _alt(symbols, boundary=True)
         cur = r"(?:" + cur_syms + r"|" + cur_words + r")"
         # currency before the amount: "$300", "US$5", "USD 40", "EUR2.5bn" (an ISO code may touch the digits)
-        prefix_syms = r"(?<![\w$€£¥])" + _alt(
-            [c for c in symbols if not c.isalpha() and c not in ("$US",)] + [c for c in symbols if c.isupper() and c.isalpha()],
-            boundary=False,
-        )
+        prefix_list = [c for c in symbols if not c.isalpha() and c not in ("$US",)] + [c for c in symbols if c.isupper() and c.isalpha()]
+        prefix_syms = r"(?<![\w$€£¥])" + _alt(prefix_list, boundary=False)
         de = r"(?:" + S + r"?(?:de|d" + AP + r"|of)" + S + r"?|" + S + r"?)"
         rj_words = [j for j in lex.range_joiners if j[0].isalpha()]
         rng = r"(?:" + S + r"?" + DASH + S + r"?|" + S + _alt(rj_words) + S + r")"
@@ -209,7 +215,7 @@ class QuantityGrammar:
             + r"(?![\w])"
         )
         self._add("MONEY", "money_after", money_after)
-        self._add("MONEY", "money_before", money_before)
+        self._add("MONEY", "money_before", money_before, tuple(prefix_list), case=True)
 
         # PERCENT: "14 %", "6,4 %", "quarante pour cent", "9 à 11 %", "0,1 point de pourcentage"
         pct_words = [w for w in lex.percent_words if w != "%"]
@@ -235,7 +241,8 @@ class QuantityGrammar:
             self._add("DATE", "day_range", r"(?<!\w)" + day + r"(?:" + S + r"(?:au|et|à)" + S + r"|" + S + r"?" + DASH + S + r"?)" + day + S + month + r"(?:" + S + year + r")?")
             self._add("DATE", "month_year", r"(?<![\w-])" + month + r"(?:" + S + r"(?:de" + S + r")?" + year + r"|" + post + r")?(?!\w)")
             mod = r"(?i:début|fin|courant|milieu)" + S + r"(?:de" + S + r"|d" + AP + r")?"
-            self._add("DATE", "mod_date", r"(?<!\w)" + mod + r"(?:" + month + r"(?:" + S + year + r")?|" + year + r")")
+            self._add("DATE", "mod_date", r"(?<!\w)" + mod + r"(?:" + month + r"(?:" + S + year + r")?|" + year + r")",
+                      ("début", "fin", "courant", "milieu"))
             self._add("DATE", "mi_date", r"(?<!\w)(?i:mi)-(?:" + month + r"(?:" + S + year + r")?|" + year + r")")
             self._add("DATE", "weekday", r"(?<!\w)" + weekday + post + r"(?!\w)")
             period = r"(?i:trimestre|semestre)"
@@ -252,13 +259,15 @@ class QuantityGrammar:
             self._add("DATE", "duration", num + r"(?:" + rng + num + r")?" + S + units + after + r"(?!\w)")
             # "cinq dernières années", "ces dix dernières années", "12 prochains mois"
             adj = r"(?i:dernières|derniers|prochaines|prochains|premières|premiers|précédentes|précédents)"
-            self._add("DATE", "duration", r"(?:(?i:ces)" + S + r")?" + num + S + adj + S + units + r"(?!\w)")
+            self._add("DATE", "duration", r"(?:(?i:ces)" + S + r")?" + num + S + adj + S + units + r"(?!\w)",
+                      ("derni", "prochain", "premi", "précédent"))
         else:
             self._add("DATE", "month_day", r"(?<!\w)" + month + S + day + r"(?:,?" + S + year + r")?(?!\w)")
             self._add("DATE", "day_month", r"(?<![\w])" + day + S + month + r"(?:,?" + S + year + r")?(?!\w)")
             self._add("DATE", "month_year", r"(?<![\w-])(?:(?i:last|next|this)" + S + r")?" + month + r"(?:,?" + S + year + r")?(?!\w)")
             mod = r"(?:(?i:early|late)" + S + r"|(?i:mid)-?|(?i:the" + S + r")?(?i:end|start|beginning|middle)" + S + r"of" + S + r")"
-            self._add("DATE", "mod_date", r"(?<!\w)" + mod + r"(?:" + month + r"(?:,?" + S + year + r")?|" + year + r")")
+            self._add("DATE", "mod_date", r"(?<!\w)" + mod + r"(?:" + month + r"(?:,?" + S + year + r")?|" + year + r")",
+                      ("early", "late", "mid", "end", "start", "beginning", "middle"))
             rel = r"(?:(?i:last|next|this)" + S + r")"
             self._add("DATE", "weekday", r"(?<!\w)" + rel + r"?" + weekday + r"(?!\w)")
             period = r"(?i:quarter|half)"
@@ -274,18 +283,25 @@ class QuantityGrammar:
             after = r"(?:" + S + r"(?i:earlier|later|ago|before))?"
             self._add("DATE", "duration", num + r"(?:" + rng + num + r")?(?:" + S + r"|-)" + units + after + r"(?!\w)(?!-old)")
             # "the past five years", "the next 12 months"
-            self._add("DATE", "duration", r"(?<!\w)(?i:the)" + S + r"(?i:past|last|next|coming|previous|first|final)" + S + num + S + units + r"(?!\w)")
+            self._add("DATE", "duration", r"(?<!\w)(?i:the)" + S + r"(?i:past|last|next|coming|previous|first|final)" + S + num + S + units + r"(?!\w)",
+                      ("past", "last", "next", "coming", "previous", "first", "final"))
             self._add("DATE", "fiscal", r"(?<!\w)(?:FY" + S + r"?(?:\d{2}|(?:19|20)\d{2})|(?i:fiscal)" + S + year + r")(?!\w)")
-        self._add("DATE", "quarter_code", r"(?<!\w)(?:[TQ][1-4]|[HS][12])(?:" + S + r"?(?:19|20)\d{2})?(?!\w)")
+        self._add("DATE", "quarter_code", r"(?<!\w)(?:[TQ][1-4]|[HS][12])(?:" + S + r"?(?:19|20)\d{2})?(?!\w)",
+                  ("T1", "T2", "T3", "T4", "Q1", "Q2", "Q3", "Q4", "H1", "H2", "S1", "S2"), case=True)
         self._add("DATE", "year_range", year + r"(?:" + S + r"?" + DASH + S + r"?|/|" + S + _alt(rj_words) + S + r")" + r"(?:(?:19|20)\d{2}|\d{2})(?!\w)")
-        self._add("DATE", "relative", r"(?i:" + _alt(lex.relative_dates) + r")" + post)
+        # each phrase's longest word (spaces and apostrophes match several characters)
+        self._add("DATE", "relative", r"(?i:" + _alt(lex.relative_dates) + r")" + post,
+                  tuple({max(re.split(r"[ ’']", w.lower()), key=len) for w in lex.relative_dates}))
 
     _RANGE_OPEN = re.compile(r"(?i:entre|de|du|des|between|from)" + S + r"+$")
     _RANGE_MID = re.compile(S + r"*(?:" + DASH + r"|(?i:et|à|au|and|to|through|until))" + S + r"*$")
 
     def resolve(self, text: str, matches: list[QMatch]) -> list[QMatch]:
         """Non-overlapping matches, with DATE ranges joined: "entre janvier et mars" -> "janvier et mars"."""
-        chosen = resolve_overlaps(matches)
+        chosen = [
+            m if m.value is not _LATER else replace(m, value=self.value(m.label, m.kind, text[m.start : m.end]))
+            for m in resolve_overlaps(matches)
+        ]
         out: list[QMatch] = []
         i = 0
         while i < len(chosen):
@@ -305,8 +321,11 @@ class QuantityGrammar:
             i += 1
         return out
 
-    def _add(self, label: str, kind: str, pattern: str) -> None:
+    def _add(self, label: str, kind: str, pattern: str, needs: tuple[str, ...] | None = None, *, case: bool = False) -> None:
+        """One pattern; ``needs``: literals one of which any match contains (default: its kind's,
+        see :meth:`_triggers`), looked for in the text as it is when ``case``, else lower-cased."""
         self.patterns.append((label, kind, re.compile(pattern)))
+        self._needs.append((tuple(needs), case) if needs is not None else None)
 
     def _add_first_char_filters(self) -> None:
         """Prefix each pattern with a look-ahead on the characters a match can start with.
@@ -382,18 +401,18 @@ class QuantityGrammar:
         }
 
     # ------------------------------------------------------------------ match
-    def find(self, text: str) -> list[QMatch]:
-        """Every candidate match (overlaps included), with its normalized value."""
+    def find(self, text: str, *, values: bool = True) -> list[QMatch]:
+        """Every candidate match (overlaps included), with its normalized value
+        (left for :meth:`resolve` to compute, for the chosen matches only, when ``values`` is false)."""
         out: list[QMatch] = []
         low = text.lower()
-        triggers = self._trigger_map
         present: dict[int, bool] = {}  # trigger sets are shared between patterns: test each once
-        for label, kind, rx in self.patterns:
-            needs = triggers.get(kind)
+        for (label, kind, rx), needs in zip(self.patterns, self._needs):
             if needs is not None:
-                ok = present.get(id(needs))
+                ok = present.get(id(needs[0]))
                 if ok is None:
-                    ok = present[id(needs)] = any(t in low for t in needs)
+                    hay = text if needs[1] else low
+                    ok = present[id(needs[0])] = any(t in hay for t in needs[0])
                 if not ok:
                     continue
             for m in rx.finditer(text):
@@ -401,7 +420,7 @@ class QuantityGrammar:
                 a, b = self._trim(text, a, b)
                 if b <= a or not self._keep(text, a, b, kind):
                     continue
-                out.append(QMatch(a, b, label, self.value(label, kind, text[a:b]), kind))
+                out.append(QMatch(a, b, label, self.value(label, kind, text[a:b]) if values else _LATER, kind))
         return out
 
     def _trim(self, text: str, a: int, b: int) -> tuple[int, int]:
