@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import multiprocessing
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
-import annotate.pre as pre
+from annotate import pre
 from annotate.bench import corpus
 from annotate.cli.main import main
 from annotate.review.loader import iter_review_tasks, load_tasks
@@ -21,8 +22,8 @@ RUN_FIELDS = {"_session_id", "_timestamp", "_seconds", "_decision_id"}
 
 
 class PoolSpy(pre._Workers):
-    started: list[int] = []
-    closed: list[int] = []
+    started: ClassVar[list[int]] = []
+    closed: ClassVar[list[int]] = []
 
     def prepare(self, lg: str) -> None:
         if self._pool is None:
@@ -65,7 +66,7 @@ def _stored(db: Path) -> tuple[list[dict], list[dict]]:
 
 
 def test_review_n_process_2_stores_the_same_tasks_in_the_same_order(tmp_path: Path, raw_file: Path, pool_spy, capsys):
-    code1, err1 = _run(raw_file, tmp_path / "one.db", "1", capsys)
+    code1, _ = _run(raw_file, tmp_path / "one.db", "1", capsys)
     assert code1 == 0 and pool_spy.started == []
     code2, err2 = _run(raw_file, tmp_path / "two.db", "2", capsys)
     assert code2 == 0, err2
@@ -140,11 +141,11 @@ def test_review_screen_shows_the_small_input_warning_and_prints_it_after(tmp_pat
     notices: list[tuple[str, str]] = []
     real_notify, real_run, real_done = ReviewApp.notify, ReviewApp.run, ReviewApp._on_loader_done
 
-    def notify(self, message, **kw):  # noqa: ANN001, ANN003, ANN202
+    def notify(self, message, **kw):
         notices.append((kw.get("title", ""), str(message)))
         return real_notify(self, message, **kw)
 
-    def done(self):  # noqa: ANN001, ANN202
+    def done(self):
         real_done(self)
         self.exit(self.session.saved)  # the user quits once everything is loaded
 
@@ -160,3 +161,13 @@ def test_review_screen_shows_the_small_input_warning_and_prints_it_after(tmp_pat
     assert code == 0, err
     assert [t for t, m in notices if "--n-process 2 ignored" in m] == ["--n-process"]
     assert err.count("annotate: warning: --n-process 2 ignored") == 1 and "Traceback" not in err
+
+
+@pytest.mark.parametrize(("text", "says"), [("La BCE garde ses taux.", "too small"), ("Acme a payé. " * 400, "only 1 record(s)")])
+def test_review_loader_warns_when_the_raw_input_all_fits_in_the_first_batch(tmp_path: Path, pool_spy, text: str, says: str):
+    src = tmp_path / "in.txt"
+    src.write_text(text, encoding="utf-8")
+    warned: list[str] = []
+    tasks = list(iter_review_tasks([src], LABELS, pre_options={"n_process": 2}, in_process_first=64, on_warning=warned.append))
+    assert len(tasks) == 1 and pool_spy.started == []
+    assert len(warned) == 1 and warned[0].startswith("--n-process 2 ignored") and says in warned[0]

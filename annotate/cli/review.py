@@ -13,7 +13,12 @@ import typer
 
 from ..errors import EXIT_USAGE, AnnotateError
 from ..io import check_not_empty
-from ..review.loader import FIRST_BATCH, check_review_input, iter_review_tasks, load_tasks
+from ..review.loader import (
+    FIRST_BATCH,
+    check_review_input,
+    iter_review_tasks,
+    load_tasks,
+)
 from ..review.session import ReviewLabels, ReviewSession, default_annotator
 from ..store import Store
 from .app import app

@@ -225,7 +225,7 @@ def iter_review_tasks(
         n_process = os.cpu_count() or 1
     warned = False
     pooled = False  # some raw input went to pre_annotate with n_process > 1
-    raw_chars = 0  # characters of raw text annotated in this process
+    raw_chars = raw_records = 0  # raw text annotated in this process
     position = 0  # records of the input handled so far
 
     def warn(msg: str) -> None:
@@ -261,8 +261,9 @@ def iter_review_tasks(
         rest: Iterator[Record] = group
         head_done = 0
         if position < in_process_first:
-            head, rest = _take_head(group, in_process_first - position, _min_chars_per_process())
+            head, rest = _take_head(group, in_process_first - position, _min_chars_per_process())  # noqa: B031 (rest goes on with group)
             raw_chars += sum(len(r.text) for r in head)
+            raw_records += len(head)
             head_done = len(head)
             yield from annotate(iter(head), head[0], 1)
         first = next(rest, None)
@@ -273,8 +274,11 @@ def iter_review_tasks(
                 " task shows at once)") if head_done else ""
         yield from annotate(itertools.chain([first], rest), first, n_process, note)
     if n_process > 1 and not pooled:
-        if raw_chars:
-            need = _min_chars_per_process() * n_process
+        need = _min_chars_per_process() * n_process
+        if raw_records and raw_chars >= need:  # a few long documents: one process per document at most
+            warn(f"--n-process {n_process} ignored: the raw input is only {raw_records:,} record(s), annotated in this"
+                 " process with the first tasks")
+        elif raw_records:
             warn(f"--n-process {n_process} ignored: the input ({raw_chars:,} characters of raw text) is too small to"
                  f" gain from more processes (at least {need:,} needed); running in one process")
         else:
