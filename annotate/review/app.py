@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import gc
 import re
-from bisect import bisect_left
-from collections.abc import Callable
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Container, Iterable, Iterator
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 from rich.cells import cell_len
@@ -23,7 +24,7 @@ from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.screen import ModalScreen
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -69,6 +70,7 @@ def key_display(keys: str) -> str:
 
 # ---------------------------------------------------------------- document layout
 
+_OFFSETS_AND_LABEL = itemgetter(0, 1, 2)
 _WORD_RE = re.compile(r"\n|[ \t\r]+|[^ \t\r\n]+")
 
 
@@ -119,26 +121,45 @@ def _width(s: str) -> int:
     return len(s) if s.isascii() else cell_len(s)
 
 
-def _paragraph_pieces(text: str, a: int, b: int, spans: list[tuple[int, int, str, int]]) -> list[Piece]:
-    out: list[Piece] = []
+def _iter_pieces(text: str, a: int, b: int, spans: list[tuple[int, int, str, int]]) -> Iterator[Piece]:
     pos = a
     for s0, s1, _label, i in spans:
         start, end = max(s0, a, pos), min(s1, b)
         if start >= end:
             continue
         if pos < start:
-            out.append((pos, start, -1, False))
-        out.append((start, end, i, False))
+            yield (pos, start, -1, False)
+        yield (start, end, i, False)
         pos = end
         if end == s1:
-            out.append((end, end, i, True))
+            yield (end, end, i, True)
     if pos < b:
-        out.append((pos, b, -1, False))
-    return out
+        yield (pos, b, -1, False)
 
 
-def wrap_paragraph(text: str, pieces: list[Piece], labels: dict[int, str], width: int) -> list[list[Piece]]:
+def _paragraph_pieces(text: str, a: int, b: int, spans: list[tuple[int, int, str, int]]) -> list[Piece]:
+    return list(_iter_pieces(text, a, b, spans))
+
+
+class _Resync(Exception):
+    """Raised by :func:`_wrap` when a line starts at one of the ``resync`` offsets."""
+
+    def __init__(self, offset: int) -> None:
+        self.offset = offset
+
+
+def wrap_paragraph(text: str, pieces: Iterable[Piece], labels: dict[int, str], width: int) -> list[list[Piece]]:
     """Word-wrap one paragraph's pieces to ``width`` cells."""
+    return _wrap(text, pieces, labels, width)[0]
+
+
+def _wrap(
+    text: str, pieces: Iterable[Piece], labels: dict[int, str], width: int, resync: Container[int] = (),
+) -> tuple[list[list[Piece]], int | None]:
+    """Word-wrap pieces; stop as soon as a word starting at an offset in ``resync`` would begin a new line.
+
+    Returns the lines (without the line that word would begin) and that offset, or all lines and None.
+    """
     width = max(width, 10)
     lines: list[list[Piece]] = [[]]
     x = 0
@@ -152,6 +173,8 @@ def wrap_paragraph(text: str, pieces: list[Piece], labels: dict[int, str], width
         if x > 0 and x + word_w > width:
             lines.append([])
             x = 0
+        if resync and x == 0 and len(lines) > 1 and not lines[-1] and word[0][0][0] in resync:
+            raise _Resync(word[0][0][0])
         for piece, w in word:
             a, b, owner, is_tag = piece
             while x + w > width and not is_tag and b - a > 1:  # longer than a line: cut it
@@ -166,30 +189,33 @@ def wrap_paragraph(text: str, pieces: list[Piece], labels: dict[int, str], width
         word.clear()
         word_w = 0
 
-    for piece in pieces:
-        a, b, owner, is_tag = piece
-        if is_tag:
-            w = len(labels[owner]) + 1
-            word.append((piece, w))
-            word_w += w
-            continue
-        for m in _WORD_RE.finditer(text, a, b):
-            c0 = text[m.start()]
-            if c0 in " \t\r":
-                place_word()
-                w = m.end() - m.start()
-                if x + w > width:
-                    lines.append([])
-                    x = 0
-                else:
-                    lines[-1].append((m.start(), m.end(), owner, False))
-                    x += w
-            else:
-                w = _width(m.group())
-                word.append(((m.start(), m.end(), owner, False), w))
+    try:
+        for piece in pieces:
+            a, b, owner, is_tag = piece
+            if is_tag:
+                w = len(labels[owner]) + 1
+                word.append((piece, w))
                 word_w += w
-    place_word()
-    return lines
+                continue
+            for m in _WORD_RE.finditer(text, a, b):
+                c0 = text[m.start()]
+                if c0 in " \t\r":
+                    place_word()
+                    w = m.end() - m.start()
+                    if x + w > width:
+                        lines.append([])
+                        x = 0
+                    else:
+                        lines[-1].append((m.start(), m.end(), owner, False))
+                        x += w
+                else:
+                    w = _width(m.group())
+                    word.append(((m.start(), m.end(), owner, False), w))
+                    word_w += w
+        place_word()
+    except _Resync as r:
+        return lines[:-1], r.offset
+    return lines, None
 
 
 _SPACE = " \t\r"
@@ -208,9 +234,10 @@ def rewrap_paragraph(
 
     Greedy wrapping restarts identically at a line that begins a word after whitespace (x = 0, no pending
     word), as long as everything up to the end of that word is unchanged. So the lines before such a
-    restart line are kept, a window from it to a later such line past the change is wrapped again, and
-    the lines after the window are kept if the window ends in the same state (the next word still starts
-    a line). Owners of kept pieces are remapped to the new span indices.
+    restart line are kept, and the text is wrapped again from it only until the new wrap begins a line
+    with the same word as an old line past the change (the wrap re-synchronizes, usually within a few
+    lines): the old lines from there on are kept. Owners of kept pieces are remapped to the new span
+    indices.
     """
     width = max(width, 10)
     old_keys = {(x[0], x[1], x[2]): x[3] for x in old_spans}
@@ -249,49 +276,27 @@ def rewrap_paragraph(
                 break
         k -= 1
     o = starts[k] if k > 0 else pos  # line 0: the paragraph's own start, always a clean restart
-    para = [x for x in new_spans]
 
     def fix(lines: list[list[Piece]]) -> list[list[Piece]]:
         return lines if identity else [[(a, b, remap.get(ow, ow), t) for a, b, ow, t in ln] for ln in lines]
 
-    j = bisect_left(starts, c1 + 1)
-    tries = 0
-    step = 2
-    while j < len(old_lines) and tries < 3:  # greedy wrap may never re-sync: then wrap the tail once
-        if not safe(old_lines[j]):
-            j += 1
-            continue
-        oj = starts[j]
-        fresh = wrap_paragraph(text, _paragraph_pieces(text, o, oj, para), labels, width)
-        if fresh and not fresh[-1]:
-            ok = True  # the whitespace before line j overflowed: the next word starts a line
-            fresh = fresh[:-1]
-        else:
-            x = _line_width(text, fresh[-1], labels)
-            first = old_lines[j]
-            word_w = 0
-            for a, b, ow, t in first:
-                if t:
-                    word_w += len(labels[remap.get(ow, ow)]) + 1
-                elif text[a] in _SPACE:
-                    break
-                else:
-                    word_w += _width(text[a:b])
-            ok = x > 0 and x + word_w > width
-        if ok:
-            return fix(old_lines[:k]) + fresh + fix(old_lines[j:])
-        tries += 1
-        j += step
-        step *= 2
-    fresh = wrap_paragraph(text, _paragraph_pieces(text, o, end, para), labels, width)
-    return fix(old_lines[:k]) + fresh
+    # a later line that starts a word after whitespace, past the change: once the new wrap starts a line
+    # with that same word, it goes on exactly as before, so the old lines from there on are kept
+    resync: dict[int, int] = {}
+    for j in range(max(bisect_left(starts, c1 + 1), k + 1), len(old_lines)):
+        if safe(old_lines[j]):
+            resync[starts[j]] = j
+    fresh, stop = _wrap(text, _iter_pieces(text, o, end, new_spans), labels, width, resync)
+    if stop is None:
+        return fix(old_lines[:k]) + fresh
+    return fix(old_lines[:k]) + fresh + fix(old_lines[resync[stop]:])
 
 
 class Layout:
     """Wrapped lines of a task's text, re-wrapping only the paragraphs whose spans changed."""
 
     def __init__(self) -> None:
-        self._cache: dict[tuple[Any, ...], tuple[list[list[Piece]], list[int]]] = {}
+        self._cache: dict[tuple[Any, ...], tuple[list[list[Piece]], list[int], dict[int, int]]] = {}
         self.lines: list[list[Piece]] = []
         self.line_starts: list[int] = []
         self.first_line: dict[int, int] = {}
@@ -300,10 +305,13 @@ class Layout:
 
     def update(self, state: TaskState, width: int) -> None:
         text = state.text
-        order = sorted(range(len(state.spans)), key=lambda i: (state.spans[i]["start"], -state.spans[i]["end"]))
-        spans = [(state.spans[i]["start"], state.spans[i]["end"], state.spans[i]["label"], i) for i in order]
-        labels = {i: state.spans[i]["label"] for i in range(len(state.spans))}
-        cache: dict[tuple[Any, ...], tuple[list[list[Piece]], list[int]]] = {}
+        all_spans = state.spans
+        keyed = [(s["start"], -s["end"], i) for i, s in enumerate(all_spans)]
+        keyed.sort()  # by start, longest first, then index: the order spans are drawn in
+        spans = [(a, -b, all_spans[i]["label"], i) for a, b, i in keyed]
+        span_starts = [x[0] for x in spans]
+        labels = {i: s["label"] for i, s in enumerate(all_spans)}
+        cache: dict[tuple[Any, ...], tuple[list[list[Piece]], list[int], dict[int, int]]] = {}
         by_para: dict[tuple[int, int, int], tuple[list[list[Piece]], list[tuple[int, int, str, int]]]] = {}
         lines: list[list[Piece]] = []
         first: dict[int, int] = {}
@@ -313,12 +321,13 @@ class Layout:
             nl = text.find("\n", pos)
             end = n if nl < 0 else nl
             para = [x for x in carried if x[1] > pos]
-            while j < len(spans) and spans[j][0] <= end:
-                para.append(spans[j])
-                j += 1
+            j1 = bisect_right(span_starts, end, j)
+            para.extend(spans[j:j1])
+            j = j1
             para = [x for x in para if x[0] < end or (x[0] == end and x[1] == end)]
             carried = [x for x in para if x[1] > end]
-            key = (pos, end, width, tuple((x[0], x[1], x[2]) for x in para))
+            key = (pos, end, width, tuple(map(_OFFSETS_AND_LABEL, para)))
+            ids = [x[3] for x in para]
             hit = self._cache.get(key)
             if hit is None:
                 self.wrapped += 1
@@ -327,21 +336,26 @@ class Layout:
                 if prev is not None:
                     wrapped = rewrap_paragraph(text, pos, end, prev[0], prev[1], para, labels, width)
                 if wrapped is None:
-                    wrapped = wrap_paragraph(text, _paragraph_pieces(text, pos, end, para), labels, width)
+                    wrapped = wrap_paragraph(text, _iter_pieces(text, pos, end, para), labels, width)
+                # first line of each span in the paragraph: going backwards, the earliest line is set last
+                pfirst = {o: k for k in range(len(wrapped) - 1, -1, -1) for (_a, _b, o, _t) in wrapped[k] if o >= 0}
             else:
-                old_wrapped, old_ids = hit
-                new_ids = [x[3] for x in para]
-                if old_ids == new_ids:
-                    wrapped = old_wrapped
+                old_wrapped, old_ids, old_first = hit
+                if old_ids == ids:
+                    wrapped, pfirst = old_wrapped, old_first
                 else:
-                    remap = dict(zip(old_ids, new_ids))
+                    remap = dict(zip(old_ids, ids))
                     wrapped = [[(a, b, remap.get(o, o), t) for a, b, o, t in line] for line in old_wrapped]
-            cache[key] = (wrapped, [x[3] for x in para])
+                    pfirst = {remap.get(o, o): k for o, k in old_first.items()}
+            cache[key] = (wrapped, ids, pfirst)
             by_para[(pos, end, width)] = (wrapped, para)
-            for k, line in enumerate(wrapped):
-                for piece in line:
-                    if piece[2] >= 0 and piece[2] not in first:
-                        first[piece[2]] = len(lines) + k
+            base = len(lines)
+            if not first:
+                first = {o: base + k for o, k in pfirst.items()}
+            else:
+                for o, k in pfirst.items():
+                    if o not in first:
+                        first[o] = base + k
             lines.extend(wrapped)
             if nl < 0:
                 break
@@ -427,6 +441,8 @@ class DocView(ScrollView, can_focus=False, inherit_bindings=False):
         self.layout_ = Layout()
         self._key: tuple[Any, ...] = ()
         self._state_key: tuple[Any, ...] = ()
+        # what the visible rows showed when last refreshed: (scroll top, width, segments of each row)
+        self._drawn: tuple[int, int, list[list[Segment]]] | None = None
 
     @property
     def _lines(self) -> list[list[Segment]]:
@@ -446,6 +462,7 @@ class DocView(ScrollView, can_focus=False, inherit_bindings=False):
         if st is None:
             self.layout_ = Layout()
             self.virtual_size = Size(width, 1)
+            self._drawn = None
             self.refresh()
             return
         geom = (id(st), width, tuple((s["start"], s["end"], s["label"]) for s in st.spans))
@@ -460,7 +477,41 @@ class DocView(ScrollView, can_focus=False, inherit_bindings=False):
         else:
             focus = self.layout_.first_line.get(st.current, 0) if st.current is not None else 0
         self._keep_visible(focus)
-        self.refresh()
+        self._refresh_changed_rows()
+
+    def _refresh_changed_rows(self) -> None:
+        """Repaint only the visible rows whose segments changed since the last refresh.
+
+        Most keys change one or two rows (the span that was current and the new one), and a repaint costs
+        Textual about as much per row as it costs the app, so repainting all ~40 rows on every key would
+        dominate a key press. When the view scrolled or changed size, everything is repainted.
+        """
+        st = self.state
+        top = self.scroll_offset.y
+        region = self.scrollable_content_region
+        lines = self.layout_.lines
+        if st is None:
+            self._drawn = None
+            self.refresh()
+            return
+        rows = [piece_segments(st, st.text, lines[i], self.styles_) if i < len(lines) else []
+                for i in range(top, top + region.height)]
+        drawn = self._drawn
+        self._drawn = (top, region.width, rows)
+        if drawn is None or drawn[0] != top or drawn[1] != region.width or len(drawn[2]) != len(rows):
+            self.refresh()
+            return
+        old = drawn[2]
+        y = 0
+        while y < len(rows):
+            if rows[y] == old[y]:
+                y += 1
+                continue
+            y1 = y + 1
+            while y1 < len(rows) and rows[y1] != old[y1]:
+                y1 += 1
+            self.refresh_lines(top + y, y1 - y)
+            y = y1
 
     def _keep_visible(self, line: int) -> None:
         height = self.scrollable_content_region.height or self.size.height or 10
@@ -507,14 +558,23 @@ def render_themes(state: TaskState | None, session: ReviewSession) -> Text:
 
 
 class Panel(Widget):
-    """A fixed-size text panel: updating it repaints it without a layout pass."""
+    """A fixed-size text panel: updating it repaints it without a layout pass, and only the lines that changed."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.content: Text | str = ""
 
     def set(self, content: Text | str) -> None:
-        self.content = content
+        old, self.content = self.content, content
+        width, height = self.size
+        if isinstance(old, Text) and isinstance(content, Text) and width and old.style == content.style:
+            before, after = old.split("\n", allow_blank=True), content.split("\n", allow_blank=True)
+            # same line count, nothing wrapped or cut: line y of the text is row y of the panel
+            if len(before) == len(after) <= height and all(cell_len(line.plain) <= width for line in after):
+                for y, (a, b) in enumerate(zip(before, after)):
+                    if a != b:
+                        self.refresh(Region(0, y, width, 1))
+                return
         self.refresh()
 
     def render(self) -> Text | str:
