@@ -249,3 +249,55 @@ async def test_review_app_long_document_keeps_current_span_in_view(tmp_path: Pat
             await pilot.press("right")
             await pilot.pause()
             assert "BCE" in app.visible_text()
+
+
+def _long_paragraph_task(n_words: int = 1200) -> dict:
+    import random
+
+    rnd = random.Random(0)
+    words = [rnd.choice(["Acme", "le", "marché", "a", "gagné", "5", "%", "en", "2024", "la", "BCE", "taux"]) for _ in range(n_words)]
+    text = " ".join(words)
+    doc = NLP.make_doc(text)
+    doc.ents = [doc.char_span(t.idx, t.idx + len(t.text), label="DATE" if t.text == "2024" else "ORG")
+                for t in doc if t.text in ("Acme", "BCE", "2024")]
+    doc.cats = {"FINANCE": 0.8}
+    return doc_to_task(doc)
+
+
+def test_review_app_layout_rewrap_matches_a_fresh_wrap():
+    # relabels (label width changes), resizes and deletes near the start of one long paragraph: the lines kept
+    # from the previous layout and the re-wrapped ones are exactly what wrapping from scratch gives
+    import random
+
+    rnd = random.Random(1)
+    for width in (40, 116):
+        st = TaskState(_long_paragraph_task(), LABELS)
+        lay = Layout()
+        lay.update(st, width)
+        for _ in range(60):
+            for _ in range(rnd.randint(0, 4)):
+                st.next_span()
+            rnd.choice([lambda: st.relabel(rnd.choice(["ORG", "MONEY", "DATE", "PERCENT"])), st.widen_end, st.shrink_end,
+                        st.widen_start, st.shrink_start, st.toggle_span, st.delete_span, st.prev_span])()
+            lay.update(st, width)
+            fresh = Layout()
+            fresh.update(st, width)
+            assert lay.lines == fresh.lines and lay.first_line == fresh.first_line
+
+
+async def test_review_app_partial_repaints_leave_the_screen_as_a_full_repaint_would(tmp_path: Path):
+    # keys repaint only the rows and panel lines they change: the screen then equals a full repaint of everything
+    with Store(tmp_path / "a.db") as s:
+        s.add_tasks("news", [_long_paragraph_task()])
+        app = make_app(s)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            for key in ["right", "right", "t", "right_square_bracket", "2", "f1", "left", "right_curly_bracket", "4", "n",
+                        "right", "m", "right", "escape", "1", "down", "t", "up", "left_square_bracket", "d", "f1"]:
+                await pilot.press(key)
+                await pilot.pause()
+                partial = app.export_screenshot()
+                for widget in app.query("*"):
+                    widget.refresh()
+                await pilot.pause()
+                assert app.export_screenshot() == partial, key
