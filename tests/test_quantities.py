@@ -140,6 +140,7 @@ MORE_CASES = [
     ("en", "Over the past five years, prices doubled.", [("the past five years", "DATE")]),
     ("en", "A loan of USD 40 million and EUR2.5bn.", [("USD 40 million", "MONEY"), ("EUR2.5bn", "MONEY")]),
     ("en", "From March to June, sales rose.", [("March to June", "DATE")]),
+    ("en", "Prices rose 2.4% from 2.6% a month earlier and fell the following week.", [("2.4%", "PERCENT"), ("2.6%", "PERCENT"), ("a month earlier", "DATE"), ("the following week", "DATE")]),
 ]
 
 
