@@ -22,9 +22,10 @@ custom attributes. Every candidate, overlapping ones included, is kept in
 from __future__ import annotations
 
 import json
+from bisect import bisect_right
 from pathlib import Path
 
-from spacy.attrs import IDX
+from spacy.attrs import IDX, LENGTH
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
@@ -142,15 +143,18 @@ class QuantityRecognizer(_LabelsComponent):
 
 def ensure_boundaries(doc: Doc, cuts: set[int]) -> Doc:
     """Split tokens so that every character offset in ``cuts`` is a token boundary."""
-    starts = doc.to_array(IDX)  # token offsets without creating Token objects
+    arr = doc.to_array([IDX, LENGTH]).tolist()  # token offsets without creating Token objects
+    bounds = {a for a, _ in arr} | {a + n for a, n in arr}
     todo: dict[int, list[int]] = {}
     for c in cuts:
-        i = int(starts.searchsorted(c, side="right")) - 1
+        if c in bounds:
+            continue
+        i = bisect_right(arr, [c, 1 << 62]) - 1  # the token starting at or before c
         if i < 0:
             continue
-        tok = doc[i]
-        if tok.idx < c < tok.idx + len(tok.text):
-            todo.setdefault(i, []).append(c - tok.idx)
+        a, n = arr[i]
+        if a < c < a + n:
+            todo.setdefault(i, []).append(c - a)
     if not todo:
         return doc
     with doc.retokenize() as retok:
