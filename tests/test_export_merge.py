@@ -129,3 +129,59 @@ def test_export_merge_does_not_merge_different_texts_with_colliding_input_hashes
     store.add_decision("d", b, answer="accept", annotator="a", session="s")
     plan, out = _examples(store)
     assert [e["text"] for e in out] == ["Un texte.", "Un autre texte."] and plan.conflicts == 0
+
+
+def _reference_merge(decisions, resolve):
+    """The merge rules one input at a time, with a dict of every input: what plan_merge computes by sorting."""
+    inputs = {}
+    for d in decisions:
+        st = inputs.setdefault((d["_input_hash"], d["text"]), {"acc": [], "rej": 0})
+        if d["answer"] == "accept":
+            st["acc"].append(d)
+        elif d["answer"] == "reject":
+            st["rej"] += 1
+    winners, conflicts, left_out = {}, 0, {}
+    for st in inputs.values():
+        acc = st["acc"]
+        spans = {tuple(sorted((s["start"], s["end"], s["label"]) for s in a["spans"] if s.get("answer") != "reject")) for a in acc}
+        themes = [tuple(sorted(set(a["accept"]))) for a in acc if "accept" in a]
+        conflict = bool(acc) and (st["rej"] > 0 or len(spans) > 1 or len(set(themes)) > 1)
+        conflicts += conflict
+        if not acc or (conflict and resolve == "strict"):
+            why = "conflict (--resolve strict)" if acc else "rejected" if st["rej"] else "ignored"
+            left_out[why] = left_out.get(why, 0) + 1
+            continue
+        themed = [a for a in acc if "accept" in a]
+        winners[acc[-1]["_decision_id"]] = themed[-1]["accept"] if themed else None
+    return winners, conflicts, left_out
+
+
+@pytest.mark.parametrize("resolve", ["latest", "strict"])
+def test_export_merge_interleaved_inputs_match_the_rules_one_input_at_a_time(store, resolve):
+    """Inputs whose decisions are interleaved (several annotators, a collision, every answer) merge as the rules say."""
+    texts = ["Airbus gagne 5 % en mars.", "Orange recule.", "Mistral AI signe avec Microsoft.", "Total perd 2 %.", "Un texte."]
+    plans = [  # (text, answer, spans, themes)
+        (0, "accept", [(0, 6, "ORG", None)], ["AI"]), (1, "ignore", [], None), (2, "accept", [(0, 10, "ORG", None)], None),
+        (3, "reject", [], None), (0, "accept", [(0, 6, "ORG", None)], None), (2, "accept", [(0, 10, "ORG", None)], ["DEALS"]),
+        (4, "accept", [], ["FINANCE"]), (3, "accept", [(0, 5, "ORG", None)], None), (0, "accept", [(0, 6, "ORG", "reject")], None),
+        (1, "reject", [], None), (2, "accept", [(0, 10, "ORG", None)], ["AI", "DEALS"]), (4, "accept", [], None),
+        (5, "accept", [(0, 2, "ORG", None)], None), (2, "accept", [(0, 10, "ORG", None)], None), (6, "ignore", [], None),
+    ]
+    texts += ["Un autre texte.", "Encore un."]
+    tasks = [_task(t) for t in texts]
+    tasks[5]["_input_hash"] = tasks[4]["_input_hash"]  # a collision: not merged
+    for i, (k, answer, spans, themes) in enumerate(plans):
+        t = _task(texts[k], spans=spans, accept=themes)
+        t["_input_hash"] = tasks[k]["_input_hash"]
+        store.add_decision("d", t, answer=answer, annotator=f"a{i % 3}", session="s", timestamp=i)
+    decisions = list(store.iter_decisions("d"))
+    winners, conflicts, left_out = _reference_merge(decisions, resolve)
+    plan, out = _examples(store, resolve=resolve)
+    assert (plan.decisions, plan.conflicts, plan.examples) == (len(plans), conflicts, len(winners))
+    assert list(plan.left_out().items()) == list(left_out.items())  # the same order in the report, too
+    # pass 2 gives the winners in the order made, with the themes of the latest decision that reviewed them
+    assert [d["_decision_id"] for d in merged_decisions(iter(decisions), plan)] == sorted(winners)
+    assert [e.get("accept") for e in out] == [
+        None if winners[w] is None else sorted(set(winners[w]), key=THEMES.index) for w in sorted(winners)
+    ]
+    assert conflicts >= 2 and left_out
