@@ -20,7 +20,11 @@ integers per decision in flat arrays (about 50 bytes each, not a Python object
 per input) and groups them by sorting; what is kept for pass 2 is 8 bytes per
 example (the winners' decision ids, sorted) and the dev split as a sorted
 array. Docs go into DocBin shards of at most ``shard_size`` docs (and about
-``shard_bytes`` of text), each with a fresh vocabulary.
+``shard_bytes`` of text), each with a fresh vocabulary; a shard's docs are not
+held: their columns go to unnamed scratch files as they come and the shard file
+is streamed from them (the same bytes as ``DocBin.to_disk``). So the memory of a
+DocBin export hardly grows with the dataset: what grows is those 8 bytes per
+example and, while pass 1 runs, its ~50 bytes per decision.
 
 Alignment: spans must start and end on token boundaries (the task's own
 ``tokens`` when present, else the language's tokenizer). Misaligned spans are
@@ -39,6 +43,7 @@ import os
 import shutil
 import tempfile
 import time
+import zlib
 from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -797,7 +802,18 @@ def split_dev(input_hashes: Iterable[int], dev_split: float, seed: int) -> set[i
 
 
 class ShardWriter:
-    """DocBin shards of at most ``shard_size`` docs / ``shard_bytes`` text characters, each with a fresh vocab."""
+    """DocBin shards of at most ``shard_size`` docs / ``shard_bytes`` text characters, each with a fresh vocab.
+
+    A shard file has exactly the bytes ``DocBin.to_disk`` writes, but its docs
+    are not held in memory until then: each doc goes through ``DocBin.add``
+    (which fills the shard's string table) and its columns move straight on
+    into unnamed scratch files; :meth:`flush` streams them through zlib into
+    the shard. What a shard holds in memory is its vocab, its string table and
+    4 bytes per doc, so the train and dev shards can be open at once.
+    """
+
+    # the columns DocBin.to_bytes packs one entry per doc, in its order (the lengths are kept in memory)
+    _STREAMED = ("tokens", "spaces", "cats", "flags", "span_groups")
 
     def __init__(self, folder: Path, name: str, *, shard_size: int, shard_bytes: int, attrs: Any = None) -> None:
         self.folder = folder
@@ -810,6 +826,9 @@ class ShardWriter:
         self._vocab: Any = None
         self._n = 0
         self._chars = 0
+        self._lengths = array("i")
+        self._scratch: dict[str, Any] = {}
+        self._packer: Any = None
 
     @property
     def vocab(self) -> Any:
@@ -824,7 +843,20 @@ class ShardWriter:
     def add(self, doc: Any) -> None:
         if self._docbin is None:
             self.vocab  # noqa: B018 - creates the DocBin
-        self._docbin.add(doc)
+        if not self._scratch:
+            from srsly import msgpack
+
+            self._packer = msgpack.Packer(use_bin_type=True)  # as srsly.msgpack_dumps packs
+            self._scratch = {k: tempfile.TemporaryFile(dir=self.folder) for k in self._STREAMED}
+        db, out, pack = self._docbin, self._scratch, self._packer.pack
+        db.add(doc)
+        tokens = db.tokens.pop()
+        self._lengths.append(len(tokens))
+        out["tokens"].write(tokens.tobytes("C"))
+        out["spaces"].write(db.spaces.pop().tobytes("C"))
+        out["cats"].write(pack(db.cats.pop()))
+        out["flags"].write(pack(db.flags.pop()))
+        out["span_groups"].write(pack(db.span_groups.pop()))
         self._n += 1
         self.count += 1
         self._chars += len(doc.text)
@@ -837,16 +869,82 @@ class ShardWriter:
         if self._docbin is None or (self._n == 0 and not force_empty):
             return
         path = self.folder / f"{self.name}-{len(self.paths):04d}.spacy"
-        self._docbin.to_disk(path)
+        self._write(path)
         self.paths.append(path)
         self._docbin = None
         self._vocab = None
         self._n = 0
         self._chars = 0
+        self._lengths = array("i")
+        for f in self._scratch.values():
+            f.seek(0)
+            f.truncate()
+
+    def _write(self, path: Path) -> None:
+        """``DocBin.to_disk(path)`` for the shard, streamed: zlib of the msgpack map ``DocBin.to_bytes`` builds."""
+        from spacy.errors import Errors
+        from srsly import msgpack
+
+        db = self._docbin
+        if db.store_user_data or db.tokens or self._lengths.itemsize != 4:
+            raise AssertionError("a shard's docs must all go through ShardWriter.add")
+        p = self._packer or msgpack.Packer(use_bin_type=True)
+        n = len(self._lengths)
+        z = zlib.compressobj()  # zlib.compress's settings: streamed, the same bytes
+        with path.open("wb") as f:
+
+            def put(data: bytes) -> None:
+                f.write(z.compress(data))
+
+            def put_section(key: str, *, array_of: int | None = None) -> None:
+                src = self._scratch.get(key)
+                size = src.tell() if src is not None else 0
+                if array_of is None:
+                    if size > 0xFFFFFFFF:
+                        raise ValueError(Errors.E870)
+                    put(p.pack(key) + _msgpack_bin_header(size))
+                else:
+                    put(p.pack(key) + p.pack_array_header(array_of))
+                if src is not None:
+                    src.seek(0)
+                    while chunk := src.read(1 << 20):
+                        put(chunk)
+
+            put(p.pack_map_header(9) + p.pack("version") + p.pack(db.version) + p.pack("attrs") + p.pack(db.attrs))
+            put_section("tokens")
+            put_section("spaces")
+            lengths = self._lengths.tobytes()
+            put(p.pack("lengths") + _msgpack_bin_header(len(lengths)) + lengths)
+            strings = sorted(db.strings)
+            put(p.pack("strings") + p.pack_array_header(len(strings)))
+            for i in range(0, len(strings), 4096):
+                put(b"".join(p.pack(s) for s in strings[i:i + 4096]))
+            del strings
+            for key in ("cats", "flags", "span_groups"):
+                put_section(key, array_of=n)
+            f.write(z.flush())
 
     def close(self) -> list[Path]:
         self.flush(force_empty=not self.paths)
+        self.release()
         return self.paths
+
+    def release(self) -> None:
+        """Close the scratch files (they have no name: closing frees them). After a failure, what
+        their buffers still hold is not needed: a full disk does not fail the closing too."""
+        for f in self._scratch.values():
+            with contextlib.suppress(OSError):
+                f.close()
+        self._scratch = {}
+
+
+def _msgpack_bin_header(size: int) -> bytes:
+    """The header msgpack (``use_bin_type=True``) writes before ``size`` bytes of binary data."""
+    if size <= 0xFF:
+        return b"\xc4" + size.to_bytes(1, "big")
+    if size <= 0xFFFF:
+        return b"\xc5" + size.to_bytes(2, "big")
+    return b"\xc6" + size.to_bytes(4, "big")
 
 
 @contextlib.contextmanager
@@ -946,11 +1044,11 @@ def export_spacy(
             f"cannot write to the folder ({e.strerror})", where=out, fix="choose a writable output path", code="E022"
         ) from None
     ok = False
+    writers = {
+        "train": ShardWriter(tmp, "train", shard_size=shard_size, shard_bytes=shard_bytes),
+        "dev": ShardWriter(tmp, "dev", shard_size=shard_size, shard_bytes=shard_bytes),
+    }
     try:
-        writers = {
-            "train": ShardWriter(tmp, "train", shard_size=shard_size, shard_bytes=shard_bytes),
-            "dev": ShardWriter(tmp, "dev", shard_size=shard_size, shard_bytes=shard_bytes),
-        }
         any_spans = False
         any_themes = False
         overlaps = 0
@@ -989,6 +1087,8 @@ def export_spacy(
             f"writing failed ({e.strerror})", where=out, fix="free disk space or choose another output folder", code="E023"
         ) from None
     finally:
+        for w in writers.values():
+            w.release()
         shutil.rmtree(tmp, ignore_errors=True)
         if not ok:
             _remove_if_created(out, created)

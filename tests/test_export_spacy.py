@@ -209,3 +209,46 @@ def test_export_spacy_reused_packer_gives_the_same_bytes_and_is_restored(store, 
         plain = srsly.msgpack_dumps({"a": [1, b"x", "é"]})
     assert srsly.msgpack_dumps is original
     assert fast == slow and plain == original({"a": [1, b"x", "é"]})
+
+
+def test_export_spacy_streamed_shards_have_docbins_own_bytes(store, tmp_path):
+    """ShardWriter streams each shard to disk (docs are not held); the files are the bytes DocBin.to_disk writes."""
+    from annotate.export import DOCBIN_ATTRS, ShardWriter, _reused_msgpack_packer
+
+    export_spacy(_decisions(store), tmp_path / "a", themes=THEMES, base_model="none", dev_split=0.0)
+    docs = _read_docs(tmp_path / "a" / "train.spacy")
+    docs.append(_NLP.make_doc(""))  # a doc with no token
+    docs[1].cats = {}
+    # shards cut by docs, by text (about 2 docs each), one shard, and an empty shard
+    for size, chars, n_docs in ((3, 10**6, len(docs)), (100, 60, len(docs)), (100, 10**6, len(docs)), (100, 10**6, 0)):
+        folder = tmp_path / f"w{size}-{chars}-{n_docs}"
+        folder.mkdir()
+        w = ShardWriter(folder, "train", shard_size=size, shard_bytes=chars)
+        expected, current, n_chars = [], DocBin(attrs=DOCBIN_ATTRS, store_user_data=False), 0
+        with _reused_msgpack_packer():
+            for doc in docs[:n_docs]:
+                same = _in_vocab(doc, w.vocab)  # each shard has its own vocab
+                current.add(same)
+                w.add(same)
+                n_chars += len(same.text)
+                if len(current) >= size or n_chars >= chars:
+                    expected.append(current.to_bytes())
+                    current, n_chars = DocBin(attrs=DOCBIN_ATTRS, store_user_data=False), 0
+        paths = w.close()
+        if len(current) or not expected:
+            expected.append(current.to_bytes())
+        assert [p.read_bytes() for p in paths] == expected
+        if size == 3:
+            assert len(paths) == 11  # 31 docs, 3 a shard
+        elif chars == 60:
+            assert len(paths) > 10
+        else:
+            assert len(paths) == 1
+        assert sorted(f.name for f in folder.iterdir()) == sorted(p.name for p in paths)  # scratch files have no name
+        assert sum(len(DocBin().from_disk(p)) for p in paths) == n_docs
+
+
+def _in_vocab(doc, vocab):
+    from spacy.tokens import Doc
+
+    return Doc(vocab).from_bytes(doc.to_bytes())
