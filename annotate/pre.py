@@ -87,7 +87,7 @@ def pre_annotate(
     if n_process == -1:
         n_process = os.cpu_count() or 1
     if n_process < 1:
-        raise AnnotateError(f"--n-process must be at least 1 (got {n_process})", fix="pass --n-process 1 or more", code="E203", exit_code=2)
+        raise AnnotateError(f"--n-process must be 1 or more, or -1 (got {n_process})", fix="pass --n-process 1 or more, or -1 for one process per core", code="E203", exit_code=2)
     labels_s = str(Path(labels).resolve()) if labels is not None else None
     models = {"fr": model, "en": model_en}
 
@@ -215,6 +215,9 @@ _WORKER: dict[str, Any] = {}
 
 
 def _worker_init(models: dict[str, str | None], labels_s: str | None, limit: int | None, batch_size: int) -> None:
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it terminates the pool
     _WORKER.update(models=models, labels=labels_s, limit=limit, batch_size=batch_size)
 
 

@@ -188,3 +188,64 @@ def test_cli_usage_error_exit_2(capsys):
     assert main(["pre"]) == 2
     assert main(["no-such-command"]) == 2
     assert main(["pre", "x.txt", "--split", "words"]) == 2
+
+
+def test_cli_pre_ctrl_c_with_workers(tmp_path):
+    """Ctrl-C during `pre --n-process 2`: exit 130, one line, no output, no worker left, no worker noise."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from annotate.bench import corpus, write_jsonl
+
+    src = write_jsonl(corpus(1500, seed=5), tmp_path / "big.jsonl")  # well over the size that starts workers
+    out = tmp_path / "out.jsonl"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "annotate.cli.main", "pre", str(src), "-o", str(out), "-n", "2", "-q", "--lang", "fr"],
+        stderr=subprocess.PIPE, text=True, start_new_session=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    workers: list[str] = []
+    deadline = time.time() + 120
+    while time.time() < deadline and len(workers) < 2 and proc.poll() is None:
+        time.sleep(0.2)
+        workers = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True).stdout.split()
+    assert len(workers) == 2, "the worker pool did not start"
+    time.sleep(1.0)
+    os.killpg(proc.pid, signal.SIGINT)  # what a terminal sends: the whole foreground group
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert err == "annotate: interrupted\n"
+    assert not out.exists() and [p.name for p in tmp_path.iterdir()] == ["big.jsonl"]
+    time.sleep(0.5)
+    alive = [w for w in workers if Path(f"/proc/{w}").exists() and "Z" not in Path(f"/proc/{w}/stat").read_text().split()[2]]
+    assert alive == []
+
+
+@pytest.mark.usefixtures("fr_nlp")
+def test_pre_n_process_same_tasks_in_order(monkeypatch):
+    from annotate import pre
+    from annotate.bench import corpus
+    from annotate.io import Record
+
+    monkeypatch.setattr(pre, "MIN_CHARS_PER_PROCESS", 2_000)  # let a small input start the pool
+    recs = [Record({"text": t, "n": i}, "in.jsonl", i + 1) for i, t in enumerate(corpus(150, seed=9))]
+    warned: list[str] = []
+    one = list(pre.pre_annotate(recs, lang="fr", batch_size=16))
+    two = list(pre.pre_annotate(recs, lang="fr", n_process=2, batch_size=16, on_warning=warned.append))
+    assert warned == []  # the pool really ran
+    assert [t["n"] for t in two] == list(range(150))
+    assert two == one
+
+
+@pytest.mark.parametrize(("value", "code"), [("0", 2), ("-2", 2), ("-1", 0)])
+def test_cli_pre_n_process_values(tmp_path, capsys, value, code):
+    out = tmp_path / "out.jsonl"
+    assert main(["pre", str(FIXTURES / "input.jsonl"), "-o", str(out), "-q", "-n", value]) == code
+    err = capsys.readouterr().err
+    if code:
+        assert "E203" in err and len(err.strip().splitlines()) == 1 and not out.exists()
+    else:
+        assert out.exists()
+        assert ("ignored" in err) == ((os.cpu_count() or 1) > 1)  # -1 is one per core; this input is too small for more

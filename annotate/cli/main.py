@@ -27,7 +27,7 @@ from . import bench as _bench  # noqa: E402,F401
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     try:
-        app(args=args, prog_name="annotate", standalone_mode=False)
+        code = app(args=args, prog_name="annotate", standalone_mode=False)
     except AnnotateError as e:
         print(f"annotate: error: {e}", file=sys.stderr)
         return e.exit_code
@@ -50,7 +50,10 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
-    return 0
+    # outside standalone mode Typer returns the code of an Exit (130 for Ctrl-C) instead of raising it
+    if code == 130:
+        print("annotate: interrupted", file=sys.stderr)
+    return code if isinstance(code, int) and not isinstance(code, bool) else 0
 
 
 def run() -> None:

@@ -48,7 +48,7 @@ def pre_command(
     model_en: Annotated[Optional[str], typer.Option("--model-en", help="English spaCy pipeline (default: rules and gazetteer only).")] = None,
     labels: Annotated[Optional[Path], typer.Option("--labels", help="Labels folder (default: the project's labels/).")] = None,
     split: Annotated[Split, typer.Option("--split", help="Cut documents into paragraphs or sentences.")] = Split.none,
-    n_process: Annotated[int, typer.Option("--n-process", "-n", min=1, help="Worker processes (-1: one per core); gains on inputs of more than about 60,000 characters per process.")] = 1,
+    n_process: Annotated[int, typer.Option("--n-process", "-n", help="Worker processes (-1: one per core); gains on inputs of more than about 60,000 characters per process.")] = 1,
     batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Texts per batch.")] = 64,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")] = False,
 ) -> None:
