@@ -43,6 +43,8 @@ _TRIGGERS = {
         "italien", "italienne", "espagnol", "espagnole", "taïwanais", "taïwanaise", "canadien", "canadienne",
         "suédois", "suédoise", "indien", "indienne", "israélien", "israélienne", "européen", "européenne",
         "franco-italien", "belge", "irlandais", "danois", "norvégien", "finlandais", "australien",
+        "société de gestion", "gestionnaire d'actifs", "fonds d'investissement", "banque d'affaires",
+        "cabinet de conseil", "agence de notation", "fonds de pension", "société d'investissement",
     },
     "en": {
         "company", "firm", "group", "startup", "start-up", "bank", "lender", "insurer", "maker", "chipmaker",
@@ -52,6 +54,7 @@ _TRIGGERS = {
         "spokeswoman for", "executives at", "engineers at", "researchers at", "chief executive of", "ceo of",
         "partnership with", "deal with", "contract with", "agreement with", "acquisition of", "acquire",
         "acquired", "buy", "bought", "invest in", "invested in", "backed by", "led by", "rival to",
+        "asset manager", "rating agency", "ratings agency", "consultancy",
     },
 }
 # words that announce an organisation right before them ("Nvidia shares")

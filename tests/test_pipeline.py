@@ -41,6 +41,9 @@ ORG_CASES = [
     ("fr", "Zorbalia, le fabricant de puces, a chuté.", [("Zorbalia", "ORG")]),
     ("fr", "Jean Dupont, le patron de la société, a parlé.", []),
     ("fr", "À Lyon, la société a ouvert un site.", []),
+    # invented names: only the trigger phrase can find them
+    ("fr", "L’amende vise la société de gestion Velmora Capital.", [("Velmora Capital", "ORG")]),
+    ("en", "Shares were sold by the asset manager Quorvant last week.", [("Quorvant", "ORG"), ("last week", "DATE")]),
 ]
 
 
