@@ -15,8 +15,10 @@ import io
 import json
 import os
 import re
+import socket
 import sys
 import tempfile
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -256,7 +258,9 @@ def atomic_output(path: str | Path, *, mode: str = "w", force: bool = True) -> I
     parent = target.parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent)
+        prefix = f".{target.name}.{_HOST}.{os.getpid()}."
+        _sweep_stale_temps(parent, target.name)
+        fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=parent)
     except OSError as e:
         raise AnnotateError(
             f"cannot write to the folder ({e.strerror})", where=parent, fix="choose a writable output path", code="E022"
@@ -279,6 +283,33 @@ def atomic_output(path: str | Path, *, mode: str = "w", force: bool = True) -> I
     except BaseException:
         _unlink(tmp)
         raise
+
+
+# temporary outputs are named .NAME.HOST.PID.RANDOM.tmp: a later write to NAME removes the ones
+# whose process (on this host) is gone, e.g. killed mid-write; other hosts' files are left alone
+_HOST = format(zlib.crc32(socket.gethostname().encode("utf-8")), "08x")
+
+
+def _sweep_stale_temps(folder: Path, name: str) -> None:
+    head = f".{name}.{_HOST}."
+    try:
+        entries = [e for e in os.scandir(folder) if e.name.startswith(head) and e.name.endswith(".tmp")]
+    except OSError:
+        return
+    for e in entries:
+        pid = e.name[len(head):].split(".", 1)[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            _unlink(e.path)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # e.g. another user's process
+        return True
+    return True
 
 
 def _output_mode(target: Path) -> int:

@@ -223,3 +223,4 @@ def test_reliability_export_killed_mid_write_keeps_previous_file(tmp_path: Path)
     print(f"\nexport kills: {EXPORT_ROUNDS} rounds (full export {full_time:.1f} s): {outcomes}, "
           f"{len(leftovers)} temporary file(s) left by killed processes")
     assert outcomes["previous"] >= 1
+    assert len(leftovers) <= 1, "each export removes the temporary files of killed earlier ones"
