@@ -14,6 +14,7 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Container, Iterable, Iterator
 from dataclasses import dataclass
+from itertools import accumulate
 from operator import itemgetter
 from typing import Any
 
@@ -240,21 +241,26 @@ def rewrap_paragraph(
     indices.
     """
     width = max(width, 10)
-    old_keys = {(x[0], x[1], x[2]): x[3] for x in old_spans}
-    new_keys = {(x[0], x[1], x[2]): x[3] for x in new_spans}
-    if len(old_keys) != len(old_spans) or len(new_keys) != len(new_spans):
-        return None  # duplicate spans: identity by offsets is ambiguous
-    diff = old_keys.keys() ^ new_keys.keys()
-    if not diff:
-        c0 = c1 = -1
-    else:
-        c0 = min(k[0] for k in diff)
-        c1 = max(k[1] for k in diff)
-    remap = {old_keys[k]: new_keys[k] for k in old_keys.keys() & new_keys.keys()}
-    identity = all(a == b for a, b in remap.items())
-    if not diff:
+    # both lists are in drawing order: the spans that changed lie between a common head and a common tail
+    # (compared by offsets and label); spans in the head and tail keep their place, maybe not their index
+    n_old, n_new = len(old_spans), len(new_spans)
+    m = min(n_old, n_new)
+    head = 0
+    while head < m and old_spans[head][:3] == new_spans[head][:3]:
+        head += 1
+    tail = 0
+    while tail < m - head and old_spans[n_old - 1 - tail][:3] == new_spans[n_new - 1 - tail][:3]:
+        tail += 1
+    changed = old_spans[head:n_old - tail] + new_spans[head:n_new - tail]
+    same = list(zip(old_spans[:head], new_spans[:head])) + list(zip(old_spans[n_old - tail:], new_spans[n_new - tail:]))
+    identity = all(a[3] == b[3] for a, b in same)
+    remap = {} if identity else {a[3]: b[3] for a, b in same}
+    if not changed:
         return old_lines if identity else [[(a, b, remap.get(o, o), t) for a, b, o, t in ln] for ln in old_lines]
-    ends = {x[1] for x in old_spans} | {x[1] for x in new_spans}
+    c0 = min(x[0] for x in changed)
+    c1 = max(x[1] for x in changed)
+    ends = {x[1] for x in old_spans}
+    ends.update(x[1] for x in changed)
 
     def safe(ln: list[Piece]) -> bool:
         if not ln:
@@ -296,10 +302,11 @@ class Layout:
     """Wrapped lines of a task's text, re-wrapping only the paragraphs whose spans changed."""
 
     def __init__(self) -> None:
-        self._cache: dict[tuple[Any, ...], tuple[list[list[Piece]], list[int], dict[int, int]]] = {}
+        self._cache: dict[tuple[Any, ...], tuple[list[list[Piece]], list[int]]] = {}
         self.lines: list[list[Piece]] = []
         self.line_starts: list[int] = []
-        self.first_line: dict[int, int] = {}
+        self._monotonic: list[int] = []
+        self._first: dict[int, int] | None = {}
         self.wrapped = 0
         self._by_para: dict[tuple[int, int, int], tuple[list[list[Piece]], list[tuple[int, int, str, int]]]] = {}
 
@@ -311,10 +318,9 @@ class Layout:
         spans = [(a, -b, all_spans[i]["label"], i) for a, b, i in keyed]
         span_starts = [x[0] for x in spans]
         labels = {i: s["label"] for i, s in enumerate(all_spans)}
-        cache: dict[tuple[Any, ...], tuple[list[list[Piece]], list[int], dict[int, int]]] = {}
+        cache: dict[tuple[Any, ...], tuple[list[list[Piece]], list[int]]] = {}
         by_para: dict[tuple[int, int, int], tuple[list[list[Piece]], list[tuple[int, int, str, int]]]] = {}
         lines: list[list[Piece]] = []
-        first: dict[int, int] = {}
         pos, n, j = 0, len(text), 0
         carried: list[tuple[int, int, str, int]] = []
         while True:
@@ -337,25 +343,15 @@ class Layout:
                     wrapped = rewrap_paragraph(text, pos, end, prev[0], prev[1], para, labels, width)
                 if wrapped is None:
                     wrapped = wrap_paragraph(text, _iter_pieces(text, pos, end, para), labels, width)
-                # first line of each span in the paragraph: going backwards, the earliest line is set last
-                pfirst = {o: k for k in range(len(wrapped) - 1, -1, -1) for (_a, _b, o, _t) in wrapped[k] if o >= 0}
             else:
-                old_wrapped, old_ids, old_first = hit
+                old_wrapped, old_ids = hit
                 if old_ids == ids:
-                    wrapped, pfirst = old_wrapped, old_first
+                    wrapped = old_wrapped
                 else:
                     remap = dict(zip(old_ids, ids))
                     wrapped = [[(a, b, remap.get(o, o), t) for a, b, o, t in line] for line in old_wrapped]
-                    pfirst = {remap.get(o, o): k for o, k in old_first.items()}
-            cache[key] = (wrapped, ids, pfirst)
+            cache[key] = (wrapped, ids)
             by_para[(pos, end, width)] = (wrapped, para)
-            base = len(lines)
-            if not first:
-                first = {o: base + k for o, k in pfirst.items()}
-            else:
-                for o, k in pfirst.items():
-                    if o not in first:
-                        first[o] = base + k
             lines.extend(wrapped)
             if nl < 0:
                 break
@@ -363,19 +359,40 @@ class Layout:
         self._cache = cache
         self._by_para = by_para
         self.lines = lines
-        self.first_line = first
+        self._first = None
         self.line_starts = [line[0][0] if line else -1 for line in lines]
+        self._monotonic = list(accumulate(self.line_starts, max, initial=-1))[1:]  # empty lines: the start before
+
+    @property
+    def first_line(self) -> dict[int, int]:
+        """The first line each span is drawn on (a span drawn nowhere, inside another, is left out)."""
+        if self._first is None:
+            first: dict[int, int] = {}
+            for k in range(len(self.lines) - 1, -1, -1):  # going backwards, the earliest line is set last
+                for _a, _b, o, _t in self.lines[k]:
+                    if o >= 0:
+                        first[o] = k
+            self._first = first
+        return self._first
+
+    def first_line_of(self, i: int, start: int, end: int) -> int | None:
+        """``first_line.get(i)`` for span ``i`` at ``start``..``end``, looking only at the lines around it."""
+        mono = self._monotonic
+        k = max(bisect_left(mono, start) - 1, 0)  # lines before it end before ``start``: no piece of the span
+        lines = self.lines
+        while k < len(lines) and mono[k] <= end:
+            for piece in lines[k]:
+                if piece[2] == i:
+                    return k
+            k += 1
+        return None
 
     def line_of(self, offset: int) -> int:
-        best = 0
-        for i, st in enumerate(self.line_starts):
-            if st < 0:
-                continue
-            if st <= offset:
-                best = i
-            else:
-                break
-        return best
+        """The last non-empty line starting at or before ``offset`` (0 if none)."""
+        k = bisect_right(self._monotonic, offset) - 1
+        while k > 0 and self.line_starts[k] < 0:
+            k -= 1
+        return max(k, 0)
 
 
 def piece_segments(state: TaskState, text: str, line: list[Piece], styles: _Styles) -> list[Segment]:
@@ -475,7 +492,8 @@ class DocView(ScrollView, can_focus=False, inherit_bindings=False):
         if st.adding and st.tokens:
             focus = self.layout_.line_of(st.tokens[st.cursor]["start"])
         else:
-            focus = self.layout_.first_line.get(st.current, 0) if st.current is not None else 0
+            cur = st.spans[st.current] if st.current is not None else None
+            focus = (self.layout_.first_line_of(st.current, cur["start"], cur["end"]) or 0) if cur is not None else 0
         self._keep_visible(focus)
         self._refresh_changed_rows()
 
