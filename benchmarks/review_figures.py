@@ -1,6 +1,6 @@
 """Review figures for `annotate bench`, as one JSON line (run in a child process by annotate/bench.py).
 
-Uses the measurements of ``benchmarks/bench_review.py`` (its ``bench_keys``,
+Uses the measurements of ``benchmarks/bench_review.py`` (its ``bench_pty``,
 ``write_tasks`` and ``bench_first_task``) so the suite and that script never
 disagree on what is measured::
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import statistics
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -20,11 +20,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_review  # noqa: E402
-
-
-def p95(xs: list[float]) -> float:
-    s = sorted(xs)
-    return s[max(0, int(round(len(s) * 0.95)) - 1)]
 
 
 def figures(argv: list[str] | None = None) -> dict:
@@ -35,26 +30,35 @@ def figures(argv: list[str] | None = None) -> dict:
     ap.add_argument("--tmp", type=Path, default=None)
     args = ap.parse_args(argv)
     tmp = Path(tempfile.mkdtemp(dir=args.tmp))
-    out = asyncio.run(bench_review.bench_keys(tmp / "keys.db", args.presses))
-    floor: list[float] = []
-    in_app: list[float] = []
-    if len(out) == 5:  # (times, in-app times, pilot floor, tokens, spans)
-        times, in_app, floor, n_tokens, n_spans = out
-    else:  # (times, tokens, spans)
-        times, n_tokens, n_spans = out
-    ms = [t * 1000 for t in times]
+    r = bench_review.bench_pty(tmp, args.presses)
+    keys = bench_review.summarize(r["presses"])
+    in_app = bench_review.summarize(r["presses"], "in_app_ms")
+    floor = bench_review.summarize(r["floor"])
+    esc = bench_review.summarize(r["bare_escape"])
+    slowest = sorted(bench_review.by_key(r["presses"]).items(), key=lambda kv: -kv[1]["p95"])[:3]
+    note = (f"real `annotate review` in a {bench_review.SIZE[0]}x{bench_review.SIZE[1]} pty, write of the key to the end of "
+            f"its last synchronized frame; {r['tokens']} tokens, {r['spans']} spans, {keys['n']} presses; "
+            f"p50 {keys['p50']:.1f} ms")
+    if in_app["n"]:
+        note += f"; inside the app (action to screen update) p50 {in_app['p50']:.1f} / p95 {in_app['p95']:.1f} ms"
+    note += "; slowest keys (p95): " + ", ".join(f"{k} {v['p95']:.0f} ms" for k, v in slowest)
+    if esc["n"]:
+        note += f"; a bare ESC (no kitty keyboard protocol) adds Textual's escape wait: p50 {esc['p50']:.0f} ms"
+    note += f"; load average {r['load_before']:.2f} / {r['load_after']:.2f} on {os.cpu_count()} cores"
     result = {
-        "key_presses": len(ms),
-        "key_p50_ms": statistics.median(ms),
-        "key_p95_ms": p95(ms),
-        "key_note": f"{n_tokens} tokens, {n_spans} spans, {len(ms)} presses, pilot press + pause",
+        "key_presses": keys["n"],
+        "key_p50_ms": keys["p50"],
+        "key_p95_ms": keys["p95"],
+        "in_app_p50_ms": in_app.get("p50"),
+        "in_app_p95_ms": in_app.get("p95"),
+        "floor_p50_ms": floor.get("p50"),
+        "floor_p95_ms": floor.get("p95"),
+        "key_note": note,
+        "load": [r["load_before"], r["load_after"]],
         "notes": [],
     }
-    if floor:
-        result["floor_p95_ms"] = p95([t * 1000 for t in floor])
-    if in_app:
-        result["in_app_p95_ms"] = p95([t * 1000 for t in in_app])
-        result["key_note"] += f"; inside the app (action to screen update) p95 {result['in_app_p95_ms']:.1f} ms"
+    if r["no_frame"]:
+        result["notes"].append(f"review: {len(r['no_frame'])} key press(es) drew nothing: {', '.join(sorted(set(r['no_frame'])))}")
     src = tmp / "big.jsonl"
     bench_review.write_tasks(src, args.tasks)
     first, done, total = asyncio.run(bench_review.bench_first_task(src, tmp / "big.db"))
@@ -70,4 +74,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(argv=None))
