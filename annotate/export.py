@@ -167,7 +167,8 @@ def _int64(value: Any, what: str, d: dict[str, Any]) -> int:
     if not _INT64[0] <= v <= _INT64[1]:
         raise AnnotateError(
             f"decision {d.get('_decision_id')}: {what} {v} is not a 64-bit integer",
-            fix="remove _input_hash and _task_hash so they are computed again", code="E411",
+            fix="export from the store (its ids and hashes are 64-bit), or remove _input_hash so it is computed again",
+            code="E411",
         )
     return v
 
