@@ -89,8 +89,9 @@ class OrgRules:
         self.triggers = _TRIGGERS[self.lang]
         # last token of each trigger phrase -> possible phrase lengths in tokens, longest first
         self.trigger_last: dict[str, list[int]] = {}
+        tokenize = vocab_tokenizer(vocab, lang)  # one tokenizer (building one costs ~0.1 s), not one per phrase
         for phrase in self.triggers:
-            toks = [t.lower_ for t in vocab_tokenizer(vocab, lang)(phrase)]
+            toks = [t.lower_ for t in tokenize(phrase)]
             widths = self.trigger_last.setdefault(toks[-1], [])
             if len(toks) not in widths:
                 widths.append(len(toks))
