@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-import os
 import re
 import warnings
 from collections.abc import Callable, Iterable, Iterator
@@ -25,6 +24,7 @@ from .io import Record
 from .lang import SUPPORTED, detect_lang
 from .pipeline import cached_pipeline, model_description
 from .tasks import doc_to_task, finish_task
+from .workers import n_processes
 
 _SENT_SPLITTERS: dict[str, Any] = {}
 
@@ -84,10 +84,7 @@ def pre_annotate(
     """
     if lang is not None and lang not in SUPPORTED:
         raise AnnotateError(f"unsupported language {lang!r}", fix="use --lang fr or --lang en", code="E201", exit_code=2)
-    if n_process == -1:
-        n_process = os.cpu_count() or 1
-    if n_process < 1:
-        raise AnnotateError(f"--n-process must be 1 or more, or -1 (got {n_process})", fix="pass --n-process 1 or more, or -1 for one process per core", code="E203", exit_code=2)
+    n_process = n_processes(n_process)
     labels_s = str(Path(labels).resolve()) if labels is not None else None
     models = {"fr": model, "en": model_en}
 

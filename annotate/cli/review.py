@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 import tomllib
 from collections.abc import Callable
@@ -21,6 +20,7 @@ from ..review.loader import (
 )
 from ..review.session import ReviewLabels, ReviewSession, default_annotator
 from ..store import Store
+from ..workers import n_processes
 from .app import app
 
 
@@ -70,13 +70,7 @@ def run_review(
     cannot pay off (a small input) is in ``warnings`` of the result, and told
     to ``on_warning`` with --accept-all or to the screen's notifications.
     """
-    if n_process == -1:
-        n_process = os.cpu_count() or 1
-    if n_process < 1:
-        raise AnnotateError(
-            f"--n-process must be at least 1, or -1 for one per core (got {n_process})",
-            fix="pass --n-process 1 or more, or -1", code="E203", exit_code=EXIT_USAGE,
-        )
+    n_process = n_processes(n_process)
     if any(str(p) == "-" for p in inputs):
         raise AnnotateError(
             "review cannot read stdin: the screen needs the terminal", where="-",

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-import os
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ from ..errors import EXIT_USAGE, AnnotateError
 from ..io import Record, expand_sources, open_binary, parse_record, read_records
 from ..labels import did_you_mean
 from ..tasks import check_spans, set_hashes, tokens_of
+from ..workers import n_processes
 from .session import ReviewLabels
 
 OnError = Callable[[AnnotateError], None]
@@ -220,9 +220,7 @@ def iter_review_tasks(
     """
     tokenizers = _Tokenizers()
     options = dict(pre_options or {})
-    n_process = int(options.pop("n_process", 1))
-    if n_process == -1:
-        n_process = os.cpu_count() or 1
+    n_process = n_processes(int(options.pop("n_process", 1)))
     warned = False
     pooled = False  # some raw input went to pre_annotate with n_process > 1
     raw_chars = raw_records = 0  # raw text annotated in this process
