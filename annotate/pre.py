@@ -147,9 +147,9 @@ def _memory_zone(nlp, recs: list[Record] | None = None):  # noqa: ANN001, ANN202
     zone = getattr(nlp, "memory_zone", None)
     if zone is None:
         return contextlib.nullcontext()
-    if recs is not None:
+    warmed = _WARMED.get(id(nlp), 0)
+    if recs is not None and warmed < WARM_CHARS:  # once the budget is spent, nothing to count
         chars = sum(len(r.text) for r in recs)
-        warmed = _WARMED.get(id(nlp), 0)
         if warmed + chars <= WARM_CHARS:
             _WARMED[id(nlp)] = warmed + chars
             return contextlib.nullcontext()
