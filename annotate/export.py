@@ -141,10 +141,8 @@ class MergePlan:
 
     def theme_target(self, did: int) -> int | None:
         """The winner that takes its themes from decision ``did``, if any."""
-        i = bisect.bisect_left(self._theme_from, did)
-        if i < len(self._theme_from) and self._theme_from[i] == did:
-            return self._theme_to[i]
-        return None
+        i = _index_sorted(self._theme_from, did)
+        return self._theme_to[i] if i >= 0 else None
 
     def input_hashes(self) -> Any:
         """The distinct ``_input_hash`` of the inputs that give an example (a sorted int64 array)."""
@@ -157,9 +155,14 @@ class MergePlan:
         return self.langs.most_common(1)[0][0] if self.langs else None
 
 
-def _in_sorted(a: Any, x: int) -> bool:
+def _index_sorted(a: Any, x: int) -> int:
+    """Where ``x`` is in the sorted array ``a``, or -1."""
     i = bisect.bisect_left(a, x)
-    return i < len(a) and a[i] == x
+    return i if i < len(a) and a[i] == x else -1
+
+
+def _in_sorted(a: Any, x: int) -> bool:
+    return _index_sorted(a, x) >= 0
 
 
 def _int64(value: Any, what: str, d: dict[str, Any]) -> int:
