@@ -23,7 +23,7 @@ test: install
 	$(BIN)/python -m pytest -q
 
 bench: install
-	$(BIN)/annotate bench --size full --markdown
+	$(BIN)/python benchmarks/bench.py --size full --markdown
 
 clean:
 	rm -rf $(VENV) exports/*.jsonl .pytest_cache

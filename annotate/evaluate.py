@@ -16,7 +16,7 @@ from .errors import AnnotateError
 from .io import empty_input, read_records
 from .tasks import check_spans
 from .labels import load_labels
-from .pre import pre_annotate
+from .pipeline.pre import pre_annotate
 
 
 @dataclass

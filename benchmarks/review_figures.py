@@ -1,4 +1,4 @@
-"""Review figures for `annotate bench`, as one JSON line (run in a child process by annotate/bench.py).
+"""Review figures for `benchmarks/bench.py`, as one JSON line (run in a child process by it).
 
 Uses the measurements of ``benchmarks/bench_review.py`` (its ``bench_pty``,
 ``write_tasks`` and ``bench_first_task``) so the suite and that script never
@@ -23,7 +23,7 @@ import bench_review  # noqa: E402
 
 
 def figures(argv: list[str] | None = None) -> dict:
-    """The review figures as a dict (the entry `annotate bench` calls in a child process)."""
+    """The review figures as a dict (the entry benchmarks/bench.py calls in a child process)."""
     ap = argparse.ArgumentParser()
     ap.add_argument("--tasks", type=int, default=100_000)
     ap.add_argument("--presses", type=int, default=200)

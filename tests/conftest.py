@@ -4,6 +4,7 @@ fr_core_news_md, which takes a few seconds)."""
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 DEV_GOLD = ROOT / "seeds" / "gold" / "dev.jsonl"
 LABELS_DIR = ROOT / "labels"
+# the benchmark scripts (benchmarks/bench.py) are importable as `bench` in tests
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
 
 @pytest.fixture(scope="session")
@@ -38,13 +41,13 @@ def labels():
 
 @pytest.fixture(scope="session")
 def fr_nlp():
-    from annotate.pipeline import cached_pipeline
+    from annotate.pipeline.build import cached_pipeline
 
     return cached_pipeline("fr", None, None)
 
 
 @pytest.fixture(scope="session")
 def en_nlp():
-    from annotate.pipeline import cached_pipeline
+    from annotate.pipeline.build import cached_pipeline
 
     return cached_pipeline("en", None, None)

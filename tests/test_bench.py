@@ -1,4 +1,4 @@
-"""`annotate bench --size tiny`: the whole suite runs (a smoke test: no timing is asserted)."""
+"""`python benchmarks/bench.py --size tiny`: the whole suite runs (a smoke test: no timing is asserted)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,7 @@ import math
 
 import pytest
 
-from annotate.bench import FIGURE_NAMES, SIZES, corpus, run_child
-from annotate.cli.main import main
+from bench import HERE, FIGURE_NAMES, SIZES, corpus, main, run_child
 
 EXPECTED = {
     "pre_words_per_s", "pre_n_process_2_words_per_s", "rules_share_pct", "pre_peak_memory_mb",
@@ -20,7 +19,7 @@ NO_BASELINE = {"review_first_task_s"}
 @pytest.fixture(scope="module")
 def tiny_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("bench") / "bench.json"
-    code = main(["bench", "--size", "tiny", "--json", str(out), "--quiet"])
+    code = main(["--size", "tiny", "--json", str(out), "--quiet"])
     return code, out
 
 
@@ -55,13 +54,15 @@ def test_bench_corpus_is_varied_and_sized():
 
 def test_bench_child_reports_its_own_peak_memory():
     # a child that allocates ~200 MB reports more than one that does not: the figures do not mix
-    _, small = run_child("annotate.bench:_allocate", ["0"])
-    _, big = run_child("annotate.bench:_allocate", ["200"])
+    _, small = run_child("bench:_allocate", ["0"], pythonpath=HERE)
+    _, big = run_child("bench:_allocate", ["200"], pythonpath=HERE)
     assert big > small + 150 * 1024
 
 
 def test_bench_rejects_an_unknown_size_or_figure(capsys):
-    assert main(["bench", "--size", "huge"]) == 2
-    assert main(["bench", "--only", "nope", "--size", "tiny"]) == 2
+    for argv in (["--size", "huge"], ["--only", "nope", "--size", "tiny"]):
+        with pytest.raises(SystemExit) as exc:
+            main(argv)
+        assert exc.value.code == 2
     assert "nope" in capsys.readouterr().err
     assert set(SIZES) == {"tiny", "small", "full"} and "export" in FIGURE_NAMES

@@ -197,7 +197,7 @@ def test_cli_pre_ctrl_c_with_workers(tmp_path):
     import sys
     import time
 
-    from annotate.bench import corpus, write_jsonl
+    from bench import corpus, write_jsonl
 
     src = write_jsonl(corpus(1500, seed=5), tmp_path / "big.jsonl")  # well over the size that starts workers
     out = tmp_path / "out.jsonl"
@@ -225,8 +225,8 @@ def test_cli_pre_ctrl_c_with_workers(tmp_path):
 
 @pytest.mark.usefixtures("fr_nlp")
 def test_pre_n_process_same_tasks_in_order(monkeypatch):
-    from annotate import pre
-    from annotate.bench import corpus
+    from annotate.pipeline import pre
+    from bench import corpus
     from annotate.io import Record
 
     monkeypatch.setattr(pre, "MIN_CHARS_PER_PROCESS", 2_000)  # let a small input start the pool

@@ -15,7 +15,7 @@ from spacy.tokens import DocBin
 from annotate.cli.main import main
 from annotate.errors import AnnotateError
 from annotate.labels import load_labels
-from annotate.export import MisalignedSpans, export_jsonl, export_spacy, split_dev
+from annotate.formats.export import MisalignedSpans, export_jsonl, export_spacy, split_dev
 from annotate.store import Store
 from annotate.tasks import set_hashes, tokens_of
 
@@ -197,7 +197,7 @@ def test_export_spacy_cli_and_real_spacy_train(store, tmp_path, capsys):
 def test_export_spacy_reused_packer_gives_the_same_bytes_and_is_restored(store, tmp_path):
     import srsly
 
-    from annotate.export import _reused_msgpack_packer
+    from annotate.formats.export import _reused_msgpack_packer
 
     export_spacy(_decisions(store), tmp_path / "a", themes=THEMES, base_model="none", dev_split=0.0)
     docs = _read_docs(tmp_path / "a" / "train.spacy")
@@ -213,7 +213,7 @@ def test_export_spacy_reused_packer_gives_the_same_bytes_and_is_restored(store, 
 
 def test_export_spacy_streamed_shards_have_docbins_own_bytes(store, tmp_path):
     """ShardWriter streams each shard to disk (docs are not held); the files are the bytes DocBin.to_disk writes."""
-    from annotate.export import DOCBIN_ATTRS, ShardWriter, _reused_msgpack_packer
+    from annotate.formats.export import DOCBIN_ATTRS, ShardWriter, _reused_msgpack_packer
 
     export_spacy(_decisions(store), tmp_path / "a", themes=THEMES, base_model="none", dev_split=0.0)
     docs = _read_docs(tmp_path / "a" / "train.spacy")

@@ -10,7 +10,7 @@ import spacy
 
 from annotate.evaluate import evaluate
 from annotate.io import Record
-from annotate.pre import cut_points, pre_annotate
+from annotate.pipeline.pre import cut_points, pre_annotate
 from annotate.tasks import SPANS_KEY, doc_to_task
 
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from annotate import pre
+from annotate.pipeline import pre
 from annotate.io import Record
-from annotate.pipeline import cached_pipeline
+from annotate.pipeline.build import cached_pipeline
 
 
 def records(start: int, n: int) -> list[Record]:

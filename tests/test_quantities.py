@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from annotate.quantities import QuantityGrammar, resolve_overlaps
+from annotate.pipeline.quantities import QuantityGrammar, resolve_overlaps
 
 NB = "\u00a0"
 NNB = "\u202f"

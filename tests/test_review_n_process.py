@@ -9,8 +9,8 @@ from typing import ClassVar
 
 import pytest
 
-from annotate import pre
-from annotate.bench import corpus
+from annotate.pipeline import pre
+from bench import corpus
 from annotate.cli.main import main
 from annotate.review.loader import iter_review_tasks, load_tasks
 from annotate.review.session import ReviewLabels

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from annotate.errors import AnnotateError
 from annotate.labels import Taxonomy
-from annotate.themes import CUES_KEY, ThemeScorer, cue_variants
+from annotate.pipeline.themes import CUES_KEY, ThemeScorer, cue_variants
 
 
 @pytest.fixture(scope="module")

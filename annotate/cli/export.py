@@ -25,7 +25,7 @@ def _err(lines: list[str]) -> None:
 
 
 def _guess_format(output: str, fmt: str | None) -> str:
-    from ..export import FORMATS
+    from ..formats.export import FORMATS
 
     if fmt is not None:
         if fmt not in FORMATS:
@@ -89,7 +89,7 @@ def export_cmd(
         annotate export news --format spacy -o exports/news/
         python -m spacy train exports/news/config.cfg --paths.train exports/news/train.spacy --paths.dev exports/news/dev.spacy
     """
-    from ..export import MisalignedSpans, check_dataset, export_jsonl, export_spacy
+    from ..formats.export import MisalignedSpans, check_dataset, export_jsonl, export_spacy
 
     the_format = _guess_format(output, fmt)
     if the_format == "spacy" and output == "-":
@@ -148,7 +148,7 @@ def db_in_cmd(
         annotate db-in news old_prodigy_export.jsonl
         annotate db-in news doccano.jsonl --label-map ORGANIZATION=ORG --lang fr
     """
-    from ..importers import import_records, parse_label_map
+    from ..formats.importers import import_records, parse_label_map
     from ..labels import load_labels
 
     mapping = parse_label_map(label_map or [])
@@ -183,7 +183,7 @@ def db_out_cmd(
         annotate db-out news -o raw.jsonl
         annotate db-out news --annotator alice | head
     """
-    from ..export import check_dataset, export_raw
+    from ..formats.export import check_dataset, export_raw
 
     with _open_store(db, create=False) as store:  # reading never creates a database
         check_dataset(store, dataset)

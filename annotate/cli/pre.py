@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import sys
-import time
-from collections import Counter
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
-from ..labels import load_labels
-from ..io import atomic_output, dumps_jsonl, empty_input, expand_sources, read_records
 from ._common import err_console, progress
 from .app import app
 
@@ -21,22 +17,6 @@ class Split(str, Enum):
     none = "none"
     paragraphs = "paragraphs"
     sentences = "sentences"
-
-
-def _count_records(sources: list[str]) -> int | None:
-    total = 0
-    for s in sources:
-        if s == "-":
-            return None
-        p = Path(s)
-        if p.suffix.lower() == ".txt":
-            total += 1
-        else:
-            if p.stat().st_size > 512 * 1024 * 1024:
-                return None
-            with p.open("rb") as f:
-                total += sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 20), b""))
-    return total
 
 
 @app.command("pre")
@@ -64,36 +44,24 @@ def pre_command(
 
         cat news.jsonl | annotate pre - -o - --lang en | head
     """
-    from ..pre import pre_annotate  # spaCy loads only when a command needs it
+    from ..pipeline.job import run_pre
 
-    load_labels(labels)  # a broken labels folder fails before any input is read
-    sources = expand_sources(inputs)
-    split_mode = None if split == Split.none else split.value
     show_bar = not quiet and sys.stderr.isatty()
-    # counting lines reads the input once more: only worth it when a bar is drawn
-    total = _count_records(sources) if show_bar and split_mode is None else None
-    records = read_records(sources, split=split_mode)
-    started = time.perf_counter()
-    n_tasks = 0
-    words = 0
-    per_label: Counter[str] = Counter()
-    per_theme: Counter[str] = Counter()
-    tasks = pre_annotate(records, lang=lang, model=model, model_en=model_en, labels=labels, n_process=n_process, batch_size=batch_size, split=split_mode,
-                         on_warning=lambda msg: err_console.print(f"annotate: warning: {msg}", markup=False))
-    with atomic_output(output) as out:
-        for task in progress(tasks, total=total, description="pre-annotating", enabled=show_bar):
-            out.write(dumps_jsonl(task))
-            n_tasks += 1
-            words += len(task["tokens"])
-            per_label.update(s["label"] for s in task["spans"])
-            per_theme.update(k for k, v in task["cats"].items() if v >= 0.5)
-        if n_tasks == 0:  # raised inside the block: no output file is created
-            raise empty_input(sources[0] if sources[0] != "-" else "<stdin>", many=len(sources) > 1)
-    elapsed = time.perf_counter() - started
+
+    def bar(tasks, total):  # noqa: ANN001, ANN202
+        return progress(tasks, total=total, description="pre-annotating", enabled=show_bar)
+
+    result = run_pre(
+        inputs, output, lang=lang, model=model, model_en=model_en, labels=labels,
+        split=None if split == Split.none else split.value, n_process=n_process, batch_size=batch_size,
+        on_warning=lambda msg: err_console.print(f"annotate: warning: {msg}", markup=False),
+        progress=bar if show_bar else None,
+    )
     if not quiet:
-        labels_s = ", ".join(f"{k} {v}" for k, v in sorted(per_label.items())) or "none"
-        themes_s = ", ".join(f"{k} {v}" for k, v in per_theme.most_common()) or "none"
+        labels_s = ", ".join(f"{k} {v}" for k, v in sorted(result.per_label.items())) or "none"
+        themes_s = ", ".join(f"{k} {v}" for k, v in result.per_theme.most_common()) or "none"
         where = "stdout" if output == "-" else output
-        err_console.print(f"[bold green]✔[/] {n_tasks} tasks, {words} tokens in {elapsed:.1f}s ({words / elapsed if elapsed else 0:,.0f} tokens/s, model loading included) → {where}")
+        rate = result.words / result.seconds if result.seconds else 0
+        err_console.print(f"[bold green]✔[/] {result.n_tasks} tasks, {result.words} tokens in {result.seconds:.1f}s ({rate:,.0f} tokens/s, model loading included) → {where}")
         err_console.print(f"  spans: {labels_s}")
         err_console.print(f"  themes: {themes_s}")

@@ -20,7 +20,7 @@ from ..review.loader import (
 )
 from ..review.session import ReviewLabels, ReviewSession, default_annotator
 from ..store import Store
-from ..workers import n_processes
+from ..pipeline.workers import n_processes
 from .app import app
 
 

@@ -22,7 +22,7 @@ from ..errors import EXIT_USAGE, AnnotateError
 from ..io import Record, expand_sources, open_binary, parse_record, read_records
 from ..labels import did_you_mean
 from ..tasks import check_spans, set_hashes, tokens_of
-from ..workers import n_processes
+from ..pipeline.workers import n_processes
 from .session import ReviewLabels
 
 OnError = Callable[[AnnotateError], None]
@@ -167,7 +167,7 @@ def _records(paths: Iterable[str | Path], on_error: OnError) -> Iterator[Record]
 
 def _pre_annotate(records: Iterable[Record], first: Record, options: dict[str, Any]) -> Iterator[dict[str, Any]]:
     try:
-        from ..pre import pre_annotate
+        from ..pipeline.pre import pre_annotate
     except ImportError:
         raise AnnotateError(
             "raw input needs the pre-annotation pipeline, which is not installed", where=first.where,
@@ -178,7 +178,7 @@ def _pre_annotate(records: Iterable[Record], first: Record, options: dict[str, A
 
 def _min_chars_per_process() -> int:
     try:
-        from ..pre import MIN_CHARS_PER_PROCESS
+        from ..pipeline.pre import MIN_CHARS_PER_PROCESS
     except ImportError:  # no pipeline: raw input fails anyway (E322)
         return 60_000
     return MIN_CHARS_PER_PROCESS

@@ -19,7 +19,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from annotate.export import example_to_doc, export_jsonl
+from annotate.formats.export import example_to_doc, export_jsonl
 from annotate.store import Store
 from annotate.tasks import doc_to_task, task_to_doc
 
@@ -106,7 +106,7 @@ def test_reliability_offsets_pre_annotation_output():
     """The real pipeline: every span and token of `annotate pre`'s output indexes the text in code points,
     and the task rebuilds the same spans as a Doc."""
     from annotate.io import Record
-    from annotate.pre import pre_annotate
+    from annotate.pipeline.pre import pre_annotate
 
     records = [Record(data={"text": t}, source="<test>", line=i + 1) for i, t in enumerate(PRE_TEXTS)]
     tasks = list(pre_annotate(records))

@@ -33,8 +33,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from .errors import EXIT_USAGE, AnnotateError
-from .tasks import set_hashes
+from ..errors import EXIT_USAGE, AnnotateError
+from ..tasks import set_hashes
 
 DEFAULT_DB = "annotate.db"
 ENV_DB = "ANNOTATE_DB"
@@ -329,7 +329,7 @@ class Store:
     def _require(self, name: str) -> int:
         ds = self._run(self._dataset_id, name)
         if ds is None:
-            from .labels import did_you_mean
+            from ..labels import did_you_mean
 
             names = self.datasets()
             fix = did_you_mean(name, names) if names else "the database has no dataset yet; load tasks with annotate review"

@@ -43,11 +43,11 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.vocab import Vocab
 
-from .errors import EXIT_USAGE, AnnotateError
-from .labels import LANGS
+from ..errors import EXIT_USAGE, AnnotateError
+from ..labels import LANGS
 
 if TYPE_CHECKING:
-    from .labels import Taxonomy
+    from ..labels import Taxonomy
 
 CUES_KEY = "annotate_theme_cues"
 TIERS = ("strong", "weak", "context")

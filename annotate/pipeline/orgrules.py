@@ -18,7 +18,7 @@ import re
 from spacy.attrs import LOWER, ORTH
 from spacy.tokens import Doc, Span
 
-from .labels import Labels
+from ..labels import Labels
 
 _ELIDED = {"qu’", "qu'", "d’", "d'", "l’", "l'", "jusqu’", "jusqu'", "lorsqu’", "lorsqu'", "puisqu’", "puisqu'", "c’", "c'", "s’", "s'", "n’", "n'"}
 _LEADING_FR = {"le", "la", "les", "l’", "l'", "du", "des", "de", "au", "aux", "un", "une", "chez", "par", "pour", "avec", "selon", "et"}

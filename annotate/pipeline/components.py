@@ -31,8 +31,8 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
-from .labels import Labels, labels_from_config, load_labels
-from .tasks import SPANS_KEY
+from ..labels import Labels, labels_from_config, load_labels
+from ..tasks import SPANS_KEY
 
 LABELS_JSON = "labels.json"
 

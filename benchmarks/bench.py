@@ -35,11 +35,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import EXIT_USAGE, AnnotateError
+from annotate.errors import EXIT_USAGE, AnnotateError
 
-ROOT = Path(__file__).resolve().parent.parent
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
 SEEDS = ROOT / "seeds"
-REVIEW_SCRIPT = ROOT / "benchmarks" / "review_figures.py"
+REVIEW_SCRIPT = HERE / "review_figures.py"
 SIZE_NAMES = ("tiny", "small", "full")
 FIGURE_NAMES = ("pre", "pre_n_process", "rules_share", "pre_memory", "review", "store", "export")
 
@@ -271,27 +272,21 @@ def _figure(name: str, what: str, unit: str, ours: list[float], base: list[float
 
 
 def _run_pre(src: Path, out: Path, *, n_process: int = 1, notes: list[str] | None = None) -> int:
-    """The whole `annotate pre` job as the CLI runs it: read JSONL, annotate, write JSONL atomically."""
-    from .io import atomic_output, dumps_jsonl, read_records
-    from .pre import pre_annotate
+    """The whole `annotate pre` job as the CLI runs it (:func:`annotate.pipeline.job.run_pre`)."""
+    from annotate.pipeline.job import run_pre
 
-    n = 0
     warned: list[str] = []
-    tasks = pre_annotate(read_records([str(src)]), lang="fr", n_process=n_process, on_warning=warned.append)
-    with atomic_output(str(out)) as f:
-        for task in tasks:
-            f.write(dumps_jsonl(task))
-            n += 1
+    result = run_pre([str(src)], out, lang="fr", n_process=n_process, on_warning=warned.append)
     if notes is not None and warned:
         notes.extend(w for w in warned if w not in notes)
-    return n
+    return result.n_tasks
 
 
 def bench_pre(size: Size, tmp: Path, progress: Progress) -> list[Figure]:
     """`annotate pre` words/s vs stock fr_core_news_md; --n-process 2 vs 1; rule components' share."""
     import spacy
 
-    from .pipeline import OUR_COMPONENTS, cached_pipeline
+    from annotate.pipeline.build import OUR_COMPONENTS, cached_pipeline
 
     texts = corpus(size.pre_docs, seed=1)
     progress(f"pre: loading pipelines; {len(texts)} paragraphs")
@@ -423,7 +418,7 @@ def bench_pre_memory(size: Size, tmp: Path, progress: Progress) -> list[Figure]:
 
 
 def _decision_task(i: int) -> dict[str, Any]:
-    from .tasks import set_hashes
+    from annotate.tasks import set_hashes
 
     text = f"Airbus a levé {i} millions d'euros en 2024 auprès de BNP Paribas."
     task = {"text": text, "meta": {"lang": "fr"}, "accept": ["FINANCE"],
@@ -433,7 +428,7 @@ def _decision_task(i: int) -> dict[str, Any]:
 
 def bench_store(size: Size, tmp: Path, progress: Progress) -> list[Figure]:
     """Store.add_decision (one durable commit each) vs raw SQLite inserts with the same settings."""
-    from .store import Store, _dumps
+    from annotate.store.db import Store, _dumps
 
     n = size.store_decisions
     tasks = [_decision_task(i) for i in range(n)]
@@ -499,8 +494,8 @@ def export_decisions(n: int) -> Iterator[tuple]:
     """Rows of ``n`` accepted decisions (distinct inputs) for the decision table."""
     import spacy
 
-    from .store import _dumps
-    from .tasks import set_hashes, tokens_of
+    from annotate.store.db import _dumps
+    from annotate.tasks import set_hashes, tokens_of
 
     nlp = spacy.blank("fr")
     base = [tokens_of(nlp.make_doc(s[0])) for s in _EXPORT_SENTENCES]
@@ -522,7 +517,7 @@ def export_decisions(n: int) -> Iterator[tuple]:
 
 
 def build_export_db(path: Path, n: int) -> None:
-    from .store import Store
+    from annotate.store import Store
 
     with Store(path) as store:
         store.add_tasks("bench", [])
@@ -546,8 +541,8 @@ def export_job(db: Path, out: Path, mode: str) -> dict[str, Any]:
     import spacy
     from spacy.tokens import Doc, DocBin
 
-    from .export import export_spacy
-    from .store import Store
+    from annotate.formats.export import export_spacy
+    from annotate.store import Store
 
     vocab = spacy.blank("fr").vocab  # both sides start with the language loaded
     with Store(db) as store:
@@ -586,12 +581,12 @@ def bench_export(size: Size, tmp: Path, progress: Progress) -> list[Figure]:
     for i in range(size.export_repeats):
         for mode in ("char_span", "export"):
             progress(f"export: {mode} on {large:,} examples (run {i + 1}/{size.export_repeats})")
-            data, rss = run_child("annotate.bench:export_main", [str(dbs[large]), str(tmp / f"out_{mode}"), mode])
+            data, rss = run_child("bench:export_main", [str(dbs[large]), str(tmp / f"out_{mode}"), mode], pythonpath=HERE)
             speed[mode].append(data["examples"] / data["seconds"])
             if mode == "export":
                 peaks[large].append(rss)
         progress(f"export: export on {small:,} examples (peak memory)")
-        _, rss = run_child("annotate.bench:export_main", [str(dbs[small]), str(tmp / "out_small"), "export"])
+        _, rss = run_child("bench:export_main", [str(dbs[small]), str(tmp / "out_small"), "export"], pythonpath=HERE)
         peaks[small].append(rss)
     for p in dbs.values():
         for q in p.parent.glob(p.name + "*"):
@@ -685,7 +680,7 @@ def _wanted(name: str, wanted: set[str]) -> bool:
 
 
 def write_json(result: BenchResult, path: str | Path) -> Path:
-    from .io import atomic_output
+    from annotate.io import atomic_output
 
     with atomic_output(str(path)) as f:
         f.write(json.dumps(result.to_json(), indent=2, ensure_ascii=False) + "\n")
@@ -735,3 +730,58 @@ def _allocate(argv: list[str]) -> dict[str, Any]:
     for i in range(0, len(block), 4096):  # touch every page
         block[i] = 1
     return {"mb": len(block) // (1024 * 1024)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python benchmarks/bench.py [--size tiny|small|full] [--only NAME ...] [--json PATH] [--markdown] [--quiet]``."""
+    import argparse
+
+    from rich.console import Console
+    from rich.table import Table
+
+    ap = argparse.ArgumentParser(
+        prog="python benchmarks/bench.py",
+        description="Benchmark every job against its baseline, measured in the same run; print a table and write JSON.",
+        epilog="Example: python benchmarks/bench.py --size tiny ; python benchmarks/bench.py --size full --markdown",
+    )
+    ap.add_argument("--size", "-s", choices=sorted(SIZES), default="small",
+                    help="tiny (under a minute, a smoke test), small (a few minutes) or full (about 15 minutes on 2 cores)")
+    ap.add_argument("--json", dest="json_path", type=Path, default=ROOT / "exports" / "bench.json", help="where to write the figures")
+    ap.add_argument("--only", action="append", choices=FIGURE_NAMES, help="run only these figures (repeatable)")
+    ap.add_argument("--markdown", action="store_true", help="also print the table as Markdown (for the README)")
+    ap.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
+    args = ap.parse_args(argv)
+    err = Console(stderr=True, highlight=False)
+    started = time.perf_counter()
+
+    def say(msg: str) -> None:
+        if not args.quiet:
+            err.print(f"bench {time.perf_counter() - started:6.1f}s  {msg}", markup=False)
+
+    try:
+        result = run_bench(args.size, only=args.only, progress=say)
+        out = write_json(result, args.json_path)
+    except AnnotateError as e:
+        print(f"bench: error: {e}", file=sys.stderr)
+        return e.exit_code
+    m = result.machine
+    table = Table(title=f"bench --size {result.size}: medians; {m['cpu']}, {m['cores']} cores, Python {m['python']}, spaCy {m['spacy']}")
+    for col in ("figure", "ours", "baseline (same run)", "ratio", "target", ""):
+        table.add_column(col, justify="right" if col in ("ours", "ratio") else "left", overflow="fold")
+    for row in table_rows(result):
+        table.add_row(*row, style="red" if row[5] == "MISSED" else None)
+    Console(soft_wrap=False, width=None if sys.stdout.isatty() else 200).print(table)
+    for f in result.figures:
+        if f.note:
+            print(f"  {f.name}: {f.note}")
+    for n in result.notes:
+        print(f"  note: {n}")
+    if args.markdown:
+        print()
+        print(markdown_table(result))
+    err.print(f"figures written to {out} ({result.seconds:.0f} s)", markup=False)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

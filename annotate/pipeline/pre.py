@@ -18,12 +18,12 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from .about import __version__
-from .errors import AnnotateError
-from .io import Record
+from ..about import __version__
+from ..errors import AnnotateError
+from ..io import Record
 from .lang import SUPPORTED, detect_lang
-from .pipeline import cached_pipeline, model_description
-from .tasks import doc_to_task, finish_task
+from .build import cached_pipeline, model_description
+from ..tasks import doc_to_task, finish_task
 from .workers import n_processes
 
 _SENT_SPLITTERS: dict[str, Any] = {}

@@ -18,8 +18,8 @@ from spacy.language import Language
 from spacy.util import compile_suffix_regex
 
 from . import components as _components  # noqa: F401  (registers the factories)
-from .errors import AnnotateError
-from .labels import default_labels_dir, load_labels
+from ..errors import AnnotateError
+from ..labels import default_labels_dir, load_labels
 
 DEFAULT_MODELS = {"fr": "fr_core_news_md", "en": None}
 UNNEEDED = ("morphologizer", "tagger", "attribute_ruler", "lemmatizer", "trainable_lemmatizer")

@@ -32,10 +32,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from .errors import EXIT_USAGE, AnnotateError
-from .io import check_not_empty, open_binary
-from .store import ANSWERS
-from .tasks import set_hashes
+from ..errors import EXIT_USAGE, AnnotateError
+from ..io import check_not_empty, open_binary
+from ..store import ANSWERS
+from ..tasks import set_hashes
 
 _BATCH = 500
 _DECISION_META = ("answer", "_annotator_id", "_session_id", "_timestamp", "_seconds", "_decision_id")
@@ -85,7 +85,7 @@ class ImportReport:
     seconds: float = 0.0
 
     def lines(self, *, known_labels: list[str] | None = None, known_themes: list[str] | None = None) -> list[str]:
-        from .labels import did_you_mean
+        from ..labels import did_you_mean
 
         out = [
             f"db-in {self.dataset!r}: {self.records} record(s) read from {', '.join(self.sources)}: "

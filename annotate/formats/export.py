@@ -53,9 +53,9 @@ from typing import Any
 
 from murmurhash.mrmr import hash as _mmh3
 
-from .errors import EXIT_USAGE, AnnotateError
-from .io import atomic_output, dumps_jsonl
-from .store import span_accepted
+from ..errors import EXIT_USAGE, AnnotateError
+from ..io import atomic_output, dumps_jsonl
+from ..store import span_accepted
 
 RESOLVE_MODES = ("latest", "strict")
 ALIGN_MODES = ("strict", "expand", "contract")
@@ -683,7 +683,7 @@ def _fill_report(report: ExportReport, plan: MergePlan, builder: ExampleBuilder)
 def check_dataset(store: Any, dataset: str) -> None:
     """Unknown dataset (with a "did you mean") or empty dataset -> AnnotateError."""
     if not store.has_dataset(dataset):
-        from .labels import did_you_mean
+        from ..labels import did_you_mean
 
         names = store.datasets()
         if not names:

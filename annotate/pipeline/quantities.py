@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any
 
-from .labels import LangLexicon
+from ..labels import LangLexicon
 
 S = r"[ \u00a0\u202f\u2009]"  # one space of any kind (regular, no-break, narrow no-break, thin)
 AP = r"[’']"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from .errors import EXIT_USAGE, AnnotateError
+from ..errors import EXIT_USAGE, AnnotateError
 
 
 def n_processes(value: int) -> int:
