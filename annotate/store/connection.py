@@ -1,0 +1,203 @@
+"""The SQLite connection under the store: file checks, schema set-up, write transactions, errors."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from pathlib import Path
+from typing import Any
+
+from ..errors import EXIT_USAGE, AnnotateError
+from .schema import _SCHEMA, _SQLITE_MAGIC, APPLICATION_ID, SCHEMA_VERSION, default_db_path
+
+
+class Connection:
+    """One SQLite connection, thread-safe, in WAL mode with ``synchronous=FULL``."""
+
+    def __init__(self, path: str | Path | None = None, *, timeout: float = 30.0, create: bool = True) -> None:
+        """Open (``create=True``: or create) the database at ``path``.
+
+        ``create=False`` is for commands that only read or drop: a missing or
+        empty file is then an error instead of a new database.
+        """
+        self.path = Path(path) if path is not None else default_db_path()
+        self.timeout = timeout
+        self.create = create
+        self._lock = threading.RLock()
+        self._conn: sqlite3.Connection | None = None
+        self._check_file()
+        try:
+            self._conn = sqlite3.connect(
+                str(self.path), timeout=timeout, isolation_level=None, check_same_thread=False
+            )
+            self._setup()
+        except sqlite3.DatabaseError as e:
+            self._close_quietly()
+            raise self._error(e) from None
+
+    # ------------------------------------------------------------ opening
+
+    def _check_file(self) -> None:
+        p = self.path
+        if p.is_dir():
+            raise AnnotateError(
+                "database path is a folder", where=p, fix="name a file, e.g. --db annotate.db", code="E300",
+                exit_code=EXIT_USAGE,
+            )
+        if p.exists():
+            try:
+                with p.open("rb") as f:
+                    head = f.read(len(_SQLITE_MAGIC))
+            except OSError as e:
+                raise AnnotateError(
+                    f"cannot read the database ({e.strerror})", where=p, fix="check the file's permissions", code="E301"
+                ) from None
+            if head and head != _SQLITE_MAGIC:
+                raise AnnotateError(
+                    "not an annotate database (not an SQLite file)", where=p,
+                    fix="choose another file with --db or $ANNOTATE_DB; annotate creates a new one if missing",
+                    code="E302",
+                )
+        elif not self.create:
+            raise AnnotateError(
+                "no database here", where=p,
+                fix="pass --db PATH or set $ANNOTATE_DB, or create one with annotate review or annotate db-in",
+                code="E317",
+            )
+        elif not p.parent.exists() and str(p.parent) not in ("", "."):
+            raise AnnotateError(
+                "the database's folder does not exist", where=p, fix="create the folder or choose another --db path",
+                code="E300", exit_code=EXIT_USAGE,
+            )
+
+    def _setup(self) -> None:
+        c = self._c
+        c.execute(f"PRAGMA busy_timeout = {int(self.timeout * 1000)}")
+        app_id = c.execute("PRAGMA application_id").fetchone()[0]
+        version = c.execute("PRAGMA user_version").fetchone()[0]
+        n_tables = c.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]
+        if app_id == 0 and version == 0 and n_tables == 0 and not self.create:
+            raise AnnotateError(
+                "empty database file (no annotate data in it yet)", where=self.path,
+                fix="pass the right --db PATH, or load tasks first with annotate review or annotate db-in",
+                code="E318",
+            )
+        if app_id == 0 and version == 0 and n_tables == 0:
+            # a new (or empty) file: create our schema
+            mode = c.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if str(mode).lower() != "wal":  # pragma: no cover - e.g. some network file systems
+                raise AnnotateError(
+                    f"cannot switch the database to WAL mode (got {mode})", where=self.path,
+                    fix="put the database on a local disk", code="E305",
+                )
+            with self._write():
+                for stmt in _SCHEMA.split(";"):
+                    if stmt.strip():
+                        c.execute(stmt)
+                c.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+                c.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        elif app_id != APPLICATION_ID:
+            raise AnnotateError(
+                "not an annotate database (an SQLite file without annotate's tables)", where=self.path,
+                fix="choose another file with --db or $ANNOTATE_DB; annotate creates a new one if missing",
+                code="E303",
+            )
+        elif version > SCHEMA_VERSION:
+            raise AnnotateError(
+                f"database schema version {version} is newer than this annotate supports ({SCHEMA_VERSION})",
+                where=self.path, fix="upgrade annotate", code="E304",
+            )
+        else:
+            mode = c.execute("PRAGMA journal_mode").fetchone()[0]
+            if str(mode).lower() != "wal":
+                c.execute("PRAGMA journal_mode = WAL")
+        c.execute("PRAGMA synchronous = FULL")
+        c.execute("PRAGMA foreign_keys = ON")
+
+    @property
+    def _c(self) -> sqlite3.Connection:
+        if self._conn is None:
+            raise AnnotateError("the database is closed", where=self.path, fix="open the Connection again", code="E307")
+        return self._conn
+
+    def _error(self, e: sqlite3.Error) -> AnnotateError:
+        msg = str(e)
+        if "locked" in msg or "busy" in msg:
+            return AnnotateError(
+                f"the database is locked ({msg})", where=self.path,
+                fix="wait for the other program using it to finish, or close it, then retry", code="E310",
+            )
+        if "not a database" in msg or "malformed" in msg or "encrypted" in msg:
+            return AnnotateError(
+                f"not an annotate database ({msg})", where=self.path,
+                fix="choose another file with --db or $ANNOTATE_DB; annotate creates a new one if missing",
+                code="E302",
+            )
+        if "readonly" in msg or "unable to open" in msg or "disk I/O" in msg or "full" in msg:
+            return AnnotateError(
+                f"cannot write the database ({msg})", where=self.path,
+                fix="check the file and folder permissions and free disk space", code="E311",
+            )
+        return AnnotateError(f"database error ({msg})", where=self.path, fix="check the database file", code="E312")
+
+    class _Tx:
+        def __init__(self, store: Connection) -> None:
+            self.store = store
+
+        def __enter__(self) -> sqlite3.Connection:
+            self.store._lock.acquire()
+            try:
+                self.store._c.execute("BEGIN IMMEDIATE")
+            except BaseException:
+                self.store._lock.release()
+                raise
+            return self.store._c
+
+        def __exit__(self, et: Any, ev: Any, tb: Any) -> None:
+            try:
+                if et is None:
+                    self.store._c.execute("COMMIT")
+                else:
+                    try:
+                        self.store._c.execute("ROLLBACK")
+                    except sqlite3.Error:
+                        pass
+            finally:
+                self.store._lock.release()
+
+    def _write(self) -> Connection._Tx:
+        return Connection._Tx(self)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+    def _close_quietly(self) -> None:
+        try:
+            self.close()
+        except Exception:  # pragma: no cover
+            pass
+
+    def __enter__(self) -> Connection:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def __del__(self) -> None:  # pragma: no cover - best effort
+        try:
+            if self._conn is not None:
+                self._conn.close()
+        except Exception:
+            pass
+
+    # ------------------------------------------------------------ helpers
+
+    def _run(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            with self._lock:
+                return fn(*args, **kwargs)
+        except sqlite3.Error as e:
+            raise self._error(e) from None

@@ -1,0 +1,125 @@
+"""Database schema, constants and the record helpers the store is built on."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from ..errors import EXIT_USAGE, AnnotateError
+from ..tasks import set_hashes
+
+
+DEFAULT_DB = "annotate.db"
+ENV_DB = "ANNOTATE_DB"
+# PRAGMA application_id marks the file as ours ("ANNO" in ASCII).
+APPLICATION_ID = 0x414E4E4F
+SCHEMA_VERSION = 1
+ANSWERS = ("accept", "reject", "ignore")
+# keys that describe a decision rather than the task; stored in columns, added back on read
+DECISION_KEYS = ("answer", "_annotator_id", "_session_id", "_timestamp", "_seconds", "_decision_id")
+_BATCH = 500
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS dataset (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    created INTEGER NOT NULL,
+    meta TEXT NOT NULL DEFAULT '{}'
+);
+CREATE TABLE IF NOT EXISTS task (
+    id INTEGER PRIMARY KEY,
+    dataset_id INTEGER NOT NULL REFERENCES dataset(id) ON DELETE CASCADE,
+    task_hash INTEGER NOT NULL,
+    input_hash INTEGER NOT NULL,
+    content TEXT NOT NULL,
+    UNIQUE (dataset_id, task_hash)
+);
+CREATE TABLE IF NOT EXISTS decision (
+    id INTEGER PRIMARY KEY,
+    dataset_id INTEGER NOT NULL REFERENCES dataset(id) ON DELETE CASCADE,
+    task_hash INTEGER NOT NULL,
+    input_hash INTEGER NOT NULL,
+    answer TEXT NOT NULL CHECK (answer IN ('accept', 'reject', 'ignore')),
+    annotator TEXT NOT NULL,
+    session TEXT NOT NULL,
+    timestamp INTEGER NOT NULL,
+    seconds REAL NOT NULL DEFAULT 0,
+    content TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS decision_by_annotator ON decision (dataset_id, annotator, task_hash);
+CREATE INDEX IF NOT EXISTS decision_by_task ON decision (dataset_id, task_hash);
+CREATE TABLE IF NOT EXISTS decision_history (
+    id INTEGER PRIMARY KEY,
+    decision_id INTEGER NOT NULL,
+    replaced_at INTEGER NOT NULL,
+    answer TEXT NOT NULL,
+    seconds REAL NOT NULL,
+    content TEXT NOT NULL
+);
+"""
+
+
+def default_db_path() -> Path:
+    """``$ANNOTATE_DB`` when set, else ``./annotate.db``."""
+    env = os.environ.get(ENV_DB)
+    return Path(env) if env else Path(DEFAULT_DB)
+
+
+def _dumps(task: dict[str, Any]) -> str:
+    return json.dumps(task, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def _task_content(task: dict[str, Any]) -> dict[str, Any]:
+    """The task without the decision keys, with its hashes (computed when missing)."""
+    out = {k: v for k, v in task.items() if k not in DECISION_KEYS}
+    if "_input_hash" not in out or "_task_hash" not in out:
+        set_hashes(out)
+    return out
+
+
+def _hashes(task: dict[str, Any]) -> tuple[int, int]:
+    if "_task_hash" not in task or "_input_hash" not in task:
+        task = set_hashes(dict(task))
+    try:
+        return int(task["_input_hash"]), int(task["_task_hash"])
+    except (TypeError, ValueError):
+        raise AnnotateError(
+            f"task hashes are not integers ({task.get('_input_hash')!r}, {task.get('_task_hash')!r})",
+            fix="remove _input_hash and _task_hash so they are computed again", code="E306",
+        ) from None
+
+
+def span_accepted(span: dict[str, Any]) -> bool:
+    """A reviewed span's state: no ``"answer"`` key counts as accepted."""
+    return span.get("answer", "accept") == "accept"
+
+
+
+def _decision_dict(row: tuple[Any, ...]) -> dict[str, Any]:
+    dec_id, answer, annotator, session, ts, seconds, content = row
+    d = json.loads(content)
+    d["answer"] = answer
+    d["_annotator_id"] = annotator
+    d["_session_id"] = session
+    d["_timestamp"] = int(ts)
+    d["_seconds"] = float(seconds)
+    d["_decision_id"] = int(dec_id)
+    return d
+
+
+def _check_answer(answer: str) -> None:
+    if answer not in ANSWERS:
+        raise AnnotateError(
+            f"unknown answer {answer!r}", fix="use one of " + ", ".join(ANSWERS), code="E315"
+        )
+
+
+def _check_name(name: str) -> None:
+    if not isinstance(name, str) or not name.strip() or any(ch in name for ch in "\n\r\t"):
+        raise AnnotateError(
+            f"invalid dataset name {name!r}", fix="use a short name such as news or news-fr", code="E316",
+            exit_code=EXIT_USAGE,
+        )
