@@ -1,15 +1,22 @@
-"""The project's one error type.
+"""The project's one error type and its catalogue.
 
 Library code raises :class:`AnnotateError` for anything a user can fix (bad
 input, bad labels, a missing path). The CLI prints ``str(error)`` as a single
 line on stderr and exits with ``error.exit_code``; it never shows a traceback
 for these. Messages say what went wrong, where (``path:line`` or a config
 key) and how to fix it.
+
+Every error has a code, and every code is defined once, in :class:`Errors`
+below (spaCy's ``errors.py`` pattern): its message, its fix and its exit
+code. Raise one by calling it with its fields::
+
+    raise Errors.E010(detail="Expecting value at column 1", where=path, line=3)
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 EXIT_DATA = 1  # bad data or failed checks
 EXIT_USAGE = 2  # usage errors
@@ -46,3 +53,124 @@ class AnnotateError(Exception):
             text += f" Fix: {self.fix}"
         # one line, always
         return " ".join(text.split())
+
+
+class Err:
+    """One catalogue entry: a message and a fix (``str.format`` templates) and an exit code."""
+
+    def __init__(self, message: str, fix: str | None = None, *, exit_code: int = EXIT_DATA) -> None:
+        self.message = message
+        self.fix = fix
+        self.exit_code = exit_code
+        self.code = "E000"
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.code = name
+
+    def __call__(self, *, where: str | Path | None = None, line: int | None = None, **fields: Any) -> AnnotateError:
+        """The error, ready to raise, with ``fields`` filled into the message and fix."""
+        return AnnotateError(
+            self.message.format(**fields),
+            where=where,
+            line=line,
+            fix=self.fix.format(**fields) if self.fix is not None else None,
+            code=self.code,
+            exit_code=self.exit_code,
+        )
+
+    def __repr__(self) -> str:
+        return f"Err({self.code}: {self.message!r})"
+
+
+USAGE = EXIT_USAGE
+
+
+class Errors:
+    """Every error code, once. E0xx input files, E1xx labels, E2xx pipeline, E3xx store and review,
+    E4xx export and import, E5xx evaluation, E7xx benchmarks."""
+
+    # --- catalogue: generated from the raise sites once, then kept by hand ---
+    E001 = Err('folder holds no .txt or .jsonl file', 'put input files in it or name files directly')
+    E002 = Err(
+        'unsupported input type {suffix!r}',
+        'give a .txt file, a .jsonl file, a folder or - for JSONL on stdin',
+    )
+    E003 = Err('not a regular file', 'name a file or a folder')
+    E004 = Err('no such file or folder', 'check the path')
+    E005 = Err('cannot read ({reason})', 'check the path and that the file is readable')
+    E006 = Err('invalid UTF-8 at byte {start}', 're-encode the file as UTF-8 (e.g. iconv -f latin1 -t utf-8)')
+    E007 = Err('NUL character in the text', 'remove the NUL characters; is it a binary file?')
+    E010 = Err('invalid JSON ({msg} at column {colno})', 'write one JSON object per line, e.g. {{"text": "..."}}')
+    E011 = Err('expected a JSON object, got {type}', 'write one JSON object per line, e.g. {{"text": "..."}}')
+    E012 = Err('record has no "text" field', 'add a "text" string to the record')
+    E013 = Err('"text" is {type}, not a string', 'make "text" a JSON string')
+    E014 = Err(
+        'no record in the input ({detail})',
+        'give one JSON object per line (.jsonl), e.g. {{"text": "..."}}, or some text (.txt)',
+    )
+    E020 = Err('output path is a folder', 'name a file', exit_code=USAGE)
+    E021 = Err('output file exists', 'pass --force to replace it')
+    E022 = Err('cannot write to the folder ({strerror})', 'choose a writable output path')
+    E023 = Err('writing failed ({strerror})', 'free disk space or choose another output path')
+    E030 = Err('span without integer start/end and a label', 'give each span "start", "end" and "label"')
+    E031 = Err(
+        'span {start}-{end} falls outside the text (length {n_text})',
+        'correct the offsets (Python code points)',
+    )
+    E032 = Err('unknown label {label!r}', '{fix}')
+    E033 = Err('tokens do not match the text', 'drop the tokens field to re-tokenize')
+    E034 = Err('task has no tokens and no tokenizer was given')
+    E035 = Err(
+        'span {start}-{end} {span_text!r} does not align with the tokens',
+        'use --align expand|contract, or correct the offsets',
+    )
+    E106 = Err('no theme cues for language {lang!r}', '{fix}', exit_code=USAGE)
+    E201 = Err('unsupported language {lang!r}', 'use --lang fr or --lang en', exit_code=USAGE)
+    E203 = Err(
+        '--n-process must be 1 or more, or -1 for one per core (got {value})',
+        'pass --n-process 1 or more, or -1',
+        exit_code=USAGE,
+    )
+    E300 = Err('database path is a folder', 'name a file, e.g. --db annotate.db', exit_code=USAGE)
+    E301 = Err('cannot read the database ({strerror})', "check the file's permissions")
+    E302 = Err(
+        'not an annotate database ({reason})',
+        'choose another file with --db or $ANNOTATE_DB; annotate creates a new one if missing',
+    )
+    E303 = Err(
+        "not an annotate database (an SQLite file without annotate's tables)",
+        'choose another file with --db or $ANNOTATE_DB; annotate creates a new one if missing',
+    )
+    E304 = Err(
+        'database schema version {version} is newer than this annotate supports ({SCHEMA_VERSION})',
+        'upgrade annotate',
+    )
+    E305 = Err('cannot switch the database to WAL mode (got {mode})', 'put the database on a local disk')
+    E306 = Err(
+        'task hashes are not integers ({input_hash!r}, {task_hash!r})',
+        'remove _input_hash and _task_hash so they are computed again',
+    )
+    E307 = Err('the database is closed', 'open the Connection again')
+    E308 = Err(
+        "the database's folder does not exist",
+        'create the folder or choose another --db path',
+        exit_code=USAGE,
+    )
+    E310 = Err(
+        'the database is locked ({msg})',
+        'wait for the other program using it to finish, or close it, then retry',
+    )
+    E311 = Err('cannot write the database ({msg})', 'check the file and folder permissions and free disk space')
+    E312 = Err('database error ({msg})', 'check the database file')
+    E313 = Err('no dataset {name!r}', '{fix}')
+    E314 = Err('no decision {decision_id}', 'the decision was deleted; answer the task again')
+    E315 = Err('unknown answer {answer!r}', '{fix}')
+    E316 = Err('invalid dataset name {name!r}', 'use a short name such as news or news-fr', exit_code=USAGE)
+    E317 = Err(
+        'no database here',
+        'pass --db PATH or set $ANNOTATE_DB, or create one with annotate review or annotate db-in',
+    )
+    E318 = Err(
+        'empty database file (no annotate data in it yet)',
+        'pass the right --db PATH, or load tasks first with annotate review or annotate db-in',
+    )

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from .errors import EXIT_USAGE, AnnotateError
+from .errors import AnnotateError, Errors
 
 INPUT_SUFFIXES = (".txt", ".jsonl")
 _PARA_RE = re.compile(r"\n[ \t\u00a0\u202f]*(?:\r?\n[ \t\u00a0\u202f]*)+")
@@ -62,22 +62,16 @@ def expand_sources(sources: Iterable[str | Path]) -> list[str]:
                 f for f in p.iterdir() if f.is_file() and f.suffix.lower() in INPUT_SUFFIXES and not _hidden(f, p)
             )
             if not files:
-                raise AnnotateError(
-                    "folder holds no .txt or .jsonl file", where=p, fix="put input files in it or name files directly",
-                    code="E001",
-                )
+                raise Errors.E001(where=p)
             out.extend(str(f) for f in files)
         elif p.is_file():
             if p.suffix.lower() not in INPUT_SUFFIXES:
-                raise AnnotateError(
-                    f"unsupported input type {p.suffix or '(no suffix)'!r}", where=p,
-                    fix="give a .txt file, a .jsonl file, a folder or - for JSONL on stdin", code="E002",
-                )
+                raise Errors.E002(suffix=p.suffix or '(no suffix)', where=p)
             out.append(str(p))
         elif p.exists():
-            raise AnnotateError("not a regular file", where=p, fix="name a file or a folder", code="E003")
+            raise Errors.E003(where=p)
         else:
-            raise AnnotateError("no such file or folder", where=p, fix="check the path", code="E004")
+            raise Errors.E004(where=p)
     return out
 
 
@@ -100,10 +94,7 @@ def check_not_empty(sources: Iterable[str | Path]) -> list[str]:
 
 def empty_input(where: str, *, many: bool = False) -> AnnotateError:
     """The error for an input that holds no record."""
-    return AnnotateError(
-        "no record in the input" + (" (every file is empty)" if many else " (the file is empty or blank)"),
-        where=where, fix='give one JSON object per line (.jsonl), e.g. {"text": "..."}, or some text (.txt)', code="E014",
-    )
+    return Errors.E014(detail="every file is empty" if many else "the file is empty or blank", where=where)
 
 
 def _hidden(f: Path, root: Path) -> bool:
@@ -136,19 +127,16 @@ def open_binary(path: str) -> IO[bytes]:
     try:
         return open(path, "rb")
     except PermissionError:
-        raise AnnotateError("permission denied", where=path, fix="make the file readable", code="E005") from None
+        raise Errors.E005(reason="permission denied", where=path) from None
     except OSError as e:
-        raise AnnotateError(f"cannot read ({e.strerror})", where=path, fix="check the path", code="E005") from None
+        raise Errors.E005(reason=e.strerror, where=path) from None
 
 
 def _decode(raw: bytes, where: str, line: int | None) -> str:
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as e:
-        raise AnnotateError(
-            f"invalid UTF-8 at byte {e.start}", where=where, line=line,
-            fix="re-encode the file as UTF-8 (e.g. iconv -f latin1 -t utf-8)", code="E006",
-        ) from None
+        raise Errors.E006(start=e.start, where=where, line=line) from None
 
 
 def _read_txt(path: str) -> Iterator[Record]:
@@ -159,7 +147,7 @@ def _read_txt(path: str) -> Iterator[Record]:
         text = text[1:]
     if "\x00" in text:
         line = text.count("\n", 0, text.index("\x00")) + 1
-        raise AnnotateError("NUL byte in text", where=path, line=line, fix="remove the NUL bytes; is it a binary file?", code="E007")
+        raise Errors.E007(where=path, line=line)
     yield Record(data={"text": text}, source=path, line=None, extra_meta={"source": path})
 
 
@@ -184,26 +172,15 @@ def parse_record(line: str, where: str, lineno: int) -> Record:
     try:
         data = json.loads(line)
     except json.JSONDecodeError as e:
-        raise AnnotateError(
-            f"invalid JSON ({e.msg} at column {e.colno})", where=where, line=lineno,
-            fix='write one JSON object per line, e.g. {"text": "..."}', code="E010",
-        ) from None
+        raise Errors.E010(msg=e.msg, colno=e.colno, where=where, line=lineno) from None
     if not isinstance(data, dict):
-        raise AnnotateError(
-            f"expected a JSON object, got {type(data).__name__}", where=where, line=lineno,
-            fix='write one JSON object per line, e.g. {"text": "..."}', code="E011",
-        )
+        raise Errors.E011(type=type(data).__name__, where=where, line=lineno)
     if "text" not in data:
-        raise AnnotateError(
-            'record has no "text" field', where=where, line=lineno, fix='add a "text" string to the record', code="E012"
-        )
+        raise Errors.E012(where=where, line=lineno)
     if not isinstance(data["text"], str):
-        raise AnnotateError(
-            f'"text" is {type(data["text"]).__name__}, not a string', where=where, line=lineno,
-            fix='make "text" a JSON string', code="E013",
-        )
+        raise Errors.E013(type=type(data['text']).__name__, where=where, line=lineno)
     if "\x00" in data["text"]:
-        raise AnnotateError('NUL character in "text"', where=where, line=lineno, fix="remove the NUL characters", code="E007")
+        raise Errors.E007(where=where, line=lineno)
     return Record(data=data, source=where, line=lineno, extra_meta={"source": where, "line": lineno})
 
 
@@ -252,9 +229,9 @@ def atomic_output(path: str | Path, *, mode: str = "w", force: bool = True) -> I
         return
     target = Path(path)
     if target.exists() and target.is_dir():
-        raise AnnotateError("output path is a folder", where=target, fix="name a file", code="E020", exit_code=EXIT_USAGE)
+        raise Errors.E020(where=target)
     if target.exists() and not force:
-        raise AnnotateError("output file exists", where=target, fix="pass --force to replace it", code="E021")
+        raise Errors.E021(where=target)
     parent = target.parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
@@ -262,9 +239,7 @@ def atomic_output(path: str | Path, *, mode: str = "w", force: bool = True) -> I
         _sweep_stale_temps(parent, target.name)
         fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=parent)
     except OSError as e:
-        raise AnnotateError(
-            f"cannot write to the folder ({e.strerror})", where=parent, fix="choose a writable output path", code="E022"
-        ) from None
+        raise Errors.E022(strerror=e.strerror, where=parent) from None
     try:
         # mkstemp creates the file 0600; give the output the mode a plain open() would
         # (or the mode of the file it replaces)
@@ -277,9 +252,7 @@ def atomic_output(path: str | Path, *, mode: str = "w", force: bool = True) -> I
         os.replace(tmp, target)
     except OSError as e:
         _unlink(tmp)
-        raise AnnotateError(
-            f"writing failed ({e.strerror})", where=target, fix="free disk space or choose another output path", code="E023"
-        ) from None
+        raise Errors.E023(strerror=e.strerror, where=target) from None
     except BaseException:
         _unlink(tmp)
         raise

@@ -29,7 +29,7 @@ from murmurhash.mrmr import hash as _mmh3
 if TYPE_CHECKING:  # spaCy is imported lazily: the store and the CLI start fast without it
     from spacy.tokens import Doc, Span
 
-from .errors import AnnotateError
+from .errors import Errors
 
 INPUT_KEYS = ("text",)
 TASK_KEYS = ("spans",)
@@ -145,21 +145,13 @@ def check_spans(task: dict[str, Any], labels: Iterable[str] | None = None, *, wh
         try:
             start, end, label = int(s["start"]), int(s["end"]), s["label"]
         except (KeyError, TypeError, ValueError):
-            raise AnnotateError(
-                "span without integer start/end and a label", where=where, line=line,
-                fix='give each span "start", "end" and "label"', code="E030",
-            ) from None
+            raise Errors.E030(where=where, line=line) from None
         if not (0 <= start < end <= len(text)):
-            raise AnnotateError(
-                f"span {start}-{end} falls outside the text (length {len(text)})", where=where, line=line,
-                fix="correct the offsets (Python code points)", code="E031",
-            )
+            raise Errors.E031(start=start, end=end, n_text=len(text), where=where, line=line)
         if known is not None and label not in known:
             from .labels import did_you_mean
 
-            raise AnnotateError(
-                f"unknown label {label!r}", where=where, line=line, fix=did_you_mean(label, known), code="E032"
-            )
+            raise Errors.E032(label=label, fix=did_you_mean(label, known), where=where, line=line)
 
 
 def task_to_doc(vocab_or_nlp: Any, task: dict[str, Any], *, alignment_mode: str = "strict", spans_key: str = "sc") -> Doc:
@@ -177,19 +169,16 @@ def task_to_doc(vocab_or_nlp: Any, task: dict[str, Any], *, alignment_mode: str 
         spaces = [bool(t.get("ws", True)) for t in tokens]
         doc = Doc(vocab, words=words, spaces=spaces)
         if doc.text != text:
-            raise AnnotateError("tokens do not match the text", fix="drop the tokens field to re-tokenize", code="E033")
+            raise Errors.E033()
     elif hasattr(vocab_or_nlp, "make_doc"):
         doc = vocab_or_nlp.make_doc(text)
     else:
-        raise AnnotateError("task has no tokens and no tokenizer was given", code="E034")
+        raise Errors.E034()
     spans: list[Span] = []
     for s in task.get("spans", []) or []:
         span = doc.char_span(s["start"], s["end"], label=s["label"], alignment_mode=alignment_mode)
         if span is None:
-            raise AnnotateError(
-                f"span {s['start']}-{s['end']} {text[s['start']:s['end']]!r} does not align with the tokens",
-                fix="use --align expand|contract, or correct the offsets", code="E035",
-            )
+            raise Errors.E035(start=s['start'], end=s['end'], span_text=text[s['start']:s['end']])
         if "value" in s:
             span.kb_id_ = json.dumps(s["value"], sort_keys=True, ensure_ascii=False)
         if s.get("source"):

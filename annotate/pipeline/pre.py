@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..about import __version__
-from ..errors import AnnotateError
+from ..errors import Errors
 from ..io import Record
 from .lang import SUPPORTED, detect_lang
 from .build import cached_pipeline, model_description
@@ -83,7 +83,7 @@ def pre_annotate(
     :class:`PerformanceWarning`) is told why.
     """
     if lang is not None and lang not in SUPPORTED:
-        raise AnnotateError(f"unsupported language {lang!r}", fix="use --lang fr or --lang en", code="E201", exit_code=2)
+        raise Errors.E201(lang=lang)
     n_process = n_processes(n_process)
     labels_s = str(Path(labels).resolve()) if labels is not None else None
     models = {"fr": model, "en": model_en}

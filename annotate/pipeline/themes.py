@@ -43,7 +43,7 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.vocab import Vocab
 
-from ..errors import EXIT_USAGE, AnnotateError
+from ..errors import Errors
 from ..labels import LANGS
 
 if TYPE_CHECKING:
@@ -160,13 +160,7 @@ class ThemeScorer:
         tokenizer: Callable[[str], Doc] | None = None,
     ) -> None:
         if lang not in LANGS:
-            raise AnnotateError(
-                f"no theme cues for language {lang!r}",
-                where="themes.toml",
-                fix="use one of " + ", ".join(LANGS),
-                code="E201",
-                exit_code=EXIT_USAGE,
-            )
+            raise Errors.E106(lang=lang, fix='use one of ' + ', '.join(LANGS), where='themes.toml')
         self.vocab = vocab
         self.lang = lang
         self.names: list[str] = list(taxonomy.names)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from ..errors import EXIT_USAGE, AnnotateError
+from ..errors import Errors
 
 
 def n_processes(value: int) -> int:
@@ -12,8 +12,5 @@ def n_processes(value: int) -> int:
     if value == -1:
         return os.cpu_count() or 1
     if value < 1:
-        raise AnnotateError(
-            f"--n-process must be 1 or more, or -1 for one per core (got {value})",
-            fix="pass --n-process 1 or more, or -1", code="E203", exit_code=EXIT_USAGE,
-        )
+        raise Errors.E203(value=value)
     return value

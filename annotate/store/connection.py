@@ -7,7 +7,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from ..errors import EXIT_USAGE, AnnotateError
+from ..errors import AnnotateError, Errors
 from .schema import _SCHEMA, _SQLITE_MAGIC, APPLICATION_ID, SCHEMA_VERSION, default_db_path
 
 
@@ -40,35 +40,19 @@ class Connection:
     def _check_file(self) -> None:
         p = self.path
         if p.is_dir():
-            raise AnnotateError(
-                "database path is a folder", where=p, fix="name a file, e.g. --db annotate.db", code="E300",
-                exit_code=EXIT_USAGE,
-            )
+            raise Errors.E300(where=p)
         if p.exists():
             try:
                 with p.open("rb") as f:
                     head = f.read(len(_SQLITE_MAGIC))
             except OSError as e:
-                raise AnnotateError(
-                    f"cannot read the database ({e.strerror})", where=p, fix="check the file's permissions", code="E301"
-                ) from None
+                raise Errors.E301(strerror=e.strerror, where=p) from None
             if head and head != _SQLITE_MAGIC:
-                raise AnnotateError(
-                    "not an annotate database (not an SQLite file)", where=p,
-                    fix="choose another file with --db or $ANNOTATE_DB; annotate creates a new one if missing",
-                    code="E302",
-                )
+                raise Errors.E302(reason="not an SQLite file", where=p)
         elif not self.create:
-            raise AnnotateError(
-                "no database here", where=p,
-                fix="pass --db PATH or set $ANNOTATE_DB, or create one with annotate review or annotate db-in",
-                code="E317",
-            )
+            raise Errors.E317(where=p)
         elif not p.parent.exists() and str(p.parent) not in ("", "."):
-            raise AnnotateError(
-                "the database's folder does not exist", where=p, fix="create the folder or choose another --db path",
-                code="E300", exit_code=EXIT_USAGE,
-            )
+            raise Errors.E308(where=p)
 
     def _setup(self) -> None:
         c = self._c
@@ -77,19 +61,12 @@ class Connection:
         version = c.execute("PRAGMA user_version").fetchone()[0]
         n_tables = c.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]
         if app_id == 0 and version == 0 and n_tables == 0 and not self.create:
-            raise AnnotateError(
-                "empty database file (no annotate data in it yet)", where=self.path,
-                fix="pass the right --db PATH, or load tasks first with annotate review or annotate db-in",
-                code="E318",
-            )
+            raise Errors.E318(where=self.path)
         if app_id == 0 and version == 0 and n_tables == 0:
             # a new (or empty) file: create our schema
             mode = c.execute("PRAGMA journal_mode = WAL").fetchone()[0]
             if str(mode).lower() != "wal":  # pragma: no cover - e.g. some network file systems
-                raise AnnotateError(
-                    f"cannot switch the database to WAL mode (got {mode})", where=self.path,
-                    fix="put the database on a local disk", code="E305",
-                )
+                raise Errors.E305(mode=mode, where=self.path)
             with self._write():
                 for stmt in _SCHEMA.split(";"):
                     if stmt.strip():
@@ -97,16 +74,9 @@ class Connection:
                 c.execute(f"PRAGMA application_id = {APPLICATION_ID}")
                 c.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         elif app_id != APPLICATION_ID:
-            raise AnnotateError(
-                "not an annotate database (an SQLite file without annotate's tables)", where=self.path,
-                fix="choose another file with --db or $ANNOTATE_DB; annotate creates a new one if missing",
-                code="E303",
-            )
+            raise Errors.E303(where=self.path)
         elif version > SCHEMA_VERSION:
-            raise AnnotateError(
-                f"database schema version {version} is newer than this annotate supports ({SCHEMA_VERSION})",
-                where=self.path, fix="upgrade annotate", code="E304",
-            )
+            raise Errors.E304(version=version, SCHEMA_VERSION=SCHEMA_VERSION, where=self.path)
         else:
             mode = c.execute("PRAGMA journal_mode").fetchone()[0]
             if str(mode).lower() != "wal":
@@ -117,28 +87,18 @@ class Connection:
     @property
     def _c(self) -> sqlite3.Connection:
         if self._conn is None:
-            raise AnnotateError("the database is closed", where=self.path, fix="open the Connection again", code="E307")
+            raise Errors.E307(where=self.path)
         return self._conn
 
     def _error(self, e: sqlite3.Error) -> AnnotateError:
         msg = str(e)
         if "locked" in msg or "busy" in msg:
-            return AnnotateError(
-                f"the database is locked ({msg})", where=self.path,
-                fix="wait for the other program using it to finish, or close it, then retry", code="E310",
-            )
+            return Errors.E310(msg=msg, where=self.path)
         if "not a database" in msg or "malformed" in msg or "encrypted" in msg:
-            return AnnotateError(
-                f"not an annotate database ({msg})", where=self.path,
-                fix="choose another file with --db or $ANNOTATE_DB; annotate creates a new one if missing",
-                code="E302",
-            )
+            return Errors.E302(reason=msg, where=self.path)
         if "readonly" in msg or "unable to open" in msg or "disk I/O" in msg or "full" in msg:
-            return AnnotateError(
-                f"cannot write the database ({msg})", where=self.path,
-                fix="check the file and folder permissions and free disk space", code="E311",
-            )
-        return AnnotateError(f"database error ({msg})", where=self.path, fix="check the database file", code="E312")
+            return Errors.E311(msg=msg, where=self.path)
+        return Errors.E312(msg=msg, where=self.path)
 
     class _Tx:
         def __init__(self, store: Connection) -> None:

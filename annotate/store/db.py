@@ -29,7 +29,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from ..errors import AnnotateError
+from ..errors import Errors
 from .connection import Connection
 from .schema import _BATCH, ANSWERS, _check_answer, _check_name, _decision_dict, _dumps, _hashes, _task_content, span_accepted
 
@@ -60,7 +60,7 @@ class Store(Connection):
             fix = did_you_mean(name, names) if names else "the database has no dataset yet; load tasks with annotate review"
             if names and fix.startswith("use one of"):
                 fix = "known datasets: " + ", ".join(names)
-            raise AnnotateError(f"no dataset {name!r}", where=self.path, fix=fix, code="E313")
+            raise Errors.E313(name=name, fix=fix, where=self.path)
         return ds
 
     # ------------------------------------------------------------ datasets
@@ -273,10 +273,7 @@ class Store(Connection):
             with self._write() as c:
                 row = c.execute("SELECT answer, seconds, content FROM decision WHERE id = ?", (decision_id,)).fetchone()
                 if row is None:
-                    raise AnnotateError(
-                        f"no decision {decision_id}", where=self.path, fix="the decision was deleted; answer the task again",
-                        code="E314",
-                    )
+                    raise Errors.E314(decision_id=decision_id, where=self.path)
                 c.execute(
                     "INSERT INTO decision_history (decision_id, replaced_at, answer, seconds, content) VALUES (?, ?, ?, ?, ?)",
                     (decision_id, int(time.time()), row[0], row[1], row[2]),

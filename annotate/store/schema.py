@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from ..errors import EXIT_USAGE, AnnotateError
+from ..errors import Errors
 from ..tasks import set_hashes
 
 
@@ -86,10 +86,7 @@ def _hashes(task: dict[str, Any]) -> tuple[int, int]:
     try:
         return int(task["_input_hash"]), int(task["_task_hash"])
     except (TypeError, ValueError):
-        raise AnnotateError(
-            f"task hashes are not integers ({task.get('_input_hash')!r}, {task.get('_task_hash')!r})",
-            fix="remove _input_hash and _task_hash so they are computed again", code="E306",
-        ) from None
+        raise Errors.E306(input_hash=task.get('_input_hash'), task_hash=task.get('_task_hash')) from None
 
 
 def span_accepted(span: dict[str, Any]) -> bool:
@@ -112,14 +109,9 @@ def _decision_dict(row: tuple[Any, ...]) -> dict[str, Any]:
 
 def _check_answer(answer: str) -> None:
     if answer not in ANSWERS:
-        raise AnnotateError(
-            f"unknown answer {answer!r}", fix="use one of " + ", ".join(ANSWERS), code="E315"
-        )
+        raise Errors.E315(answer=answer, fix='use one of ' + ', '.join(ANSWERS))
 
 
 def _check_name(name: str) -> None:
     if not isinstance(name, str) or not name.strip() or any(ch in name for ch in "\n\r\t"):
-        raise AnnotateError(
-            f"invalid dataset name {name!r}", fix="use a short name such as news or news-fr", code="E316",
-            exit_code=EXIT_USAGE,
-        )
+        raise Errors.E316(name=name)
