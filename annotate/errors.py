@@ -55,6 +55,17 @@ class AnnotateError(Exception):
         return " ".join(text.split())
 
 
+class StdoutClosed(Exception):
+    """The reader of standard output went away (``annotate pre - -o - | head -1``): stop quietly."""
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived: unwind like Ctrl-C (temporary files removed, workers stopped), then exit 143.
+
+    A ``BaseException``, so that no ``except Exception`` on the way swallows it.
+    """
+
+
 class Err:
     """One catalogue entry: a message and a fix (``str.format`` templates) and an exit code."""
 
@@ -89,7 +100,7 @@ class Errors:
     """Every error code, once. E0xx input files, E1xx labels, E2xx pipeline, E3xx store and review,
     E4xx export and import, E5xx evaluation, E7xx benchmarks."""
 
-    # --- catalogue: generated from the raise sites once, then kept by hand ---
+    # --- catalogue ---
     E001 = Err('folder holds no .txt or .jsonl file', 'put input files in it or name files directly')
     E002 = Err(
         'unsupported input type {suffix!r}',
@@ -108,10 +119,33 @@ class Errors:
         'no record in the input ({detail})',
         'give one JSON object per line (.jsonl), e.g. {{"text": "..."}}, or some text (.txt)',
     )
+    E015 = Err(
+        'not standard JSON: {detail}',
+        'write numbers as plain JSON numbers (no NaN, Infinity or out-of-range values)',
+    )
+    E016 = Err('JSON nested more than {depth} levels deep', 'flatten the record; tasks need only a few levels')
+    E017 = Err(
+        'lone UTF-16 surrogate in a string ({value})',
+        're-encode the file as proper UTF-8; a \\ud800-\\udfff escape must come in a high-low pair',
+    )
     E020 = Err('output path is a folder', 'name a file', exit_code=USAGE)
     E021 = Err('output file exists', 'pass --force to replace it')
     E022 = Err('cannot write to the folder ({strerror})', 'choose a writable output path')
     E023 = Err('writing failed ({strerror})', 'free disk space or choose another output path')
+    E024 = Err(
+        'output path is not a regular file, a device or a pipe',
+        'name a regular file, or - for stdout',
+        exit_code=USAGE,
+    )
+    E025 = Err(
+        'output is also an input ({input})',
+        'write to another file: the input would be replaced before it is read',
+        exit_code=USAGE,
+    )
+    E026 = Err(
+        'output file exists and is not an annotate pre output ({kind})',
+        'choose another output path, or pass --force to replace it',
+    )
     E030 = Err('span without integer start/end and a label', 'give each span "start", "end" and "label"')
     E031 = Err(
         'span {start}-{end} falls outside the text (length {n_text})',

@@ -16,15 +16,16 @@ import json
 import os
 import re
 import socket
+import stat
 import sys
 import tempfile
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from .errors import AnnotateError, Errors
+from .errors import AnnotateError, Errors, StdoutClosed
 
 INPUT_SUFFIXES = (".txt", ".jsonl")
 _PARA_RE = re.compile(r"\n[ \t\u00a0\u202f]*(?:\r?\n[ \t\u00a0\u202f]*)+")
@@ -48,8 +49,12 @@ class Record:
         return self.source if self.line is None else f"{self.source}:{self.line}"
 
 
-def expand_sources(sources: Iterable[str | Path]) -> list[str]:
-    """Resolve folders into their input files; check every path exists."""
+def expand_sources(sources: Iterable[str | Path], *, skip: Callable[[Path], bool] | None = None) -> list[str]:
+    """Resolve folders into their input files; check every path exists.
+
+    ``skip``, when given, leaves out the files of a folder for which it is true
+    (files named one by one are always kept).
+    """
     out: list[str] = []
     for src in sources:
         s = str(src)
@@ -61,6 +66,8 @@ def expand_sources(sources: Iterable[str | Path]) -> list[str]:
             files = sorted(
                 f for f in p.iterdir() if f.is_file() and f.suffix.lower() in INPUT_SUFFIXES and not _hidden(f, p)
             )
+            if skip is not None:
+                files = [f for f in files if not skip(f)]
             if not files:
                 raise Errors.E001(where=p)
             out.extend(str(f) for f in files)
@@ -167,12 +174,81 @@ def _read_jsonl_stream(stream: IO[bytes], where: str) -> Iterator[Record]:
         yield parse_record(line, where, i)
 
 
-def parse_record(line: str, where: str, lineno: int) -> Record:
-    """Parse one JSONL line into a :class:`Record` (object with a string ``text``)."""
+class _NotJSON(ValueError):
+    """A JSON constant or number that standard JSON does not have (NaN, Infinity, 1e400)."""
+
+
+def _no_constant(name: str) -> Any:
+    raise _NotJSON(f"{name} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if value != value or value in (float("inf"), float("-inf")):
+        raise _NotJSON(f"{text} does not fit in a 64-bit float")
+    return value
+
+
+def _lone_surrogate(obj: Any, depth: int = 0) -> str | None:
+    """The first string (key or value) in ``obj`` holding a lone UTF-16 surrogate, if any."""
+    if isinstance(obj, str):
+        try:
+            obj.encode("utf-8")
+        except UnicodeEncodeError:
+            return obj
+        return None
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            bad = _lone_surrogate(k) or _lone_surrogate(v, depth + 1)
+            if bad is not None:
+                return bad
+    elif isinstance(obj, list):
+        for v in obj:
+            bad = _lone_surrogate(v, depth + 1)
+            if bad is not None:
+                return bad
+    return None
+
+
+MAX_DEPTH = 64  # nesting deeper than this in one record is refused (no record of ours needs it)
+
+
+def _depth(obj: Any) -> int:
+    """Levels of nested lists and objects in ``obj`` (a scalar is 0), counted up to MAX_DEPTH + 1."""
+    depth, level = 0, [obj]
+    while depth <= MAX_DEPTH:
+        containers = [o for o in level if isinstance(o, (dict, list))]
+        if not containers:
+            break
+        depth += 1
+        level = [c for o in containers for c in (o.values() if isinstance(o, dict) else o)]
+    return depth
+
+
+def loads_strict(line: str, where: str, lineno: int | None) -> Any:
+    """``json.loads`` for user data: standard JSON only (no NaN/Infinity, no number that overflows a
+    float), no lone surrogates, nesting of at most :data:`MAX_DEPTH`; each violation one error line."""
     try:
-        data = json.loads(line)
+        data = json.loads(line, parse_constant=_no_constant, parse_float=_finite_float)
     except json.JSONDecodeError as e:
         raise Errors.E010(msg=e.msg, colno=e.colno, where=where, line=lineno) from None
+    except _NotJSON as e:
+        raise Errors.E015(detail=str(e), where=where, line=lineno) from None
+    except RecursionError:
+        raise Errors.E016(depth=MAX_DEPTH, where=where, line=lineno) from None
+    if line.count("[") + line.count("{") > MAX_DEPTH and _depth(data) > MAX_DEPTH:
+        raise Errors.E016(depth=MAX_DEPTH, where=where, line=lineno)
+    if "\\u" in line:  # a lone surrogate can only come from a \u escape
+        bad = _lone_surrogate(data)
+        if bad is not None:
+            shown = bad.encode("utf-8", "backslashreplace").decode("ascii", "backslashreplace")
+            raise Errors.E017(value=shown[:60], where=where, line=lineno)
+    return data
+
+
+def parse_record(line: str, where: str, lineno: int) -> Record:
+    """Parse one JSONL line into a :class:`Record` (object with a string ``text``)."""
+    data = loads_strict(line, where, lineno)
     if not isinstance(data, dict):
         raise Errors.E011(type=type(data).__name__, where=where, line=lineno)
     if "text" not in data:
@@ -220,17 +296,30 @@ def atomic_output(path: str | Path, *, mode: str = "w", force: bool = True) -> I
     existing target is left untouched.
     """
     if str(path) == "-":
-        if "b" in mode:
-            yield sys.stdout.buffer
-            sys.stdout.buffer.flush()
-        else:
-            yield sys.stdout
-            sys.stdout.flush()
+        out = sys.stdout.buffer if "b" in mode else sys.stdout
+        try:
+            yield out
+            out.flush()
+        except BrokenPipeError:
+            raise StdoutClosed from None
         return
     target = Path(path)
-    if target.exists() and target.is_dir():
+    try:
+        st: os.stat_result | None = target.stat()  # follows links: /dev/stdout -> /proc/self/fd/1 -> a pipe
+    except OSError:
+        st = None
+    if st is not None and (stat.S_ISCHR(st.st_mode) or stat.S_ISFIFO(st.st_mode)):
+        # a device (/dev/stdout, /dev/null) or a named pipe: write into it, never replace it
+        yield from _write_special(target, mode)
+        return
+    if target.is_symlink():
+        # replace what the link points at and keep the link itself
+        target = Path(os.path.realpath(target))
+    if st is not None and stat.S_ISDIR(st.st_mode):
         raise Errors.E020(where=target)
-    if target.exists() and not force:
+    if st is not None and not stat.S_ISREG(st.st_mode):
+        raise Errors.E024(where=target)
+    if st is not None and not force:
         raise Errors.E021(where=target)
     parent = target.parent
     try:
@@ -285,9 +374,21 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _output_mode(target: Path) -> int:
+def _write_special(target: Path, mode: str) -> Iterator[IO[Any]]:
+    kwargs = {} if "b" in mode else {"encoding": "utf-8", "newline": "\n"}
     try:
-        return target.stat().st_mode & 0o7777
+        f = open(target, mode, **kwargs)
+    except OSError as e:
+        raise Errors.E023(strerror=e.strerror, where=target) from None
+    with f:
+        yield f
+        f.flush()
+
+
+def _output_mode(target: Path) -> int:
+    """The mode of the file being replaced (never its setuid, setgid or sticky bits), else open()'s default."""
+    try:
+        return target.stat().st_mode & 0o777
     except OSError:
         umask = os.umask(0)
         os.umask(umask)
@@ -301,7 +402,7 @@ def _unlink(p: str) -> None:
 
 def dumps_jsonl(record: dict[str, Any]) -> str:
     """One JSONL line with sorted keys (stable, diff-friendly, byte for byte)."""
-    return json.dumps(record, ensure_ascii=False, sort_keys=True, separators=(", ", ": ")) + "\n"
+    return json.dumps(record, ensure_ascii=False, sort_keys=True, separators=(", ", ": "), allow_nan=False) + "\n"
 
 
 def text_stream(data: str) -> io.BytesIO:

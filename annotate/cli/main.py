@@ -7,12 +7,14 @@ traceback.
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
 
 import typer
 from typer.exceptions import TyperException
 
-from ..errors import EXIT_USAGE, AnnotateError
+from ..errors import EXIT_USAGE, AnnotateError, StdoutClosed, Terminated
 from .app import app
 
 # Command modules register themselves on `app` when imported.
@@ -47,7 +49,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("annotate: interrupted", file=sys.stderr)
         return 130
-    except BrokenPipeError:
+    except Terminated:
+        print("annotate: terminated", file=sys.stderr)
+        return 143
+    except (StdoutClosed, BrokenPipeError):
+        _quiet_stdout()
         return 0
     # outside standalone mode Typer returns the code of an Exit (130 for Ctrl-C) instead of raising it
     if code == 130:
@@ -55,7 +61,21 @@ def main(argv: list[str] | None = None) -> int:
     return code if isinstance(code, int) and not isinstance(code, bool) else 0
 
 
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null so that the interpreter's last flush into a closed pipe says nothing."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise Terminated()
+
+
 def run() -> None:
+    signal.signal(signal.SIGTERM, _on_sigterm)
     sys.exit(main())
 
 

@@ -30,6 +30,7 @@ def pre_command(
     split: Annotated[Split, typer.Option("--split", help="Cut documents into paragraphs or sentences.")] = Split.none,
     n_process: Annotated[int, typer.Option("--n-process", "-n", help="Worker processes (-1: one per core); gains on inputs of more than about 60,000 characters per process.")] = 1,
     batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Texts per batch.")] = 64,
+    force: Annotated[bool, typer.Option("--force", "-f", help="Replace an existing output file that is not a previous annotate output.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")] = False,
 ) -> None:
     """Pre-annotate news texts: ORG, MONEY, DATE, PERCENT spans and theme scores, as JSONL tasks.
@@ -53,7 +54,7 @@ def pre_command(
 
     result = run_pre(
         inputs, output, lang=lang, model=model, model_en=model_en, labels=labels,
-        split=None if split == Split.none else split.value, n_process=n_process, batch_size=batch_size,
+        split=None if split == Split.none else split.value, n_process=n_process, batch_size=batch_size, force=force,
         on_warning=lambda msg: err_console.print(f"annotate: warning: {msg}", markup=False),
         progress=bar if show_bar else None,
     )

@@ -6,6 +6,7 @@ a :class:`PreResult` with the counts the CLI prints.
 
 from __future__ import annotations
 
+import os
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -13,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..errors import Errors
 from ..io import atomic_output, dumps_jsonl, empty_input, expand_sources, read_records
 from ..labels import load_labels
 
@@ -46,6 +48,50 @@ def count_records(sources: list[str]) -> int | None:
     return total
 
 
+# every task line this toolkit writes starts with its sorted hash keys
+_TASK_SIGNATURE = b'{"_input_hash": '
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def foreign_kind(path: Path) -> str | None:
+    """Why ``path`` is not a file ``pre`` may replace (None: empty, or tasks written by this toolkit)."""
+    try:
+        with path.open("rb") as f:
+            head = f.read(256)
+    except OSError:
+        return None  # the write itself reports what is wrong
+    if head.startswith(b"\xef\xbb\xbf"):
+        head = head[3:]
+    if not head.strip():
+        return None
+    if head.startswith(_SQLITE_MAGIC):
+        return "an SQLite database"
+    if head.startswith(_TASK_SIGNATURE) and b'"_task_hash": ' in head:
+        return None
+    return "its first line is not a task written by annotate"
+
+
+def is_task_file(path: Path) -> bool:
+    """A non-empty .jsonl file of tasks written by this toolkit (a previous ``pre`` output, an export)."""
+    return path.suffix.lower() == ".jsonl" and path.stat().st_size > 0 and foreign_kind(path) is None
+
+
+def check_output(output: str | Path, sources: list[str], *, force: bool) -> None:
+    """Refuse an output that is one of the inputs, or an existing file of someone else's without ``force``."""
+    if str(output) == "-":
+        return
+    out = Path(output)
+    real = os.path.realpath(out)
+    exists = out.exists()
+    for src in sources:
+        if src != "-" and (os.path.realpath(src) == real or (exists and os.path.samefile(src, out))):
+            raise Errors.E025(input=src, where=output)
+    if exists and out.is_file() and not force:
+        kind = foreign_kind(out)
+        if kind is not None:
+            raise Errors.E026(kind=kind, where=output)
+
+
 def run_pre(
     inputs: Iterable[str | Path],
     output: str | Path,
@@ -57,6 +103,7 @@ def run_pre(
     split: str | None = None,
     n_process: int = 1,
     batch_size: int = 64,
+    force: bool = False,
     on_warning: Callable[[str], None] | None = None,
     progress: ProgressWrap | None = None,
 ) -> PreResult:
@@ -64,13 +111,28 @@ def run_pre(
 
     ``progress``, when given, wraps the stream of tasks (it gets the stream and
     the number of records when cheap to know) to draw a bar. Nothing is written
-    when the inputs hold no record.
+    when the inputs hold no record. The output may not be one of the inputs,
+    and an existing file that is not ours is replaced only with ``force``.
+    Files of tasks written by this toolkit inside an input folder (earlier
+    outputs) are skipped, with a warning.
     """
     from .pre import pre_annotate  # spaCy loads only when a job needs it
 
     lab = load_labels(labels)  # a broken labels folder fails before any input is read
     threshold = lab.taxonomy.settings.threshold
-    sources = expand_sources(inputs)
+    skipped: list[Path] = []
+
+    def ours(f: Path) -> bool:
+        if is_task_file(f):
+            skipped.append(f)
+            return True
+        return False
+
+    sources = expand_sources(inputs, skip=ours)
+    if skipped and on_warning is not None:
+        on_warning(f"skipped {len(skipped)} file(s) of annotate tasks in the input folder(s), e.g. {skipped[0]}"
+                   " (earlier outputs); name them one by one to read them")
+    check_output(output, sources, force=force)
     records = read_records(sources, split=split)
     result = PreResult(output=str(output))
     started = time.perf_counter()

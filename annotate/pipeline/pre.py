@@ -215,6 +215,7 @@ def _worker_init(models: dict[str, str | None], labels_s: str | None, limit: int
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it terminates the pool
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a forked worker must not inherit the CLI's SIGTERM handler
     _WORKER.update(models=models, labels=labels_s, limit=limit, batch_size=batch_size)
 
 
