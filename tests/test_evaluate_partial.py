@@ -270,6 +270,7 @@ def test_scoring_json_shape(tmp_path, labels):
             "error_counts", "errors", "theme_errors", "files"} <= set(d)
     assert set(d["overlap"]) == {"entities", "entities_micro", "recall_only"}
     assert set(d["entities"]["PERCENT"]) == {"p", "r", "f1", "tp", "fp", "fn", "docs"}
+    assert set(d["entities_micro"]) == {"p", "r", "f1", "tp", "fp", "fn"}
     assert d["recall_only"]["DATE"]["p"] is None and d["overlap"]["recall_only"]["DATE"]["tp"] == 1
     assert [Path(f["file"]).name for f in d["files"]] == ["a.jsonl", "b.jsonl"]
     assert "errors" not in d["files"][0] and d["files"][1]["error_counts"] == {"DATE": {"missed": 0, "spurious": 0, "boundary": 1, "label": 0}}

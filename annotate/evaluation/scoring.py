@@ -98,6 +98,12 @@ def _sum(items: Iterable[PRF]) -> PRF:
     return out
 
 
+def _micro_dict(prf: PRF) -> dict[str, Any]:
+    out = prf.as_dict()
+    del out["docs"]  # not a count of records: one record scores several labels
+    return out
+
+
 @dataclass
 class Scores:
     """One matching mode: completely scored labels and recall-only labels."""
@@ -130,7 +136,7 @@ class Scores:
     def as_dict(self) -> dict[str, Any]:
         return {
             "entities": {k: v.as_dict() for k, v in self.labels.items()},
-            "entities_micro": self.micro.as_dict(),
+            "entities_micro": _micro_dict(self.micro),
             "recall_only": {k: v.as_dict() for k, v in self.recall_only.items()},
         }
 
@@ -205,7 +211,7 @@ class EvalResult:
             **exact,
             "overlap": self.overlap.as_dict(),
             "themes": {k: v.as_dict() for k, v in self.themes.items()},
-            "themes_micro": self.themes_micro.as_dict(),
+            "themes_micro": _micro_dict(self.themes_micro),
             "n_theme_docs": self.n_theme_docs,
             "error_counts": self.error_counts(),
         }
