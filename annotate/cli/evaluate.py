@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Optional
@@ -88,7 +89,7 @@ def _per_label_tables(result: "EvalResult") -> list[Table]:
         for mode, attr in (("full", "labels"), ("recall_only", "recall_only")):
             ex = getattr(result.exact, attr).get(label)
             if ex is not None and ex.docs:
-                _row(t, "total" if mode == "full" else "total (recall only)", ex, getattr(result.overlap, attr)[label], bold=True)
+                _row(t, "total" if mode == "full" else "total (recall)", ex, getattr(result.overlap, attr)[label], bold=True)
         tables.append(t)
     if result.exact.labels:
         t = _new_table("Entities, micro (completely scored labels)", "file")
@@ -199,4 +200,7 @@ def evaluate_command(
     if as_json:
         sys.stdout.write(json.dumps(result.as_dict(), ensure_ascii=False, indent=2, sort_keys=True) + "\n")
         return
-    print_report(result, errors=errors, console=Console(highlight=False, soft_wrap=True))
+    out = Console(highlight=False, soft_wrap=True)
+    if not out.is_terminal and "COLUMNS" not in os.environ:
+        out = Console(highlight=False, soft_wrap=True, width=160)  # a file or a pipe: never cut a table at 80 columns
+    print_report(result, errors=errors, console=out)
