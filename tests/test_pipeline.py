@@ -8,7 +8,7 @@ import json
 import pytest
 import spacy
 
-from annotate.evaluate import evaluate
+from annotate.evaluation import evaluate
 from annotate.io import Record
 from annotate.pipeline.pre import cut_points, pre_annotate
 from annotate.tasks import SPANS_KEY, doc_to_task
