@@ -345,14 +345,6 @@ def test_cli_evaluate_dev_gold_same_figures_as_before(dev_gold, dev_gold_path, l
     assert {k: [v["tp"], v["fp"], v["fn"]] for k, v in d["themes"].items()} == expected["themes"]
 
 
-def test_evaluate_shim_keeps_old_names():
-    import annotate.evaluate as old
-    import annotate.evaluation as new
-
-    for name in ("PRF", "EvalResult", "SpanError", "evaluate"):
-        assert getattr(old, name) is getattr(new, name)
-
-
 # ---------------------------------------------------------------- bad input
 
 
