@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import Errors
-from ..io import atomic_output, dumps_jsonl, empty_input, expand_sources, read_records
+from ..io import atomic_output, empty_input, expand_sources, read_records
 from ..labels import load_labels
 
-ProgressWrap = Callable[[Iterable[dict[str, Any]], "int | None"], Iterable[dict[str, Any]]]
+ProgressWrap = Callable[[Iterable[Any], "int | None"], Iterable[Any]]
 
 
 @dataclass
@@ -136,19 +136,19 @@ def run_pre(
     records = read_records(sources, split=split)
     result = PreResult(output=str(output))
     started = time.perf_counter()
-    tasks: Iterable[dict[str, Any]] = pre_annotate(
+    tasks: Iterable[Any] = pre_annotate(
         records, lang=lang, model=model, model_en=model_en, labels=labels, n_process=n_process,
-        batch_size=batch_size, split=split, on_warning=on_warning,
+        batch_size=batch_size, split=split, on_warning=on_warning, encode=True,
     )
     if progress is not None:
         tasks = progress(tasks, count_records(sources) if split is None else None)
     with atomic_output(str(output)) as out:
-        for task in tasks:
-            out.write(dumps_jsonl(task))
+        for task in tasks:  # Encoded: the line and its counts
+            out.write(task.line)
             result.n_tasks += 1
-            result.words += len(task["tokens"])
-            result.per_label.update(s["label"] for s in task["spans"])
-            result.per_theme.update(k for k, v in task["cats"].items() if v >= threshold)
+            result.words += task.words
+            result.per_label.update(task.labels)
+            result.per_theme.update(k for k, v in task.cats.items() if v >= threshold)
         if result.n_tasks == 0:  # raised inside the block: no output file is created
             raise empty_input(sources[0] if sources[0] != "-" else "<stdin>", many=len(sources) > 1)
     result.seconds = time.perf_counter() - started

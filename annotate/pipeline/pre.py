@@ -16,11 +16,11 @@ import re
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..about import __version__
 from ..errors import Errors
-from ..io import Record
+from ..io import Record, dumps_jsonl
 from .lang import SUPPORTED, detect_lang
 from .build import cached_pipeline, model_description
 from ..tasks import doc_to_task, finish_task
@@ -72,8 +72,13 @@ def pre_annotate(
     max_length: int | None = None,
     on_record: Callable[[Record], None] | None = None,
     on_warning: Callable[[str], None] | None = None,
-) -> Iterator[dict[str, Any]]:
+    encode: bool = False,
+) -> Iterator[Any]:
     """Yield one task per record (or per sentence with ``split="sentences"``).
+
+    ``encode=True`` yields :class:`Encoded` tasks instead of dicts: the JSONL
+    line and the few counts a writer needs, made where the task was made (in
+    the worker with ``n_process > 1``), so that the parent process only writes.
 
     ``n_process > 1`` annotates batches in worker processes (forked where the
     platform allows it, so the loaded pipelines are shared, else rebuilt in
@@ -117,10 +122,12 @@ def pre_annotate(
             recs = (r for _, r in group)
             if pool is not None:
                 pool.prepare(lg)
-                tasks = pool.annotate(lg, recs)
+                tasks = pool.annotate(lg, recs, encode)
             else:
                 nlp = cached_pipeline(lg, models[lg], labels_s)
                 tasks = _annotate_stream(nlp, lg, recs, max_length, batch_size)
+                if encode:
+                    tasks = ((rec, encode_task(task)) for rec, task in tasks)
             for rec, task in tasks:
                 if on_record is not None:
                     on_record(rec)
@@ -128,6 +135,19 @@ def pre_annotate(
     finally:
         if pool is not None:
             pool.close()
+
+
+class Encoded(NamedTuple):
+    """A task as one JSONL line, with what a writer counts (tokens, span labels, theme scores)."""
+
+    line: str
+    words: int
+    labels: tuple[str, ...]
+    cats: dict[str, float]
+
+
+def encode_task(task: dict[str, Any]) -> Encoded:
+    return Encoded(dumps_jsonl(task), len(task["tokens"]), tuple(s["label"] for s in task["spans"]), task["cats"])
 
 
 def _look_ahead(stream: Iterator[tuple[str, Record]], chars: int) -> tuple[Iterator[tuple[str, Record]], bool, int]:
@@ -219,11 +239,13 @@ def _worker_init(models: dict[str, str | None], labels_s: str | None, limit: int
     _WORKER.update(models=models, labels=labels_s, limit=limit, batch_size=batch_size)
 
 
-def _worker_run(job: tuple[str, list[Record]]) -> list[dict[str, Any]]:
-    lg, recs = job
+def _worker_run(job: tuple[str, list[Record], bool]) -> list[Any]:
+    lg, recs, encode = job
     w = _WORKER
     nlp = cached_pipeline(lg, w["models"][lg], w["labels"])  # inherited when forked, else built once
-    return _annotate_chunk(nlp, lg, recs, w["limit"], w["batch_size"])
+    tasks = _annotate_chunk(nlp, lg, recs, w["limit"], w["batch_size"])
+    # encoding here moves the JSON work out of the parent, which would otherwise do it for every worker
+    return [encode_task(t) for t in tasks] if encode else tasks
 
 
 class _Workers:
@@ -254,7 +276,7 @@ class _Workers:
                 cached_pipeline(lg, self.models[lg], self.labels_s)
             self._pool = self._ctx.Pool(self.n, initializer=_worker_init, initargs=self._init)
 
-    def annotate(self, lg: str, recs: Iterator[Record]) -> Iterator[tuple[Record, dict[str, Any]]]:
+    def annotate(self, lg: str, recs: Iterator[Record], encode: bool = False) -> Iterator[tuple[Record, Any]]:
         from collections import deque
 
         assert self._pool is not None
@@ -267,7 +289,7 @@ class _Workers:
                 if not batch:
                     exhausted = True
                     break
-                pending.append((batch, self._pool.apply_async(_worker_run, ((lg, batch),))))
+                pending.append((batch, self._pool.apply_async(_worker_run, ((lg, batch, encode),))))
             if not pending:
                 return
             batch, result = pending.popleft()
