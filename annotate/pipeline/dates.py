@@ -65,7 +65,7 @@ class DateRules:
 
         year = r"(?<![\w.,/])(?:1[89]\d{2}|20\d{2})(?![\w%/]|" + S + r"?%|[.,]\d)"
         self.year = year
-        yy = r"(?:" + AP + r"?\d{2}(?!\d))"
+        yy = r"(?:(?:" + AP + r"\d{2}|3[2-9]|[4-9]\d)(?!\d))"  # a two-digit year: '98, or a number no day can be
         # month words: French in any case; English capitalised, or in lower case when
         # unambiguous (never "may", "march", "august" alone); abbreviations only next to a number
         if fr:
@@ -98,23 +98,26 @@ class DateRules:
             cls = "".join(sorted({re.escape(c) for c in firsts}))
             self.patterns.append((kind, r"(?=[" + cls + r"])" + pattern, needs, case))
 
-        nums_first = "0123456789" + _firsts(lex.number_words) + "aAuU"
+        nums_first = "0123456789" + _firsts(lex.number_words) + "aAuUpPsS"
         wd_first = _firsts(lex.weekdays) + _firsts(lex.weekday_abbrevs)
         det_first = _firsts(dets) + "lLcCtT"
         add("year", year, "12", digits)
         # day dates: "mercredi 10 juin 2020", "mer. 10 juin", "10 juin 2020", "le 4e jour de juillet de 1995"
         wd_lead = r"(?:" + wd_any + r",?" + S + r"(?:(?i:le|the)" + S + r")?)?"
-        year_tail = r"(?:,?" + S + r"?(?:(?:de|of|in)" + S + r")?" + yfull + r"(?!\d)|" + S + yy + r")?"
+        year_tail = r"(?:,?" + S + r"?(?:(?:de|of|in)" + S + r")?(?:" + yfull + r"(?!\d)|" + yy + r"))?"
         day_of = r"(?:" + S + r"(?:(?i:jour)" + S + r")?" + r"(?:(?:de|of)" + S + r"(?:(?i:mois)" + S + r"(?:de" + S + r"|d" + AP + r"))?|d" + AP + r")?|" + S + r"?-" + S + r"?)"
-        add("day_month", r"(?<![\w/.-])" + wd_lead + day + day_of + month_n + year_tail + r"(?![\w/]|-\d)",
+        add("day_month", r"(?<![\w/.$€£-])" + wd_lead + day + day_of + month_n + year_tail + r"(?![\w/]|-\d)",
             "0123456789" + wd_first, months_trig)
         # month before day: "June 10", "Wednesday, June 10, 2020", "novembre 19-20", "june the 28th"
         add("month_day", r"(?<![\w/.-])" + wd_lead + month_n + r"(?:" + S + r"(?i:the)" + S + r"|" + S + r"?)" + day
             + r"(?:" + S + r"?" + DASH + S + r"?" + day + r")?" + year_tail + r"(?![\w/:]|[.,]\d)",
             _firsts(months_all) + wd_first, months_trig)
         # day ranges: "du 13 au 15 juillet", "le 3 et le 12 septembre", "9 to 12 of June"
-        add("day_range", r"(?<![\w/.-])" + day + r"(?:" + S + r"(?:au|et|à|to|and|through|jusqu" + AP + r"(?:au|à|a))" + S + r"(?:(?i:le|the)" + S + r")?|" + S + r"?" + DASH + S + r"?)"
+        add("day_range", r"(?<![\w/.$€£-])" + day + r"(?:" + S + r"(?:au|et|à|to|and|through|jusqu" + AP + r"(?:au|à|a))" + S + r"(?:(?i:le|the)" + S + r")?|" + S + r"?" + DASH + S + r"?)"
             + day + day_of + month_n + year_tail + r"(?![\w/]|-\d)", "0123456789", months_trig)
+        # month names in numeric shapes: 23-Sep-2020, 22/Jan/2019, 2019-aug-1, Sep-23-2020, 2020/Sep/23, Oct/2
+        add("day_month", r"(?<![\w/.-])(?:" + dm + r"(?P<m1>[/-])" + month_n + r"(?P=m1)(?:" + yfull + r"|\d{2})|" + yfull + r"(?P<m2>[/-])" + month_n + r"(?P=m2)" + dm
+            + r"|" + month_n + r"(?P<m3>[/-])" + dm + r"(?:(?P=m3)" + yfull + r")?)(?![\w/]|-\d)", "0123456789" + _firsts(months_all), months_trig)
         # numeric: 2013-03-01, 2020/12/31, 01/08/2019, 15.05.99, 22/04, "vendredi 7.6", 11/2016, 2015-3
         numeric = (
             yfull + r"(?P<s1>" + sep + r")" + mm + r"(?P=s1)" + dm
@@ -122,19 +125,20 @@ class DateRules:
             + r"|" + dm + r"/" + dm + r"(?![.,]?\d)"
             + r"|" + mm + S + r"?[/-]" + S + r"?" + yfull
             + r"|" + yfull + r"(?:[/.]" + mm + r"|-[1-9])"
+            + r"|" + dm + S + mm + S + yfull
         )
-        add("numeric", r"(?:(?<!\w)(?P<wd>" + wd_any + r",?" + S + r"))?" + num_start + r"(?:" + numeric + r"|(?(wd)" + dm + r"[.-]" + dm + r"(?!\d)|(?!)))" + num_end,
-            "0123456789" + wd_first, digits)
+        add("numeric", r"(?:(?<!\w)(?P<wd>(?:" + pre + S + r")?" + wd_any + r",?" + S + r"))?" + num_start + r"(?:" + numeric + r"|(?(wd)" + dm + r"[.-]" + dm + r"(?!\d)|(?!)))" + num_end,
+            "0123456789" + wd_first + _firsts(lex.relative_pre), digits)
         # day alone after a determiner or a weekday: "le 23", "jeudi le 21", "Friday 31", "the 4th"
         day_word = r"(?:" + day + r"|(?i:premier|first))"
         day_end = r"(?=" + S + r"*(?:[.,;!?)]|$)|" + S + r"(?:et|au|à|jusqu|and|to|through|till)" + S + r"|" + S + r"(?:du|de|of)" + S + r"(?:ce" + S + r"|the" + S + r")?(?i:mois|month))"
-        add("day_only", r"(?<!\w)(?:(?i:le|the)" + S + r"|" + wd + r",?" + S + r"(?:(?i:le|the)" + S + r")?)" + day_word + day_end
+        add("day_only", r"(?<!\w)(?:(?i:le|the)" + S + r"|(?:" + pre + S + r")?" + wd_any + r",?" + S + r"(?:(?i:le|the)" + S + r")?)" + day_word + day_end
             + r"(?:" + of + r"(?:(?:ce|the|this)" + S + r")?(?i:mois|month)(?:" + S + post + r")?)?",
-            "lLtT" + wd_first, None)
+            "lLtT" + wd_first + _firsts(lex.relative_pre), None)
         # months: "ce mois de mars", "mois d'août", "Nov 2001", "mars, 2001", "juillet 98", "Dec/2018", "2016 November"
         mois = r"(?:(?i:le" + S + r")?(?i:mois)" + S + r"(?:de" + S + r"|d" + AP + r"))"
         add("month_year", r"(?<![\w-])(?:" + (demo if fr else pre + S) + r"|" + mois + r")?(?:" + month_n + r"(?:,?" + S + r"?(?:(?:de|of|in)" + S + r")?" + yfull
-            + r"(?!\d)|/" + yfull + r"|" + S + yy + r")|" + month + r"(?:" + S + post + r")?|" + yfull + r",?" + S + month_n + r")(?![\w/]|-\d)",
+            + r"(?!\d)|/" + yfull + r"|" + S + yy + r")|" + month + r"(?:" + S + post + r")?|" + yfull + S + r"?,?" + S + month_n + r")(?![\w/]|-\d)",
             _firsts(months_all) + _firsts(lex.relative_pre) + "cCmMlL12", months_trig)
         # modifiers: "début mars", "fin 2026", "early 2025", "the end of March", "mi-2027"
         if fr:
@@ -162,11 +166,12 @@ class DateRules:
         # parts of periods: "la dernière semaine", "the first 2 weeks", "la semaine du 10 avril" (joined to the date that follows)
         part_units = r"(?i:semaine|semaines|quinzaine|week|weeks|mois|month|months|jour|day|days|jours|trimestre|quarter|quart|semestre|fortnight)"
         add("period_part", r"(?<!\w)(?:" + det + r")?(?:" + ords + r"|" + pre + r")" + S + r"(?:" + num + S + r")?" + part_units + r"(?=" + of + r")"
+            + r"|(?<!\w)" + det + ords + S + r"(?i:semaine|quinzaine|week|mois|month|jour|day|fortnight)" + r"(?!\w)"
             + r"|(?<!\w)(?:" + det + r")?(?i:semaine|week|weekend|week-end)(?=" + S + r"(?:du|of|commençant|commencing|starting|beginning)" + S + r")",
             det_first + _firsts(lex.ordinals) + _firsts(lex.relative_pre) + "0123456789sSwWcChHnNdDoOvVtTqQ",
             ("semaine", "quinzaine", "week", "mois", "month", "jour", "day", "trimestre", "quarter", "quart", "semestre", "fortnight"))
         # "l'année 2019", "the year 2008", "l'année scolaire 2008", "la semaine 10", "week 10 of 2027"
-        add("year_of", r"(?<!\w)(?:" + det + r")?(?:(?i:année|an|year)" + S + fiscal + yfull + r"(?!\d)|(?i:semaine|week)" + S + r"\d{1,2}(?!\d)(?:" + of + yfull + r")?)",
+        add("year_of", r"(?<!\w)(?:" + det + r")?(?:(?i:année|an|year)" + S + fiscal + yfull + r"(?!\d)|(?i:semaine|week)" + S + r"(?:[1-4]\d|5[0-3]|0?[1-9])(?!\d)(?:" + of + yfull + r")?)",
             det_first + "aAyYsSwW", ("année", "year", "semaine", "week"))
         # holidays: "Noël", "Pâques 2018", "la veille de Noël", "labor day weekend", "le lundi de Pâques"
         hol = _alt(list(lex.holidays)) if fr else _ci(lex.holidays)
@@ -188,7 +193,8 @@ class DateRules:
             tuple(x.lower() for x in lex.seasons))
         # durations: "cinq ans", "3.5ans", "il y a deux ans, un mois et vingt-et-un jours", "two weeks ago", "trois ans et demi"
         dunits = _ci(lex.duration_units)
-        one = num + r"(?:" + rng + num + r")?" + (S + r"?" if fr else r"(?:" + S + r"|-)") + dunits
+        vague = r"(?:(?<!\w)(?i:plusieurs|several|a" + S + r"few|a" + S + r"couple" + S + r"(?:of" + S + r")?)" + S + dunits + r")"
+        one = r"(?:" + vague + r"|" + num + r"(?:" + rng + num + r")?" + (S + r"?" if fr else r"(?:" + S + r"|-)") + dunits + r")"
         more = r"(?:(?:," + S + r"|" + S + r"(?:et|and)" + S + r")" + num + S + dunits + r"|" + S + r"(?i:et" + S + r"demie?|and" + S + r"a" + S + r"half|et" + S + r"un" + S + r"quart))*"
         if fr:
             after = r"(?:" + S + r"(?i:plus" + S + r"tôt|plus" + S + r"tard|auparavant|ouvrés|ouvrables|à" + S + r"venir|dans" + S + r"le" + S + r"futur|de" + S + r"plus))?"
@@ -222,7 +228,8 @@ class DateRules:
 
         # left extensions: a determiner; "début de", "la fin du mois de", "plus tard", "earlier"
         left_mod = r"(?i:début|fin|courant|milieu|plus" + S + r"tôt|plus" + S + r"tard|end|start|beginning|middle|early|late|earlier|later|reste|rest|remaining)"
-        self._left_mod = re.compile(r"(?<!\w)" + left_mod + r"(?:" + S + r"(?:dans|in)" + S + r"|" + of + r"(?:(?i:mois)" + of + r")?|" + S + r")$")
+        self._left_mod = re.compile(r"(?<!\w)(?:(?i:plus" + S + r"tôt|plus" + S + r"tard|earlier|later)" + S + r"(?:dans|in)" + S + r"|" + left_mod
+                                    + r"(?:" + of + r"(?:(?i:mois)" + of + r")?|" + S + r"))$")
         self._left_det = re.compile(r"(?<!\w)(?:" + det + r"|" + demo + r")$")
         self._mod_det = re.compile(r"(?<!\w)(?:(?i:la|le|the|toute" + S + r"la|all)" + S + r")$")
 
@@ -312,10 +319,12 @@ class DateRules:
             return "offset"
         if a.kind in ("weekday", "day_only") and b.kind in ("rel_period", "relative") and re.fullmatch(S + r"*(?:(?i:de|of)" + S + r")?", gap):
             return "weekday"
-        if a.kind == "rel_period" and b.kind == "weekday" and re.fullmatch(S + r"*-?" + S + r"*", gap):
+        if a.kind in ("rel_period", "relative") and b.kind == "weekday" and re.fullmatch(S + r"*-?" + S + r"*", gap):
             return "weekday"
         if self._MID.fullmatch(gap) or self._MID_FREE.fullmatch(gap):
-            if self._OPEN.search(text[max(0, a.start - 10) : a.start]) or self._MID_FREE.fullmatch(gap):
+            days = {"day_month", "month_day", "month_year", "numeric", "day_range"}
+            if (self._OPEN.search(text[max(0, a.start - 10) : a.start]) or self._MID_FREE.fullmatch(gap)
+                    or (a.kind in days and b.kind in days and re.fullmatch(S + r"(?:to|au)" + S, gap))):
                 if a.kind != "duration" and b.kind != "duration":
                     return "date_range"
         return None
@@ -323,7 +332,7 @@ class DateRules:
     # ------------------------------------------------------------------ values
     def _numeric_parts(self, s: str) -> tuple[int | None, int | None, int | None] | None:
         """(year, month, day) of a numeric date, None when it is not a valid date."""
-        m = re.search(r"(\d{1,4})\s*([/.-])\s*(\d{1,4})(?:[/.-](\d{1,4}))?$", s)
+        m = re.search(r"(\d{1,4})\s*([/.-]|\s)\s*(\d{1,4})(?:(?:[/.-]|\s)(\d{1,4}))?$", s)
         if not m:
             return None
         p = [g for g in (m.group(1), m.group(3), m.group(4)) if g]
@@ -447,7 +456,7 @@ class DateRules:
         n = nums[-1]
         if re.search(r"(?i:et demie?|and a half)", s):
             n += 0.5
-        factor = {"10Y": (10, "Y"), "Q": (3, "M"), "H": (6, "M")}.get(unit)
+        factor = {"10Y": (10, "Y"), "Q": (3, "M"), "H": (6, "M"), "2W": (2, "W")}.get(unit)
         if factor:
             return f"P{_clean_number(n * factor[0])}{factor[1]}"
         return f"P{_clean_number(n)}{unit}"
