@@ -33,7 +33,7 @@ from ..labels import LangLexicon
 from .quantities import AP, DASH, S, QMatch, _alt, _clean_number, _norm_ap, _num_value
 
 # kinds whose matches may take a determiner / "début de" / "plus tard" on their left
-_EXTENDABLE = {"day_month", "month_day", "numeric", "day_only", "weekday", "month_year", "holiday",
+_EXTENDABLE = {"day_range", "day_month", "month_day", "numeric", "day_only", "weekday", "month_year", "holiday",
                "rel_period", "relative", "period_part", "mod_date", "mi_date", "season_year", "year_of"}
 
 
@@ -106,7 +106,7 @@ class DateRules:
         wd_lead = r"(?:" + wd_any + r",?" + S + r"(?:(?i:le|the)" + S + r")?)?"
         year_tail = r"(?:,?" + S + r"?(?:(?:de|of|in)" + S + r")?(?:" + yfull + r"(?!\d)|" + yy + r"))?"
         day_of = r"(?:" + S + r"(?:(?i:jour)" + S + r")?" + r"(?:(?:de|of)" + S + r"(?:(?i:mois)" + S + r"(?:de" + S + r"|d" + AP + r"))?|d" + AP + r")?|" + S + r"?-" + S + r"?)"
-        add("day_month", r"(?<![\w/.$€£-])" + wd_lead + day + day_of + month_n + year_tail + r"(?![\w/]|-\d)",
+        add("day_month", r"(?<![\w/.,$€£-])" + wd_lead + r"(?:" + day + r"|(?i:premier|first))" + day_of + month_n + year_tail + r"(?![\w/]|-\d)",
             "0123456789" + wd_first, months_trig)
         # month before day: "June 10", "Wednesday, June 10, 2020", "novembre 19-20", "june the 28th"
         add("month_day", r"(?<![\w/.-])" + wd_lead + month_n + r"(?:" + S + r"(?i:the)" + S + r"|" + S + r"?)" + day
@@ -132,11 +132,12 @@ class DateRules:
         # day alone after a determiner or a weekday: "le 23", "jeudi le 21", "Friday 31", "the 4th"
         day_word = r"(?:" + day + r"|(?i:premier|first))"
         day_end = r"(?=" + S + r"*(?:[.,;!?)]|$)|" + S + r"(?:et|au|à|jusqu|and|to|through|till)" + S + r"|" + S + r"(?:du|de|of)" + S + r"(?:ce" + S + r"|the" + S + r")?(?i:mois|month))"
-        add("day_only", r"(?<!\w)(?:(?i:le|the)" + S + r"|(?:" + pre + S + r")?" + wd_any + r",?" + S + r"(?:(?i:le|the)" + S + r")?)" + day_word + day_end
+        not_unit = r"(?!" + S + r"?(?:h\b|[hH]\d|(?i:heures?|hours?|pm|am|p\.m|a\.m|%|€|\$)|[:.,]\d|-\d))"
+        add("day_only", r"(?<!\w)(?:(?i:le|the)" + S + day_word + day_end + r"|(?:" + pre + S + r")?" + wd_any + r",?" + S + r"(?:(?i:le|the)" + S + r")?" + day_word + not_unit + r")"
             + r"(?:" + of + r"(?:(?:ce|the|this)" + S + r")?(?i:mois|month)(?:" + S + post + r")?)?",
             "lLtT" + wd_first + _firsts(lex.relative_pre), None)
         # months: "ce mois de mars", "mois d'août", "Nov 2001", "mars, 2001", "juillet 98", "Dec/2018", "2016 November"
-        mois = r"(?:(?i:le" + S + r")?(?i:mois)" + S + r"(?:de" + S + r"|d" + AP + r"))"
+        mois = r"(?:(?i:le" + S + r")?(?i:mois)" + S + r"(?:de" + S + r"|d" + AP + r")|(?i:the" + S + r")?(?i:month)" + S + r"of" + S + r")"
         add("month_year", r"(?<![\w-])(?:" + (demo if fr else pre + S) + r"|" + mois + r")?(?:" + month_n + r"(?:,?" + S + r"?(?:(?:de|of|in)" + S + r")?" + yfull
             + r"(?!\d)|/" + yfull + r"|" + S + yy + r")|" + month + r"(?:" + S + post + r")?|" + yfull + S + r"?,?" + S + month_n + r")(?![\w/]|-\d)",
             _firsts(months_all) + _firsts(lex.relative_pre) + "cCmMlL12", months_trig)
@@ -171,7 +172,7 @@ class DateRules:
             det_first + _firsts(lex.ordinals) + _firsts(lex.relative_pre) + "0123456789sSwWcChHnNdDoOvVtTqQ",
             ("semaine", "quinzaine", "week", "mois", "month", "jour", "day", "trimestre", "quarter", "quart", "semestre", "fortnight"))
         # "l'année 2019", "the year 2008", "l'année scolaire 2008", "la semaine 10", "week 10 of 2027"
-        add("year_of", r"(?<!\w)(?:" + det + r")?(?:(?i:année|an|year)" + S + fiscal + yfull + r"(?!\d)|(?i:semaine|week)" + S + r"(?:[1-4]\d|5[0-3]|0?[1-9])(?!\d)(?:" + of + yfull + r")?)",
+        add("year_of", r"(?<!\w)(?:" + det + r")?(?:(?i:année|an|year)" + S + fiscal + yfull + r"(?!\d)|(?i:semaine|week)" + S + r"(?:[1-4]\d|5[0-3]|0?[1-9])(?![\d:hH]|" + S + r"?(?i:h\b|heures?|pm|am|p\.m))(?:" + of + yfull + r")?)",
             det_first + "aAyYsSwW", ("année", "year", "semaine", "week"))
         # holidays: "Noël", "Pâques 2018", "la veille de Noël", "labor day weekend", "le lundi de Pâques"
         hol = _alt(list(lex.holidays)) if fr else _ci(lex.holidays)
@@ -189,18 +190,18 @@ class DateRules:
         add("century", r"(?<!\w)\d{1,2}(?:e|ème|eme|st|nd|rd|th)" + S + r"(?i:siècle|century)", "0123456789", ("siècle", "century"))
         # seasons with a year: "l'été 2024", "printemps de 1978"
         seasons = _ci(lex.seasons)
-        add("season_year", r"(?:" + det + r")?(?<!\w)" + seasons + r"(?:" + S + r"de)?" + S + year, det_first + _firsts(lex.seasons),
+        add("season_year", r"(?:" + det + r")?(?<!\w)" + seasons + r"(?:" + S + r"(?:de|of))?" + S + year, det_first + _firsts(lex.seasons),
             tuple(x.lower() for x in lex.seasons))
         # durations: "cinq ans", "3.5ans", "il y a deux ans, un mois et vingt-et-un jours", "two weeks ago", "trois ans et demi"
         dunits = _ci(lex.duration_units)
         vague = r"(?:(?<!\w)(?i:plusieurs|several|a" + S + r"few|a" + S + r"couple" + S + r"(?:of" + S + r")?)" + S + dunits + r")"
         one = r"(?:" + vague + r"|" + num + r"(?:" + rng + num + r")?" + (S + r"?" if fr else r"(?:" + S + r"|-)") + dunits + r")"
-        more = r"(?:(?:," + S + r"|" + S + r"(?:et|and)" + S + r")" + num + S + dunits + r"|" + S + r"(?i:et" + S + r"demie?|and" + S + r"a" + S + r"half|et" + S + r"un" + S + r"quart))*"
+        more = r"(?:(?:," + S + r"|" + S + r"(?:et|and)" + S + r"|" + S + r")" + num + S + dunits + r"|" + S + r"(?i:et" + S + r"demie?|and" + S + r"a" + S + r"half|et" + S + r"un" + S + r"quart))*"
         if fr:
-            after = r"(?:" + S + r"(?i:plus" + S + r"tôt|plus" + S + r"tard|auparavant|ouvrés|ouvrables|à" + S + r"venir|dans" + S + r"le" + S + r"futur|de" + S + r"plus))?"
+            after = r"(?:" + S + r"(?i:plus" + S + r"tôt|plus" + S + r"tard|auparavant|ouvrés|ouvrables|ouvrés?|ouvrables?|à" + S + r"venir|dans" + S + r"le" + S + r"futur|de" + S + r"plus))?"
             lead = r"(?:(?i:il" + S + r"y" + S + r"?a)" + S + r"|(?i:encore)" + S + r")?"
         else:
-            after = r"(?:" + S + r"(?i:earlier|later|ago|before|after|in" + S + r"the" + S + r"future))?"
+            after = r"(?:" + S + r"(?i:earlier|later|ago|before|after|hence|in" + S + r"the" + S + r"future))?"
             lead = ""
             # "for a week", "in a month", "a year ago"
             one = (r"(?:(?:(?<=for )|(?<=in )|(?<=within )|(?<=over ))(?i:a|an)" + S + dunits + r"(?!" + S + r"(?:of|in" + S + r"the|old)\b)|(?<!\w)(?i:a|an)" + S + dunits
@@ -210,7 +211,7 @@ class DateRules:
             adj = r"(?i:dernières|derniers|prochaines|prochains|premières|premiers|précédentes|précédents)"
             add("duration", r"(?:(?i:ces)" + S + r")?" + num + S + adj + S + dunits + r"(?!\w)", nums_first + "cC", ("derni", "prochain", "premi", "précédent"))
         else:
-            add("duration", r"(?<!\w)(?:(?i:the)" + S + r")?(?i:past|last|next|coming|previous|first|final)" + S + num + S + dunits + r"(?!\w)", "tTpPlLnNcCfF",
+            add("duration", r"(?<!\w)(?:(?:(?i:the)" + S + r")?(?i:past|next|coming|previous|first|final)|(?i:the)" + S + r"(?i:last))" + S + num + S + dunits + r"(?!\w)", "tTpPlLnNcCfF",
                 ("past", "last", "next", "coming", "previous", "first", "final"))
             add("fiscal", r"(?<!\w)(?:FY" + S + r"?(?:\d{2}|(?:19|20)\d{2})|(?i:fiscal)" + S + year + r")(?!\w)", "fF", ("fy", "fiscal"))
         ordp = _ci(["trimestre", "semestre"]) if fr else _ci(["quarter", "half"])
@@ -219,7 +220,7 @@ class DateRules:
         add("ordinal_period", r"(?:" + det + r")?(?<!\w)" + _ci(lex.ordinals) + S + ordp + ptail + r"(?!\w)", det_first + _firsts(lex.ordinals),
             ("trimestre", "semestre", "quarter", "half"))
         add("quarter_code", r"(?<!\w)(?:" + yfull + r"[-" + S[1:-1] + r"]?)?(?:[TQ][1-4]|[HS][12]|(?i:q[1-4]|trimestre[1-4]))(?:" + S + r"?-?" + S + r"?(?:19|20)\d{2})?(?!\w)",
-            "TQHSq12", ("t1", "t2", "t3", "t4", "q1", "q2", "q3", "q4", "h1", "h2", "s1", "s2"))
+            "TQHSqt12", ("t1", "t2", "t3", "t4", "q1", "q2", "q3", "q4", "h1", "h2", "s1", "s2", "trimestre"))
         rj_words = [j for j in lex.range_joiners if j[0].isalpha()]
         add("year_range", year + r"(?:" + S + r"?" + DASH + S + r"?|/|~|" + S + _alt(rj_words) + S + r"|" + S + r"(?i:through)" + S + r")" + r"(?:(?:19|20)\d{2}|\d{2})(?![\w-])", "12", digits)
         post_opt = r"(?:" + S + post + r")?" if lex.date_postmodifiers else ""
@@ -230,6 +231,7 @@ class DateRules:
         left_mod = r"(?i:début|fin|courant|milieu|plus" + S + r"tôt|plus" + S + r"tard|end|start|beginning|middle|early|late|earlier|later|reste|rest|remaining)"
         self._left_mod = re.compile(r"(?<!\w)(?:(?i:plus" + S + r"tôt|plus" + S + r"tard|earlier|later)" + S + r"(?:dans|in)" + S + r"|" + left_mod
                                     + r"(?:" + of + r"(?:(?i:mois)" + of + r")?|" + S + r"))$")
+        self._month_before = re.compile(month_n + S + r"$")
         self._left_det = re.compile(r"(?<!\w)(?:" + det + r"|" + demo + r")$")
         self._mod_det = re.compile(r"(?<!\w)(?:(?i:la|le|the|toute" + S + r"la|all)" + S + r")$")
 
@@ -275,6 +277,8 @@ class DateRules:
                 return False
         if kind == "numeric":
             return self._numeric_parts(text[a:b]) is not None
+        if kind == "year_range" and self._month_before.search(text[max(0, a - 15) : a]):
+            return False
         if kind == "duration":
             left = text[max(0, a - 20) : a]
             if self.lang == "fr" and re.search(r"(?i:âgée?s?" + S + r"de|à" + S + r"l" + AP + r"âge" + S + r"de)" + S + r"$", left):
@@ -317,14 +321,18 @@ class DateRules:
             return "period_part"
         if a.kind == "duration" and b.kind != "duration" and (self._REL.fullmatch(gap) or (not gap.strip() and re.search(r"(?i:avant|après|before|after)$", text[a.start : a.end]))):
             return "offset"
-        if a.kind in ("weekday", "day_only") and b.kind in ("rel_period", "relative") and re.fullmatch(S + r"*(?:(?i:de|of)" + S + r")?", gap):
+        if a.kind in ("weekday", "day_only", "day_range") and b.kind in ("rel_period", "relative") and re.fullmatch(S + r"*(?:(?i:de|du|of)" + S + r")?", gap):
             return "weekday"
+        if a.kind == "month_year" and a.value and a.value.startswith("XXXX") and b.kind in ("rel_period", "relative") and re.fullmatch(S + r"*(?:(?i:de|of)" + S + r")?", gap):
+            return "month_year"  # "june next year", "le juin de l'année prochaine"
+        if a.kind == "weekday" and b.kind in ("month_year", "holiday") and re.fullmatch(S + r"*(?i:de|of|d" + AP + r")" + S + r"*", gap):
+            return "weekday"  # "le dernier lundi d'avril"
         if a.kind in ("rel_period", "relative") and b.kind == "weekday" and re.fullmatch(S + r"*-?" + S + r"*", gap):
             return "weekday"
         if self._MID.fullmatch(gap) or self._MID_FREE.fullmatch(gap):
             days = {"day_month", "month_day", "month_year", "numeric", "day_range"}
             if (self._OPEN.search(text[max(0, a.start - 10) : a.start]) or self._MID_FREE.fullmatch(gap)
-                    or (a.kind in days and b.kind in days and re.fullmatch(S + r"(?:to|au)" + S, gap))):
+                    or (a.kind in days and b.kind in days and re.fullmatch(S + r"(?:to|au)" + S + r"|" + S + r"?" + DASH + S + r"?", gap))):
                 if a.kind != "duration" and b.kind != "duration":
                     return "date_range"
         return None
