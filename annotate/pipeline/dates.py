@@ -51,7 +51,7 @@ class DateRules:
     def __init__(self, lex: LangLexicon, lang: str, *, num: str, rng: str) -> None:
         self.lex, self.lang = lex, lang
         fr = lang == "fr"
-        self.patterns: list[tuple[str, str, tuple[str, ...] | None, bool]] = []
+        self.patterns: list[tuple[str, re.Pattern[str], Any, bool, re.Pattern[str] | None]] = []
         months_all = {**lex.months, **{k: v for k, v in lex.month_abbrevs.items()}}
         self._month_num = {_norm_ap(k.lower()).rstrip("."): v for k, v in months_all.items()}
         self._month_re = re.compile(r"(?i)" + _alt(list(months_all)))
@@ -96,7 +96,7 @@ class DateRules:
 
         def add(kind: str, pattern: str, firsts: str, needs: tuple[str, ...] | None = None, case: bool = False) -> None:
             cls = "".join(sorted({re.escape(c) for c in firsts}))
-            self.patterns.append((kind, r"(?=[" + cls + r"])" + pattern, needs, case))
+            self.patterns.append((kind, re.compile(r"(?=[" + cls + r"])" + pattern), needs, case, None))
 
         nums_first = "0123456789" + _firsts(lex.number_words) + "aAuUpPsS"
         wd_first = _firsts(lex.weekdays) + _firsts(lex.weekday_abbrevs)
@@ -106,12 +106,12 @@ class DateRules:
         wd_lead = r"(?:" + wd_any + r",?" + S + r"(?:(?i:le|the)" + S + r")?)?"
         year_tail = r"(?:,?" + S + r"?(?:(?:de|of|in)" + S + r")?(?:" + yfull + r"(?!\d)|" + yy + r"))?"
         day_of = r"(?:" + S + r"(?:(?i:jour)" + S + r")?" + r"(?:(?:de|of)" + S + r"(?:(?i:mois)" + S + r"(?:de" + S + r"|d" + AP + r"))?|d" + AP + r")?|" + S + r"?-" + S + r"?)"
-        add("day_month", r"(?<![\w/.,$€£-])" + wd_lead + r"(?:" + day + r"|(?i:premier|first))" + day_of + month_n + year_tail + r"(?![\w/]|-\d)",
-            "0123456789" + wd_first, months_trig)
+        add("day_month", r"(?<![\w/.,$€£-])(?:" + day + r"|(?i:premier|first))" + day_of + month_n + year_tail + r"(?![\w/]|-\d)",
+            "0123456789pPfF", months_trig)
         # month before day: "June 10", "Wednesday, June 10, 2020", "novembre 19-20", "june the 28th"
-        add("month_day", r"(?<![\w/.-])" + wd_lead + month_n + r"(?:" + S + r"(?i:the)" + S + r"|" + S + r"?)" + day
+        add("month_day", r"(?<![\w/.-])" + month_n + r"(?:" + S + r"(?i:the)" + S + r"|" + S + r"?)" + day
             + r"(?:" + S + r"?" + DASH + S + r"?" + day + r")?" + year_tail + r"(?![\w/:]|[.,]\d)",
-            _firsts(months_all) + wd_first, months_trig)
+            _firsts(months_all), months_trig)
         # day ranges: "du 13 au 15 juillet", "le 3 et le 12 septembre", "9 to 12 of June"
         add("day_range", r"(?<![\w/.$€£-])" + day + r"(?:" + S + r"(?:au|et|à|to|and|through|jusqu" + AP + r"(?:au|à|a))" + S + r"(?:(?i:le|the)" + S + r")?|" + S + r"?" + DASH + S + r"?)"
             + day + day_of + month_n + year_tail + r"(?![\w/]|-\d)", "0123456789", months_trig)
@@ -227,11 +227,38 @@ class DateRules:
         add("relative", _ci(lex.relative_dates) + post_opt, _firsts(lex.relative_dates),
             tuple({max(re.split(r"[ ’'-]", w.lower()), key=len) for w in lex.relative_dates}))
 
+        # anchors: a word every match of the kind contains; the pattern runs only around them
+        def ci(words) -> re.Pattern[str]:  # noqa: ANN001
+            return re.compile(r"(?i)" + _alt(list(words)))
+
+        month_a = ci(months_all)
+        anchors = {
+            "day_month": month_a, "month_day": month_a, "day_range": month_a, "month_year": month_a,
+            "duration": ci(lex.duration_units), "rel_period": ci(lex.period_nouns), "weekday": ci(lex.weekdays),
+            "period_part": ci(["semaine", "semaines", "quinzaine", "week", "weeks", "weekend", "week-end", "mois", "month", "months",
+                               "jour", "jours", "day", "days", "trimestre", "quarter", "quart", "semestre", "fortnight"]),
+            "holiday": re.compile(_alt(list(lex.holidays))) if fr else ci(lex.holidays),
+            "numeric": re.compile(r"\d" + S + r"?[/.-]" + S + r"?\d|\d" + S + r"\d{1,2}" + S + yfull),
+            "day_only": re.compile(r"(?i)(?<!\w)(?:\d|premier|first)"),
+            "decade": re.compile(r"(?i)(?:années|\d0" + S + r"?s(?!\w)|ties(?!\w))"),
+            "mod_date": re.compile(r"(?i)(?<!\w)(?:début|fin|courant|milieu|early|late|mid|end|start|beginning|middle)"),
+            "quarter_code": re.compile(r"(?i)(?:[tqhs][1-4]|trimestre[1-4])"),
+            "year_of": ci(["année", "an", "year", "semaine", "week"]),
+            "ordinal_period": ci(["trimestre", "semestre", "quarter", "half"]),
+        }
+        # the literals one of which a match contains, as one regex (one C-level search per text)
+        gates: dict[tuple[tuple[str, ...], bool], re.Pattern[str]] = {}
+        for _, _, n, c, _ in self.patterns:
+            if n is not None and (n, c) not in gates:
+                gates[(n, c)] = re.compile("|".join(re.escape(t) for t in sorted(set(n), key=len, reverse=True)))
+        self.patterns = [(k, rx, gates[(n, c)] if n is not None else None, c, anchors.get(k)) for k, rx, n, c, _ in self.patterns]
+
         # left extensions: a determiner; "début de", "la fin du mois de", "plus tard", "earlier"
         left_mod = r"(?i:début|fin|courant|milieu|plus" + S + r"tôt|plus" + S + r"tard|end|start|beginning|middle|early|late|earlier|later|reste|rest|remaining)"
         self._left_mod = re.compile(r"(?<!\w)(?:(?i:plus" + S + r"tôt|plus" + S + r"tard|earlier|later)" + S + r"(?:dans|in)" + S + r"|" + left_mod
                                     + r"(?:" + of + r"(?:(?i:mois)" + of + r")?|" + S + r"))$")
         self._month_before = re.compile(month_n + S + r"$")
+        self._left_wd = re.compile(r"(?<!\w)(?:" + pre + S + r")?" + wd_any + r",?" + S + r"(?:(?i:le|the)" + S + r")?$")
         self._left_det = re.compile(r"(?<!\w)(?:" + det + r"|" + demo + r")$")
         self._mod_det = re.compile(r"(?<!\w)(?:(?i:la|le|the|toute" + S + r"la|all)" + S + r")$")
 
@@ -242,10 +269,51 @@ class DateRules:
     _OFJ = re.compile(S + r"*(?:(?i:de|du|d" + AP + r"|of|de" + S + r"la|de" + S + r"l" + AP + r"|du" + S + r"mois" + S + r"de|commençant" + S + r"le|commençant|commencing|starting|beginning))" + S + r"*$")
 
     # ------------------------------------------------------------------ match
+    # characters a match may reach before / after its anchor word
+    _REACH = {"duration": (45, 60), "weekday": (30, 40), "day_only": (25, 45), "numeric": (25, 15)}
+
+    def scan(self, text: str, low: str):  # noqa: ANN201
+        """(kind, start, end) of every raw match: each pattern runs over the windows around its
+        anchor words only (or over the whole text when it has no anchor)."""
+        present: dict[re.Pattern[str], bool] = {}
+        found: dict[tuple[int, int, int], list[tuple[int, int]]] = {}
+        n = len(text)
+        for kind, rx, needs, case, anchor in self.patterns:
+            if needs is not None:
+                ok = present.get(needs)
+                if ok is None:
+                    ok = present[needs] = needs.search(text if case else low) is not None
+                if not ok:
+                    continue
+            if anchor is None:
+                for m in rx.finditer(text):
+                    yield kind, m.start(), m.end()
+                continue
+            back, fwd = self._REACH.get(kind, (30, 30))
+            windows = found.get((id(anchor), back, fwd))
+            if windows is None:
+                windows = []
+                for m in anchor.finditer(text):
+                    a, b = max(0, m.start() - back), min(n, m.end() + fwd)
+                    if windows and a <= windows[-1][1]:
+                        windows[-1] = (windows[-1][0], b)
+                    else:
+                        windows.append((a, b))
+                found[(id(anchor), back, fwd)] = windows
+            for a, b in windows:
+                while b < n and not text[b].isspace():
+                    b += 1
+                for m in rx.finditer(text, a, b):
+                    yield kind, m.start(), m.end()
+
     def extend(self, text: str, a: int, kind: str) -> int:
         """Move the start left over a determiner or a period modifier that belongs to the date."""
         if kind not in _EXTENDABLE:
             return a
+        if kind in ("day_month", "month_day"):
+            m = self._left_wd.search(text[max(0, a - 30) : a])
+            if m:
+                a -= m.end() - m.start()
         for _ in range(3):
             left = text[max(0, a - 30) : a]
             m = self._left_det.search(left) or self._left_mod.search(left)

@@ -222,8 +222,6 @@ class QuantityGrammar:
 
         self.dates = DateRules(lex, lang, num=num, rng=rng)
         self.year_re = self.dates.year
-        for kind, pattern, needs, case in self.dates.patterns:
-            self._add("DATE", kind, pattern, needs, case=case)
 
     def resolve(self, text: str, matches: list[QMatch]) -> list[QMatch]:
         """Non-overlapping matches, with DATE ranges joined: "entre janvier et mars" -> "janvier et mars"."""
@@ -297,13 +295,15 @@ class QuantityGrammar:
             for m in rx.finditer(text):
                 a, b = m.span()
                 a, b = self._trim(text, a, b)
-                if label == "DATE" and b > a:
-                    if not self.dates.keep(text, a, b, kind):
-                        continue
-                    a = self.dates.extend(text, a, kind)
-                elif b <= a:
+                if b <= a:
                     continue
                 out.append(QMatch(a, b, label, self.value(label, kind, text[a:b]) if values else _LATER, kind))
+        for kind, a, b in self.dates.scan(text, low):
+            a, b = self._trim(text, a, b)
+            if b <= a or not self.dates.keep(text, a, b, kind):
+                continue
+            a = self.dates.extend(text, a, kind)
+            out.append(QMatch(a, b, "DATE", self.value("DATE", kind, text[a:b]) if values else _LATER, kind))
         return out
 
     def _trim(self, text: str, a: int, b: int) -> tuple[int, int]:
