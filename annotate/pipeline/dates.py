@@ -201,7 +201,7 @@ class DateRules:
             after = r"(?:" + S + r"(?i:plus" + S + r"tôt|plus" + S + r"tard|auparavant|ouvrés|ouvrables|ouvrés?|ouvrables?|à" + S + r"venir|dans" + S + r"le" + S + r"futur|de" + S + r"plus))?"
             lead = r"(?:(?i:il" + S + r"y" + S + r"?a)" + S + r"|(?i:encore)" + S + r")?"
         else:
-            after = r"(?:" + S + r"(?i:earlier|later|ago|before|after|hence|in" + S + r"the" + S + r"future))?"
+            after = r"(?:" + S + r"(?i:earlier|later|ago|before|hence|in" + S + r"the" + S + r"future))?"
             lead = ""
             # "for a week", "in a month", "a year ago"
             one = (r"(?:(?:(?<=for )|(?<=in )|(?<=within )|(?<=over ))(?i:a|an)" + S + dunits + r"(?!" + S + r"(?:of|in" + S + r"the|old)\b)|(?<!\w)(?i:a|an)" + S + dunits
@@ -344,7 +344,12 @@ class DateRules:
             if re.search(r"(?i:t[ée]l[ée]?(?:phone)?\.?|phone|fax)" + S + r"?:?" + S + r"*\+?[\d" + S[1:-1] + r"()-]*$", text[max(0, a - 30) : a]):
                 return False
         if kind == "numeric":
-            return self._numeric_parts(text[a:b]) is not None
+            parts = self._numeric_parts(text[a:b])
+            if parts and parts[0] is None and re.fullmatch(r"\d[/.-]\d", text[a:b]):
+                # "3/4", "7-2": a fraction or a score unless a weekday or a preposition announces a date
+                left = text[max(0, a - 30) : a]
+                return bool(self._left_wd.search(left) or re.search(r"(?<!\w)(?i:le|du|au|on|from|until|depuis)" + S + r"$", left))
+            return parts is not None
         if kind == "year_range" and self._month_before.search(text[max(0, a - 15) : a]):
             return False
         if kind == "duration":
