@@ -27,10 +27,10 @@ reference date is applied.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, ClassVar
 
 from ..labels import LangLexicon
-from .quantities import AP, DASH, S, QMatch, _alt, _clean_number, _norm_ap, _num_value
+from .quantities import AP, DASH, QMatch, S, _alt, _clean_number, _norm_ap, _num_value
 
 # kinds whose matches may take a determiner / "début de" / "plus tard" on their left
 _EXTENDABLE = {"day_range", "day_month", "month_day", "numeric", "day_only", "weekday", "month_year", "holiday",
@@ -103,7 +103,6 @@ class DateRules:
         det_first = _firsts(dets) + "lLcCtT"
         add("year", year, "12", digits)
         # day dates: "mercredi 10 juin 2020", "mer. 10 juin", "10 juin 2020", "le 4e jour de juillet de 1995"
-        wd_lead = r"(?:" + wd_any + r",?" + S + r"(?:(?i:le|the)" + S + r")?)?"
         year_tail = r"(?:,?" + S + r"?(?:(?:de|of|in)" + S + r")?(?:" + yfull + r"(?!\d)|" + yy + r"))?"
         day_of = r"(?:" + S + r"(?:(?i:jour)" + S + r")?" + r"(?:(?:de|of)" + S + r"(?:(?i:mois)" + S + r"(?:de" + S + r"|d" + AP + r"))?|d" + AP + r")?|" + S + r"?-" + S + r"?)"
         add("day_month", r"(?<![\w/.,$€£-])(?:" + day + r"|(?i:premier|first))" + day_of + month_n + year_tail + r"(?![\w/]|-\d)",
@@ -265,12 +264,13 @@ class DateRules:
     _OPEN = re.compile(r"(?i:entre|de|du|des|depuis|between|from)" + S + r"+$")
     _MID = re.compile(S + r"*(?:" + DASH + r"|~|(?i:et|à|a|au|and|to|through|till|until|jusqu" + AP + r"(?:à|a|au)?))" + S + r"*$")
     _MID_FREE = re.compile(S + r"*(?:~|(?i:au|through|till|until|jusqu" + AP + r"(?:à|a|au)?))" + S + r"*$|" + DASH + r"$")
+    _MID_DAYS = re.compile(S + r"(?:to|au)" + S + r"|" + S + r"?" + DASH + S + r"?")  # "Feb 28th to March 1st", no "from" needed
     _REL = re.compile(S + r"*(?:(?i:avant|après|à" + S + r"partir" + S + r"(?:de|du|d" + AP + r")|depuis|from|after|before|since|starting))" + S + r"*$")
     _OFJ = re.compile(S + r"*(?:(?i:de|du|d" + AP + r"|of|de" + S + r"la|de" + S + r"l" + AP + r"|du" + S + r"mois" + S + r"de|commençant" + S + r"le|commençant|commencing|starting|beginning))" + S + r"*$")
 
     # ------------------------------------------------------------------ match
     # characters a match may reach before / after its anchor word
-    _REACH = {"duration": (45, 60), "weekday": (30, 40), "day_only": (25, 45), "numeric": (25, 15)}
+    _REACH: ClassVar[dict[str, tuple[int, int]]] = {"duration": (45, 60), "weekday": (30, 40), "day_only": (25, 45), "numeric": (25, 15)}
 
     def scan(self, text: str, low: str):  # noqa: ANN201
         """(kind, start, end) of every raw match: each pattern runs over the windows around its
@@ -366,10 +366,8 @@ class DateRules:
                 return False  # "S1", "H2" alone are too ambiguous
             if re.fullmatch(r"(?i:q)[1-4]", word) and word[0] == "q":
                 return False  # lower-case "q3" needs a year
-        if kind == "month_year" and self.lang == "en":
-            if re.match(r"May" + S + r"(?:I|we|you|he|she|it|they)\b", text[a : b + 5]):
-                return False
-        return True
+        # "May I ask": the verb, not the month
+        return not (kind == "month_year" and self.lang == "en" and re.match(r"May" + S + r"(?:I|we|you|he|she|it|they)\b", text[a : b + 5]))
 
     def join(self, text: str, chosen: list[QMatch]) -> list[QMatch]:
         """Join neighbouring DATE matches that make one expression: ranges ("du 3 au 5 mars",
@@ -402,12 +400,12 @@ class DateRules:
             return "weekday"  # "le dernier lundi d'avril"
         if a.kind in ("rel_period", "relative") and b.kind == "weekday" and re.fullmatch(S + r"*-?" + S + r"*", gap):
             return "weekday"
-        if self._MID.fullmatch(gap) or self._MID_FREE.fullmatch(gap):
-            days = {"day_month", "month_day", "month_year", "numeric", "day_range"}
-            if (self._OPEN.search(text[max(0, a.start - 10) : a.start]) or self._MID_FREE.fullmatch(gap)
-                    or (a.kind in days and b.kind in days and re.fullmatch(S + r"(?:to|au)" + S + r"|" + S + r"?" + DASH + S + r"?", gap))):
-                if a.kind != "duration" and b.kind != "duration":
-                    return "date_range"
+        if "duration" in (a.kind, b.kind) or not (self._MID.fullmatch(gap) or self._MID_FREE.fullmatch(gap)):
+            return None
+        days = {"day_month", "month_day", "month_year", "numeric", "day_range"}
+        opened = self._OPEN.search(text[max(0, a.start - 10) : a.start]) is not None
+        if opened or self._MID_FREE.fullmatch(gap) or (a.kind in days and b.kind in days and self._MID_DAYS.fullmatch(gap)):
+            return "date_range"
         return None
 
     # ------------------------------------------------------------------ values

@@ -269,7 +269,6 @@ class QuantityGrammar:
     def _triggers(self) -> dict[str, tuple[str, ...]]:
         """Literal substrings (lower case) without which a pattern cannot match: a cheap pre-check."""
         lex = self.lex
-        digits = tuple("0123456789")
         money = tuple({k.lower() for k in lex.currencies} | {"€", "$", "£", "¥"})
         return {
             "money_after": money,
