@@ -87,6 +87,9 @@ SPANS = [
     ("fr-duration-vague", "fr", "La grève a duré plusieurs semaines.", ["plusieurs semaines"]),
     ("en-duration", "en", "The audit took 4 months.", ["4 months"]),
     ("en-duration-a", "en", "The line was shut for a week.", ["a week"]),
+    ("en-date-colon", "en", "The board spoke on April 2, 2019: no sale.", ["April 2, 2019"]),
+    ("fr-part-no-date", "fr", "La dernière semaine de campagne a été tendue.", ["La dernière semaine"]),
+    ("en-first-weeks-of", "en", "Sales slowed in the first 3 weeks of 2024.", ["the first 3 weeks of 2024"]),
 ]
 
 
@@ -111,6 +114,9 @@ NEGATIVES = [
     ("en-ratio", "en", "The vote was 7/4 in favour and the score 3-1."),
     ("fr-week-time", "fr", "Rendez-vous cette semaine 20h30 ?"),
     ("en-last-verb", "en", "The talks may last three weeks."),
+    ("fr-fraction", "fr", "Effet observé chez plus de 1/10 patients et moins de 1/100 adultes."),
+    ("en-big-number", "en", "Since the 10.000.000 users joined, traffic doubled."),
+    ("en-week-of-noun", "en", "Markets fell after a weekend of heavy selling."),
 ]
 
 

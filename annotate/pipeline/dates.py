@@ -34,7 +34,7 @@ from .quantities import AP, DASH, QMatch, S, _alt, _clean_number, _norm_ap, _num
 
 # kinds whose matches may take a determiner / "début de" / "plus tard" on their left
 _EXTENDABLE = {"day_range", "day_month", "month_day", "numeric", "day_only", "weekday", "month_year", "holiday",
-               "rel_period", "relative", "period_part", "mod_date", "mi_date", "season_year", "year_of"}
+               "rel_period", "relative", "period_part", "period_head", "mod_date", "mi_date", "season_year", "year_of"}
 
 
 def _ci(words) -> str:  # noqa: ANN001
@@ -75,7 +75,7 @@ class DateRules:
             month = r"(?:" + _alt(list(lex.months)) + r"|" + _ci([m for m in lex.months if m.lower() not in cs]) + r")"
         dotted = [m for m in months_all if m.endswith(".")]
         month_n = (r"(?:" + _ci(dotted) + r"|" + _ci([m for m in months_all if m not in dotted]) + r"(?:\.(?=,?" + S + r"?\d))?)")  # next to a day or a year
-        day = r"(?:1er|1re|1st|2nd|3rd|[23]1st|2[23](?:nd|rd)|(?:[12]\d|3[01]|0?[1-9])(?:th|st|nd|rd|e|ème)?)(?![\d:h])"
+        day = r"(?:1er|1re|1st|2nd|3rd|[23]1st|2[23](?:nd|rd)|(?:[12]\d|3[01]|0?[1-9])(?:th|st|nd|rd|e|ème)?)(?!\d|:\d|h(?![a-zé]))"
         wd = _ci(lex.weekdays)
         wd_any = r"(?:" + wd + r"|" + _ci(lex.weekday_abbrevs) + r")"
         ords = r"(?:" + _ci(lex.ordinals) + r"|\d{1,2}(?:e|ème|eme|er|re|st|nd|rd|th)|(?i:[a-zé]+i[eè]me))"
@@ -88,7 +88,7 @@ class DateRules:
         of = r"(?:" + S + r"(?:de" + S + r"|d" + AP + r"|du" + S + r"|of" + S + r"))"
         sep = r"[/.-]"
         dm, mm = r"(?:[12]\d|3[01]|0?[1-9])", r"(?:1[0-2]|0?[1-9])"
-        num_end = r"(?![\w/:]|[.,-]\d)"
+        num_end = r"(?![\w/]|[.,:-]\d)"
         num_start = r"(?<![\w./:+,-])"
         yfull = r"(?:1[89]\d{2}|20\d{2})"
         months_trig = tuple({m.lower().rstrip(".") for m in months_all})
@@ -109,7 +109,7 @@ class DateRules:
             "0123456789pPfF", months_trig)
         # month before day: "June 10", "Wednesday, June 10, 2020", "novembre 19-20", "june the 28th"
         add("month_day", r"(?<![\w/.-])" + month_n + r"(?:" + S + r"(?i:the)" + S + r"|" + S + r"?)" + day
-            + r"(?:" + S + r"?" + DASH + S + r"?" + day + r")?" + year_tail + r"(?![\w/:]|[.,]\d)",
+            + r"(?:" + S + r"?" + DASH + S + r"?" + day + r")?" + year_tail + r"(?![\w/]|[.,:]\d)",
             _firsts(months_all), months_trig)
         # day ranges: "du 13 au 15 juillet", "le 3 et le 12 septembre", "9 to 12 of June"
         add("day_range", r"(?<![\w/.$€£-])" + day + r"(?:" + S + r"(?:au|et|à|to|and|through|jusqu" + AP + r"(?:au|à|a))" + S + r"(?:(?i:le|the)" + S + r")?|" + S + r"?" + DASH + S + r"?)"
@@ -130,7 +130,7 @@ class DateRules:
             "0123456789" + wd_first + _firsts(lex.relative_pre), digits)
         # day alone after a determiner or a weekday: "le 23", "jeudi le 21", "Friday 31", "the 4th"
         day_word = r"(?:" + day + r"|(?i:premier|first))"
-        day_end = r"(?=" + S + r"*(?:[.,;!?)]|$)|" + S + r"(?:et|au|à|jusqu|and|to|through|till)" + S + r"|" + S + r"(?:du|de|of)" + S + r"(?:ce" + S + r"|the" + S + r")?(?i:mois|month))"
+        day_end = r"(?=" + S + r"*(?:[.,;!?)](?!\d)|$)|" + S + r"(?:et|au|à|jusqu|and|to|through|till)" + S + r"|" + S + r"(?:du|de|of)" + S + r"(?:ce" + S + r"|the" + S + r")?(?i:mois|month))"
         not_unit = r"(?!" + S + r"?(?:h\b|[hH]\d|(?i:heures?|hours?|pm|am|p\.m|a\.m|%|€|\$)|[:.,]\d|-\d))"
         add("day_only", r"(?<!\w)(?:(?i:le|the)" + S + day_word + day_end + r"|(?:" + pre + S + r")?" + wd_any + r",?" + S + r"(?:(?i:le|the)" + S + r")?" + day_word + not_unit + r")"
             + r"(?:" + of + r"(?:(?:ce|the|this)" + S + r")?(?i:mois|month)(?:" + S + post + r")?)?",
@@ -165,11 +165,13 @@ class DateRules:
             tuple({max(re.split(r"[ ’'-]", w.lower()), key=len)[:5] for w in lex.period_nouns}))
         # parts of periods: "la dernière semaine", "the first 2 weeks", "la semaine du 10 avril" (joined to the date that follows)
         part_units = r"(?i:semaine|semaines|quinzaine|week|weeks|mois|month|months|jour|day|days|jours|trimestre|quarter|quart|semestre|fortnight)"
-        add("period_part", r"(?<!\w)(?:" + det + r")?(?:" + ords + r"|" + pre + r")" + S + r"(?:" + num + S + r")?" + part_units + r"(?=" + of + r")"
-            + r"|(?<!\w)" + det + ords + S + r"(?i:semaine|quinzaine|week|mois|month|jour|day|fortnight)" + r"(?!\w)"
+        part_needs = ("semaine", "quinzaine", "week", "mois", "month", "jour", "day", "trimestre", "quarter", "quart", "semestre", "fortnight")
+        part_first = det_first + _firsts(lex.ordinals) + _firsts(lex.relative_pre) + "0123456789sSwWcChHnNdDoOvVtTqQ"
+        add("period_part", r"(?<!\w)" + det + ords + S + r"(?i:semaine|quinzaine|week|mois|month|jour|day|fortnight)" + r"(?!\w)", part_first, part_needs)
+        # a head that is a DATE only with the date it is "of" ("la semaine du 10 avril"): dropped when nothing follows
+        add("period_head", r"(?<!\w)(?:" + det + r")?(?:" + ords + r"|" + pre + r")" + S + r"(?:" + num + S + r")?" + part_units + r"(?=" + of + r")"
             + r"|(?<!\w)(?:" + det + r")?(?i:semaine|week|weekend|week-end)(?=" + S + r"(?:du|of|commençant|commencing|starting|beginning)" + S + r")",
-            det_first + _firsts(lex.ordinals) + _firsts(lex.relative_pre) + "0123456789sSwWcChHnNdDoOvVtTqQ",
-            ("semaine", "quinzaine", "week", "mois", "month", "jour", "day", "trimestre", "quarter", "quart", "semestre", "fortnight"))
+            part_first, part_needs)
         # "l'année 2019", "the year 2008", "l'année scolaire 2008", "la semaine 10", "week 10 of 2027"
         add("year_of", r"(?<!\w)(?:" + det + r")?(?:(?i:année|an|year)" + S + fiscal + yfull + r"(?!\d)|(?i:semaine|week)" + S + r"(?:[1-4]\d|5[0-3]|0?[1-9])(?![\d:hH]|" + S + r"?(?i:h\b|heures?|pm|am|p\.m))(?:" + of + yfull + r")?)",
             det_first + "aAyYsSwW", ("année", "year", "semaine", "week"))
@@ -250,6 +252,7 @@ class DateRules:
         for _, _, n, c, _ in self.patterns:
             if n is not None and (n, c) not in gates:
                 gates[(n, c)] = re.compile("|".join(re.escape(t) for t in sorted(set(n), key=len, reverse=True)))
+        anchors["period_head"] = anchors["period_part"]
         self.patterns = [(k, rx, gates[(n, c)] if n is not None else None, c, anchors.get(k)) for k, rx, n, c, _ in self.patterns]
 
         # left extensions: a determiner; "début de", "la fin du mois de", "plus tard", "earlier"
@@ -345,8 +348,8 @@ class DateRules:
                 return False
         if kind == "numeric":
             parts = self._numeric_parts(text[a:b])
-            if parts and parts[0] is None and re.fullmatch(r"\d[/.-]\d", text[a:b]):
-                # "3/4", "7-2": a fraction or a score unless a weekday or a preposition announces a date
+            if parts and parts[0] is None and not re.fullmatch(r"\d\d[/.-]\d\d", text[a:b]) and re.fullmatch(r"\d+[/.-]\d+", text[a:b]):
+                # "3/4", "1/10", "7-2": a fraction or a score unless a weekday or a preposition announces a date
                 left = text[max(0, a - 30) : a]
                 return bool(self._left_wd.search(left) or re.search(r"(?<!\w)(?i:le|du|au|on|from|until|depuis)" + S + r"$", left))
             return parts is not None
@@ -385,11 +388,12 @@ class DateRules:
                         out[-1] = QMatch(a.start, m.end, "DATE", value, joined)
                         continue
             out.append(m)
-        return out
+        return [m for m in out if m.kind != "period_head"]
 
     def _join_kind(self, text: str, a: QMatch, b: QMatch, gap: str) -> str | None:
-        if a.kind in ("period_part", "rel_period") and self._OFJ.fullmatch(gap) and b.kind != "duration":
-            return "period_part"
+        head = a.kind in ("period_part", "period_head", "rel_period") or (a.kind == "duration" and text[a.start : a.end].lower().startswith("the "))
+        if head and b.kind != "duration" and self._OFJ.fullmatch(gap):
+            return "period_part"  # "la dernière semaine" + "de juillet", "the first 2 weeks" + "of 2021"
         if a.kind == "duration" and b.kind != "duration" and (self._REL.fullmatch(gap) or (not gap.strip() and re.search(r"(?i:avant|après|before|after)$", text[a.start : a.end]))):
             return "offset"
         if a.kind in ("weekday", "day_only", "day_range") and b.kind in ("rel_period", "relative") and re.fullmatch(S + r"*(?:(?i:de|du|of)" + S + r")?", gap):
