@@ -153,6 +153,8 @@ VALUES = [
     ("fr-relative", "fr", "il y a deux ans", None),
     ("en-relative", "en", "two weeks ago", None),
     ("fr-range", "fr", "du 03/11/2024 au 05/11/2024", "2024-11-03/2024-11-05"),
+    ("fr-day-range", "fr", "du 6 au 9 août 2026", "2026-08-06/2026-08-09"),
+    ("en-day-range", "en", "9 to 12 of June", "XXXX-06-09/XXXX-06-12"),
 ]
 
 

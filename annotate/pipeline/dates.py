@@ -451,6 +451,11 @@ class DateRules:
                 y, mo, d = parts
                 ys = f"{y:04d}" if y else "XXXX"
                 return f"{ys}-{mo:02d}-{d:02d}" if d else f"{ys}-{mo:02d}"
+        if kind == "day_range" and month:
+            ds = [int(x) for x in re.findall(r"(?<!\d)(\d{1,2})(?:er|re|st|nd|rd|th|e|ème)?(?!\d)", s[: mm.start()])]
+            ys = years[-1] if years else "XXXX"
+            if len(ds) == 2 and all(1 <= d <= 31 for d in ds):
+                return f"{ys}-{month:02d}-{ds[0]:02d}/{ys}-{month:02d}-{ds[1]:02d}"
         if kind in ("day_month", "month_day", "day_only"):
             if kind == "month_day" and re.search(r"\d" + S + r"?" + DASH + S + r"?\d", s):
                 return None  # "November 18-19": a range
