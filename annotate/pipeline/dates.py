@@ -240,7 +240,7 @@ class DateRules:
                                "jour", "jours", "day", "days", "trimestre", "quarter", "quart", "semestre", "fortnight"]),
             "holiday": re.compile(_alt(list(lex.holidays))) if fr else ci(lex.holidays),
             "numeric": re.compile(r"\d" + S + r"?[/.-]" + S + r"?\d|\d" + S + r"\d{1,2}" + S + yfull),
-            "day_only": re.compile(r"(?i)(?<!\w)(?:\d|premier|first)"),
+            "day_only": re.compile(r"(?i)(?<!\w)(?:(?:le|the)" + S + r"(?:\d|premier|first)|" + _alt(list(lex.weekdays) + list(lex.weekday_abbrevs))[3:-1] + r")"),
             "decade": re.compile(r"(?i)(?:années|\d0" + S + r"?s(?!\w)|ties(?!\w))"),
             "mod_date": re.compile(r"(?i)(?<!\w)(?:début|fin|courant|milieu|early|late|mid|end|start|beginning|middle)"),
             "quarter_code": re.compile(r"(?i)(?:[tqhs][1-4]|trimestre[1-4])"),
@@ -273,7 +273,7 @@ class DateRules:
 
     # ------------------------------------------------------------------ match
     # characters a match may reach before / after its anchor word
-    _REACH: ClassVar[dict[str, tuple[int, int]]] = {"duration": (45, 60), "weekday": (30, 40), "day_only": (25, 45), "numeric": (25, 15)}
+    _REACH: ClassVar[dict[str, tuple[int, int]]] = {"duration": (32, 25), "weekday": (30, 40), "day_only": (25, 45), "numeric": (25, 15)}
 
     def scan(self, text: str, low: str):  # noqa: ANN201
         """(kind, start, end) of every raw match: each pattern runs over the windows around its
