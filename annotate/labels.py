@@ -154,7 +154,22 @@ class LangLexicon(_Strict):
     percent_words: list[str]
     percentage_points: list[str] = Field(default_factory=list)
     months: dict[str, int]
+    # month abbreviations recognised next to a day or a year only ("14 nov", "Jan 2001")
+    month_abbrevs: dict[str, int] = Field(default_factory=dict)
+    # months that are a DATE alone only when capitalised (English "May", "March", "August")
+    months_case_sensitive: list[str] = Field(default_factory=list)
     weekdays: list[str]
+    # weekday abbreviations recognised before a date only ("mer. 10 juin", "Tue May 9")
+    weekday_abbrevs: list[str] = Field(default_factory=list)
+    # nouns of periods that relative words qualify ("la semaine suivante", "next fiscal year")
+    period_nouns: list[str] = Field(default_factory=list)
+    # relative words before a period noun or a weekday ("le prochain trimestre", "this past Monday")
+    relative_pre: list[str] = Field(default_factory=list)
+    demonstratives: list[str] = Field(default_factory=list)
+    # holiday name -> "MM-DD" when the holiday has a fixed date, "" when it moves
+    holidays: dict[str, str] = Field(default_factory=dict)
+    # decade words -> decade digit ("soixante-dix" = 7, "seventies" = 7)
+    decade_words: dict[str, int] = Field(default_factory=dict)
     # unit word -> ISO 8601 duration designator (Y, M, W, D)
     duration_units: dict[str, str]
     quarters: dict[str, int] = Field(default_factory=dict)

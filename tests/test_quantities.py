@@ -45,7 +45,7 @@ CASES = [
     ("fr", "Une marge de 5-7%.", [("5-7%", "PERCENT")]),
     # French dates
     ("fr", "Il consommera 14% de l’électricité d’ici 2040.", [("14%", "PERCENT"), ("2040", "DATE")]),
-    ("fr", "L’accord conclu le 21 janvier 2025.", [("21 janvier 2025", "DATE")]),
+    ("fr", "L’accord conclu le 21 janvier 2025.", [("le 21 janvier 2025", "DATE")]),  # guidelines: the determiner of a day date is kept
     ("fr", "Les résultats du troisième trimestre 2025.", [("troisième trimestre 2025", "DATE")]),
     ("fr", "Les résultats au T3 2025.", [("T3 2025", "DATE")]),
     ("fr", "Le site ouvrira début 2026 puis fin mars.", [("début 2026", "DATE"), ("fin mars", "DATE")]),

@@ -167,12 +167,6 @@ class QuantityGrammar:
         self._needs = [n if n is not None else ((kinds[k], False) if k in kinds else None)
                        for n, (_, k, _) in zip(self._needs, self.patterns)]
         self._add_first_char_filters()
-        self._month_re = re.compile(r"(?i)" + _alt(list(lex.months)))
-        self._month_num = {k.lower(): v for k, v in lex.months.items()}
-        self._ord_re = re.compile(r"(?i)" + _alt(list(lex.ordinals)))
-        self._ord_num = {k.lower(): v for k, v in lex.ordinals.items()}
-        self._unit_re = re.compile(r"(?i)" + _alt(list(lex.duration_units)))
-        self._unit_code = {k.lower(): v for k, v in lex.duration_units.items()}
         self._num_rx = re.compile(self.num_re)
 
     # ------------------------------------------------------------------ build
@@ -223,78 +217,11 @@ class QuantityGrammar:
         pct = num + r"(?:" + S + r"?%)?" + r"(?:" + rng + num + r")?" + S + r"?" + pct_unit + r"(?![\w])"
         self._add("PERCENT", "percent", pct)
 
-        # DATE
-        year = r"(?<![\w.,])(?:1[89]\d{2}|20\d{2})(?![\w%]|" + S + r"?%|[.,]\d)"
-        self.year_re = year
-        months_ci = lang == "fr"
-        month_alt = _alt(list(lex.months))
-        month = r"(?i:" + month_alt + r")" if months_ci else month_alt
-        day = r"(?:1er|1st|2nd|3rd|[23]1st|2[23](?:nd|rd)|(?:[12]\d|3[01]|0?[1-9])(?:th|st|nd|rd)?)(?!\d)"
-        weekday = r"(?i:" + _alt(lex.weekdays) + r")" if lang == "fr" else _alt(lex.weekdays)
-        post = r"(?:" + S + r"(?i:" + _alt(lex.date_postmodifiers) + r"))?" if lex.date_postmodifiers else ""
-        ords = r"(?i:" + _alt(list(lex.ordinals)) + r")"
-        det = r"(?:(?i:" + _alt([d for d in lex.determiners if d[-1] not in "’'"]) + r")" + S + r"|(?i:l)" + AP + r")"
-        self._add("DATE", "year", year)
-        if lang == "fr":
-            self._add("DATE", "day_month", r"(?:" + weekday + S + r")?(?<!\w)" + day + S + month + r"(?:" + S + year + r")?")
-            # "3 au 5 mars 2025", "3-5 mars"
-            self._add("DATE", "day_range", r"(?<!\w)" + day + r"(?:" + S + r"(?:au|et|à)" + S + r"|" + S + r"?" + DASH + S + r"?)" + day + S + month + r"(?:" + S + year + r")?")
-            self._add("DATE", "month_year", r"(?<![\w-])" + month + r"(?:" + S + r"(?:de" + S + r")?" + year + r"|" + post + r")?(?!\w)")
-            mod = r"(?i:début|fin|courant|milieu)" + S + r"(?:de" + S + r"|d" + AP + r")?"
-            self._add("DATE", "mod_date", r"(?<!\w)" + mod + r"(?:" + month + r"(?:" + S + year + r")?|" + year + r")",
-                      ("début", "fin", "courant", "milieu"))
-            self._add("DATE", "mi_date", r"(?<!\w)(?i:mi)-(?:" + month + r"(?:" + S + year + r")?|" + year + r")")
-            self._add("DATE", "weekday", r"(?<!\w)" + weekday + post + r"(?!\w)")
-            period = r"(?i:trimestre|semestre)"
-            self._add(
-                "DATE", "ordinal_period",
-                r"(?:" + det + r")?(?<!\w)" + ords + S + period
-                + r"(?:" + S + r"(?:de" + S + r"l" + AP + r"(?:année|exercice)" + S + r")?" + year + r"|" + post + r")?(?!\w)",
-            )
-            self._add("DATE", "decade", r"(?:(?i:les)" + S + r")?(?i:années)" + S + r"(?:19|20)\d0(?!\d)")
-            seasons = r"(?i:" + _alt(lex.seasons) + r")"
-            self._add("DATE", "season_year", r"(?:" + det + r")?(?<!\w)" + seasons + S + year)
-            units = r"(?i:" + _alt(list(lex.duration_units)) + r")"
-            after = r"(?:" + S + r"(?i:plus" + S + r"tôt|plus" + S + r"tard|auparavant))?"
-            self._add("DATE", "duration", num + r"(?:" + rng + num + r")?" + S + units + after + r"(?!\w)")
-            # "cinq dernières années", "ces dix dernières années", "12 prochains mois"
-            adj = r"(?i:dernières|derniers|prochaines|prochains|premières|premiers|précédentes|précédents)"
-            self._add("DATE", "duration", r"(?:(?i:ces)" + S + r")?" + num + S + adj + S + units + r"(?!\w)",
-                      ("derni", "prochain", "premi", "précédent"))
-        else:
-            self._add("DATE", "month_day", r"(?<!\w)" + month + S + day + r"(?:,?" + S + year + r")?(?!\w)")
-            self._add("DATE", "day_month", r"(?<![\w])" + day + S + month + r"(?:,?" + S + year + r")?(?!\w)")
-            self._add("DATE", "month_year", r"(?<![\w-])(?:(?i:last|next|this)" + S + r")?" + month + r"(?:,?" + S + year + r")?(?!\w)")
-            mod = r"(?:(?i:early|late)" + S + r"|(?i:mid)-?|(?i:the" + S + r")?(?i:end|start|beginning|middle)" + S + r"of" + S + r")"
-            self._add("DATE", "mod_date", r"(?<!\w)" + mod + r"(?:" + month + r"(?:,?" + S + year + r")?|" + year + r")",
-                      ("early", "late", "mid", "end", "start", "beginning", "middle"))
-            rel = r"(?:(?i:last|next|this)" + S + r")"
-            self._add("DATE", "weekday", r"(?<!\w)" + rel + r"?" + weekday + r"(?!\w)")
-            period = r"(?i:quarter|half)"
-            self._add(
-                "DATE", "ordinal_period",
-                r"(?:(?i:the)" + S + r")?(?<!\w)" + ords + S + period
-                + r"(?:" + S + r"(?:of" + S + r")?(?:(?i:fiscal)" + S + r")?" + year + r")?(?!\w)",
-            )
-            self._add("DATE", "decade", r"(?:(?i:the)" + S + r")?(?:19|20)\d0s(?!\w)")
-            seasons = r"(?i:" + _alt(lex.seasons) + r")"
-            self._add("DATE", "season_year", r"(?<!\w)" + seasons + S + year)
-            units = r"(?i:" + _alt(list(lex.duration_units)) + r")"
-            after = r"(?:" + S + r"(?i:earlier|later|ago|before))?"
-            self._add("DATE", "duration", num + r"(?:" + rng + num + r")?(?:" + S + r"|-)" + units + after + r"(?!\w)(?!-old)")
-            # "the past five years", "the next 12 months"
-            self._add("DATE", "duration", r"(?<!\w)(?i:the)" + S + r"(?i:past|last|next|coming|previous|first|final)" + S + num + S + units + r"(?!\w)",
-                      ("past", "last", "next", "coming", "previous", "first", "final"))
-            self._add("DATE", "fiscal", r"(?<!\w)(?:FY" + S + r"?(?:\d{2}|(?:19|20)\d{2})|(?i:fiscal)" + S + year + r")(?!\w)")
-        self._add("DATE", "quarter_code", r"(?<!\w)(?:[TQ][1-4]|[HS][12])(?:" + S + r"?(?:19|20)\d{2})?(?!\w)",
-                  ("T1", "T2", "T3", "T4", "Q1", "Q2", "Q3", "Q4", "H1", "H2", "S1", "S2"), case=True)
-        self._add("DATE", "year_range", year + r"(?:" + S + r"?" + DASH + S + r"?|/|" + S + _alt(rj_words) + S + r")" + r"(?:(?:19|20)\d{2}|\d{2})(?!\w)")
-        # each phrase's longest word (spaces and apostrophes match several characters)
-        self._add("DATE", "relative", r"(?i:" + _alt(lex.relative_dates) + r")" + post,
-                  tuple({max(re.split(r"[ ’']", w.lower()), key=len) for w in lex.relative_dates}))
+        # DATE: the grammar of annotate.pipeline.dates
+        from .dates import DateRules
 
-    _RANGE_OPEN = re.compile(r"(?i:entre|de|du|des|between|from)" + S + r"+$")
-    _RANGE_MID = re.compile(S + r"*(?:" + DASH + r"|(?i:et|à|au|and|to|through|until))" + S + r"*$")
+        self.dates = DateRules(lex, lang, num=num, rng=rng)
+        self.year_re = self.dates.year
 
     def resolve(self, text: str, matches: list[QMatch]) -> list[QMatch]:
         """Non-overlapping matches, with DATE ranges joined: "entre janvier et mars" -> "janvier et mars"."""
@@ -302,24 +229,7 @@ class QuantityGrammar:
             m if m.value is not _LATER else replace(m, value=self.value(m.label, m.kind, text[m.start : m.end]))
             for m in resolve_overlaps(matches)
         ]
-        out: list[QMatch] = []
-        i = 0
-        while i < len(chosen):
-            a = chosen[i]
-            if i + 1 < len(chosen):
-                b = chosen[i + 1]
-                if (
-                    a.label == b.label == "DATE"
-                    and self._RANGE_MID.match(text[a.end : b.start])
-                    and self._RANGE_OPEN.search(text[max(0, a.start - 10) : a.start])
-                ):
-                    value = f"{a.value}/{b.value}" if isinstance(a.value, str) and isinstance(b.value, str) else None
-                    out.append(QMatch(a.start, b.end, "DATE", value, "date_range"))
-                    i += 2
-                    continue
-            out.append(a)
-            i += 1
-        return out
+        return self.dates.join(text, chosen)
 
     def _add(self, label: str, kind: str, pattern: str, needs: tuple[str, ...] | None = None, *, case: bool = False) -> None:
         """One pattern; ``needs``: literals one of which any match contains (default: its kind's,
@@ -341,29 +251,11 @@ class QuantityGrammar:
 
         digits = "0123456789"
         nums = digits + firsts(lex.number_words)
-        months = firsts(lex.months)
-        dets = firsts(lex.determiners) + "lLcCtT"
         symbols = firsts([c for c in lex.currencies if not c[0].isalpha() or c.isupper() or "$" in c])
         first = {
             "money_after": nums,
             "money_before": symbols,
             "percent": nums,
-            "year": "12",
-            "year_range": "12",
-            "day_month": digits + firsts(lex.weekdays),
-            "day_range": digits,
-            "month_day": months,
-            "month_year": months + "lLnNtT",
-            "mod_date": "dDfFcCmMeElLtTsSbB",
-            "mi_date": "mM",
-            "weekday": firsts(lex.weekdays) + "lLnNtT",
-            "ordinal_period": dets + firsts(lex.ordinals),
-            "decade": "lLaAtT12",
-            "season_year": dets + firsts(lex.seasons),
-            "duration": nums + "cCtT",
-            "fiscal": "fF",
-            "quarter_code": "TQHS",
-            "relative": firsts(lex.relative_dates),
         }
         filtered = []
         for label, kind, rx in self.patterns:
@@ -377,27 +269,11 @@ class QuantityGrammar:
     def _triggers(self) -> dict[str, tuple[str, ...]]:
         """Literal substrings (lower case) without which a pattern cannot match: a cheap pre-check."""
         lex = self.lex
-        digits = tuple("0123456789")
         money = tuple({k.lower() for k in lex.currencies} | {"€", "$", "£", "¥"})
-        months = tuple({m.lower().rstrip(".") for m in lex.months})
         return {
             "money_after": money,
             "money_before": money,
             "percent": ("%", "cent", "pourcentage", "percentage", "pct"),
-            "day_month": months,
-            "day_range": months,
-            "month_day": months,
-            "month_year": months,
-            "weekday": tuple(w.lower() for w in lex.weekdays),
-            "ordinal_period": ("trimestre", "semestre", "quarter", "half"),
-            "decade": ("année", "0s"),
-            "season_year": tuple(x.lower() for x in lex.seasons),
-            "duration": tuple({u.lower()[:2] for u in lex.duration_units}),
-            "fiscal": ("fy", "fiscal"),
-            "year": digits,
-            "year_range": digits,
-            "quarter_code": digits,
-            "mi_date": ("mi-",),
         }
 
     # ------------------------------------------------------------------ match
@@ -418,9 +294,15 @@ class QuantityGrammar:
             for m in rx.finditer(text):
                 a, b = m.span()
                 a, b = self._trim(text, a, b)
-                if b <= a or not self._keep(text, a, b, kind):
+                if b <= a:
                     continue
                 out.append(QMatch(a, b, label, self.value(label, kind, text[a:b]) if values else _LATER, kind))
+        for kind, a, b in self.dates.scan(text, low):
+            a, b = self._trim(text, a, b)
+            if b <= a or not self.dates.keep(text, a, b, kind):
+                continue
+            a = self.dates.extend(text, a, kind)
+            out.append(QMatch(a, b, "DATE", self.value("DATE", kind, text[a:b]) if values else _LATER, kind))
         return out
 
     def _trim(self, text: str, a: int, b: int) -> tuple[int, int]:
@@ -430,24 +312,6 @@ class QuantityGrammar:
             b -= 1
         return a, b
 
-    _AGE_FR = re.compile(r"(?i:âgée?s?" + S + r"de|à" + S + r"l" + AP + r"âge" + S + r"de)" + S + r"$")
-
-    def _keep(self, text: str, a: int, b: int, kind: str) -> bool:
-        if kind == "duration":
-            left = text[max(0, a - 20) : a]
-            if self.lang == "fr" and self._AGE_FR.search(left):
-                return False
-            if self.lang == "en" and re.search(r"(?i:aged" + S + r")$", left):
-                return False
-            right = text[b : b + 6].lower()
-            if right.startswith(("-old", " old")):
-                return False
-        if kind == "quarter_code":
-            word = text[a:b]
-            if word[0] in "HS" and not re.search(r"\d{4}$", word):
-                return False  # "S1", "H2" alone are too ambiguous
-        return True
-
     # ------------------------------------------------------------------ values
     def value(self, label: str, kind: str, s: str) -> Any:
         try:
@@ -455,7 +319,7 @@ class QuantityGrammar:
                 return self._money_value(s)
             if label == "PERCENT":
                 return self._percent_value(s)
-            return self._date_value(kind, s)
+            return self.dates.value(kind, s)
         except Exception:  # a value is a courtesy; never fail a match on it
             return None
 
@@ -512,78 +376,6 @@ class QuantityGrammar:
         if len(nums) >= 2:
             return {"max": _clean_number(nums[-1][0]), "min": _clean_number(nums[0][0])}
         return _clean_number(nums[0][0])
-
-    def _date_value(self, kind: str, s: str) -> str | None:
-        years = re.findall(r"(?<!\d)(?:1[89]|20)\d{2}(?!\d)", s)
-        low = s.lower()
-        mm = self._month_re.search(s)
-        month = self._month_num.get(_norm_ap(mm.group(0).lower())) if mm else None
-        if kind in ("year",) and years:
-            return years[0]
-        if kind == "year_range":
-            m = re.findall(r"\d{2,4}", s)
-            if len(m) >= 2:
-                end = m[1] if len(m[1]) == 4 else m[0][:2] + m[1]
-                return f"{m[0]}/{end}"
-        if kind == "day_range":
-            return None
-        if kind in ("day_month", "month_day"):
-            d = re.search(r"(?<!\d)(\d{1,2})(?:er|st|nd|rd|th)?(?!\d)", s)
-            if d and month:
-                dd = int(d.group(1))
-                return f"{years[-1]}-{month:02d}-{dd:02d}" if years else f"XXXX-{month:02d}-{dd:02d}"
-        if kind in ("month_year", "mod_date", "mi_date"):
-            if month and years:
-                return f"{years[0]}-{month:02d}"
-            if month:
-                return f"XXXX-{month:02d}"
-            if years:
-                return years[0]
-        if kind == "ordinal_period":
-            om = self._ord_re.search(s)
-            n = self._ord_num.get(om.group(0).lower()) if om else None
-            if n is None:
-                return None
-            unit = "H" if re.search(r"semestre|half", low) else "Q"
-            if unit == "H":
-                n = min(n, 2)
-            return f"{years[0] if years else 'XXXX'}-{unit}{n}"
-        if kind == "quarter_code":
-            m = re.match(r"([TQHS])([1-4])", s)
-            if m:
-                unit = "Q" if m.group(1) in "TQ" else "H"
-                return f"{years[0] if years else 'XXXX'}-{unit}{m.group(2)}"
-        if kind == "decade":
-            m = re.search(r"((?:19|20)\d)0", s)
-            return f"{m.group(1)}X" if m else None
-        if kind == "season_year" and years:
-            return years[0]
-        if kind == "fiscal":
-            m = re.search(r"\d{2,4}", s)
-            if m:
-                y = m.group(0)
-                return "FY" + (y if len(y) == 4 else "20" + y)
-        if kind == "duration":
-            if re.search(r"(?i:plus tôt|plus tard|auparavant|earlier|later|ago|before)", s):
-                return None  # a point relative to the text's date, not a duration
-            nums = self._numbers(s)
-            if not nums:
-                return None
-            um = None
-            for um in self._unit_re.finditer(s):
-                pass  # the last unit word is the unit ("deux à trois ans")
-            unit = self._unit_code.get(um.group(0).lower()) if um else None
-            if unit is None:
-                return None
-            n = _clean_number(nums[-1][0])
-            if unit == "10Y":
-                return f"P{_clean_number(nums[-1][0] * 10)}Y"
-            if unit == "Q":
-                return f"P{_clean_number(nums[-1][0] * 3)}M"
-            if unit == "H":
-                return f"P{_clean_number(nums[-1][0] * 6)}M"
-            return f"P{n}{unit}"
-        return None
 
 
 def resolve_overlaps(matches: list[QMatch]) -> list[QMatch]:
