@@ -7,7 +7,10 @@ from pathlib import Path
 import pytest
 import spacy
 
-from annotate.review.app import DocView, HelpScreen, Layout, ReviewApp
+from annotate.review.app import ReviewApp
+from annotate.review.layout import Layout
+from annotate.review.screens import HelpScreen
+from annotate.review.widgets import DocView
 from annotate.review.loader import iter_review_tasks, load_tasks
 from annotate.review.session import ReviewLabels, ReviewSession, TaskState
 from annotate.store import Store

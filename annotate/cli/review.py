@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-import tomllib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
@@ -12,6 +11,7 @@ import typer
 
 from ..errors import EXIT_USAGE, AnnotateError
 from ..io import check_not_empty
+from ..review.keymap import read_keymap
 from ..review.loader import (
     FIRST_BATCH,
     check_review_input,
@@ -22,31 +22,6 @@ from ..review.session import ReviewLabels, ReviewSession, default_annotator
 from ..store import Store
 from ..pipeline.workers import n_processes
 from .app import app
-
-
-def _read_keymap(path: Path | None) -> dict[str, str]:
-    if path is None:
-        return {}
-    from ..review.app import ACTIONS
-
-    try:
-        with path.open("rb") as f:
-            data = tomllib.load(f)
-    except FileNotFoundError:
-        raise AnnotateError("keymap file not found", where=path, fix="check the path", code="E323", exit_code=EXIT_USAGE) from None
-    except tomllib.TOMLDecodeError as e:
-        raise AnnotateError(f"invalid TOML: {e}", where=path, fix="write lines like next_span = \"j\"", code="E323") from None
-    known = [a for a, *_ in ACTIONS]
-    out: dict[str, str] = {}
-    for k, v in data.items():
-        if k not in known:
-            from ..labels import did_you_mean
-
-            raise AnnotateError(f"unknown action {k!r}", where=path, fix=did_you_mean(k, known), code="E324")
-        if not isinstance(v, str) or not v.strip():
-            raise AnnotateError(f"keys of {k} must be a string such as \"j,down\"", where=path, fix="quote the keys", code="E324")
-        out[k] = v
-    return out
 
 
 def run_review(
@@ -177,7 +152,7 @@ def review_command(
     """
     from ._common import err_console
 
-    keys = _read_keymap(keymap)
+    keys = read_keymap(keymap)
     result = run_review(
         list(inputs or []), dataset=dataset, annotator=annotator, db=db, labels_path=labels, strict=strict,
         accept_all=accept_all, keymap=keys, lang=lang, n_process=n_process,
