@@ -8,6 +8,7 @@ import pytest
 import spacy
 
 from annotate.review.app import ReviewApp
+from annotate.review.keymap import ACTION_IDS
 from annotate.review.layout import Layout
 from annotate.review.screens import HelpScreen
 from annotate.review.widgets import DocView
@@ -304,3 +305,39 @@ async def test_review_app_partial_repaints_leave_the_screen_as_a_full_repaint_wo
                     widget.refresh()
                 await pilot.pause()
                 assert app.export_screenshot() == partial, key
+
+
+@pytest.mark.parametrize("action", [*ACTION_IDS, "relabel", "toggle_theme"])
+def test_review_app_every_action_has_a_handler(action: str):
+    # a binding whose action has no handler does nothing, silently: every id of the table is handled
+    assert callable(getattr(ReviewApp, f"action_{action}", None)), action
+
+
+async def test_review_app_freezes_the_collector_once_not_per_task(store: Store, monkeypatch):
+    import annotate.review.app as review_app
+
+    calls = []
+    monkeypatch.setattr(review_app.gc, "freeze", lambda: calls.append(1))
+    app = make_app(store)
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        await pilot.press("a", "x", "u", "a", "a")
+        await pilot.pause()
+        assert app.session.state is None  # three tasks shown and answered, one undone
+    assert len(calls) == 1 and app.frozen_at == {"first screen"}
+
+
+async def test_review_app_span_styles_come_from_the_stylesheet_and_the_label_colours(store: Store):
+    from rich.style import Style
+
+    app = make_app(store)
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        st = app.query_one(DocView).styles_
+    for e in LABELS.entities:  # labels/labels.toml colours, with the ink and text styles of review.tcss
+        assert st.span[e.name] == Style(color="#000000", bgcolor=e.color)
+        assert st.current[e.name] == Style(color="#000000", bgcolor=e.color, bold=True, underline=True)
+        assert st.rejected[e.name] == Style(color=e.color, strike=True, dim=True)
+    assert st.cursor == Style(color="#000000", bgcolor="#ffd75f", bold=True)
+    assert st.selection == Style(color="#ffffff", bgcolor="#5f5fd7", underline=True)
+    assert st.unknown == Style(color="#000000", bgcolor="#aaaaaa")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
@@ -13,8 +15,10 @@ from textual.widgets import Static
 from ..keymap import ACTIONS, key_display
 from ..session import ReviewLabels
 
+PLAIN = Style()  # no style: the default of the style arguments
 
-def help_text(keys_of: dict[str, str], labels: ReviewLabels, key: Style = Style(), label: Style = Style()) -> Text:
+
+def help_text(keys_of: dict[str, str], labels: ReviewLabels, key: Style = PLAIN, label: Style = PLAIN) -> Text:
     """``keys_of``: action id -> keys; ``key`` styles the keys, ``label`` a label name (on the label's colour)."""
     t = Text()
     t.append("annotate review — keys\n\n", style="bold")
@@ -46,7 +50,7 @@ class HelpScreen(ModalScreen[None]):
     """Every action with its keys (styles from ``review.tcss``: ``helpscreen--key``, ``helpscreen--label``)."""
 
     BINDINGS = [Binding("escape,q,question_mark,f12", "dismiss_help", "close", id="close_help")]
-    COMPONENT_CLASSES = {"helpscreen--key", "helpscreen--label"}
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"helpscreen--key", "helpscreen--label"}
 
     def __init__(self, keys_of: dict[str, str], labels: ReviewLabels) -> None:
         super().__init__()

@@ -9,7 +9,7 @@ label's colour under ``docview--rejected``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.segment import Segment
 from rich.style import Style
@@ -19,7 +19,6 @@ from textual.strip import Strip
 
 from ..layout import Layout, Piece
 from ..session import ReviewLabels, TaskState
-from .panel import ComponentStyles
 
 
 @dataclass(frozen=True)
@@ -106,7 +105,7 @@ def piece_segments(state: TaskState, text: str, line: list[Piece], styles: SpanS
 class DocView(ScrollView, can_focus=False, inherit_bindings=False):
     """The task's text with its spans, drawn with the Line API (only visible lines are rendered)."""
 
-    COMPONENT_CLASSES = {
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
         "docview--span", "docview--current", "docview--rejected", "docview--tag", "docview--current-tag",
         "docview--rejected-tag", "docview--cursor", "docview--selection", "docview--placeholder",
         "docview--unknown-label",

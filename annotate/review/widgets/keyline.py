@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from rich.style import Style
 from rich.text import Text
 
@@ -9,8 +11,10 @@ from ..keymap import ACTIONS, key_display
 from ..session import ReviewLabels
 from .panel import Panel
 
+PLAIN = Style()  # no style: the default of the style arguments
 
-def render_key_line(keys_of: dict[str, str], labels: ReviewLabels, key: Style = Style()) -> Text:
+
+def render_key_line(keys_of: dict[str, str], labels: ReviewLabels, key: Style = PLAIN) -> Text:
     """``keys_of``: action id -> keys (:func:`~annotate.review.keymap.keys_of`); ``key`` styles the keys."""
     t = Text()
     parts = [(key_display(keys_of[a.id]), a.short) for a in ACTIONS if a.short]
@@ -28,7 +32,7 @@ def render_key_line(keys_of: dict[str, str], labels: ReviewLabels, key: Style = 
 class KeyLine(Panel):
     """Styles from ``review.tcss``."""
 
-    COMPONENT_CLASSES = {"keyline--key"}
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"keyline--key"}
 
     def text_for(self, keys_of: dict[str, str], labels: ReviewLabels) -> Text:
         return render_key_line(keys_of, labels, self.component_style("keyline--key"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from rich.text import Text
 
 from ..session import ReviewSession
@@ -11,7 +13,7 @@ from .panel import Panel
 class StatusBar(Panel):
     """One line over the text; styles from ``review.tcss``."""
 
-    COMPONENT_CLASSES = {"statusbar--accepted", "statusbar--rejected", "statusbar--add-mode", "statusbar--bad-lines"}
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"statusbar--accepted", "statusbar--rejected", "statusbar--add-mode", "statusbar--bad-lines"}
 
     def text_for(self, s: ReviewSession, stored: int, bad_lines: int) -> Text:
         """``stored``: tasks the background loader stored so far; ``bad_lines``: input lines it could not load."""

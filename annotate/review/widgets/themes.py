@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from rich.style import Style
 from rich.text import Text
 
 from ..session import ReviewLabels, TaskState
 from .panel import Panel
 
+PLAIN = Style()  # no style: the default of the style arguments
 
-def render_themes(state: TaskState | None, labels: ReviewLabels, key: Style = Style(), on: Style = Style(),
-                  above: Style = Style()) -> Text:
+
+def render_themes(state: TaskState | None, labels: ReviewLabels, key: Style = PLAIN, on: Style = PLAIN,
+                  above: Style = PLAIN) -> Text:
     """The panel's text; ``key``, ``on`` and ``above`` style the theme keys, themes switched on and scores at or
     above the threshold."""
     t = Text()
@@ -36,7 +40,7 @@ def render_themes(state: TaskState | None, labels: ReviewLabels, key: Style = St
 class ThemePanel(Panel):
     """Themes of the task on screen; styles from ``review.tcss``."""
 
-    COMPONENT_CLASSES = {"themepanel--key", "themepanel--on", "themepanel--above"}
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"themepanel--key", "themepanel--on", "themepanel--above"}
 
     def text_for(self, state: TaskState | None, labels: ReviewLabels) -> Text:
         c = self.component_style
