@@ -313,18 +313,27 @@ def test_review_app_every_action_has_a_handler(action: str):
     assert callable(getattr(ReviewApp, f"action_{action}", None)), action
 
 
-async def test_review_app_freezes_the_collector_once_not_per_task(store: Store, monkeypatch):
+async def test_review_app_freezes_the_heap_once_and_collects_at_task_changes(store: Store, monkeypatch):
+    import gc
+
     import annotate.review.app as review_app
 
-    calls = []
-    monkeypatch.setattr(review_app.gc, "freeze", lambda: calls.append(1))
+    calls: list[str] = []
+    monkeypatch.setattr(review_app.gc, "freeze", lambda: calls.append("freeze"))
+    monkeypatch.setattr(review_app.gc, "collect", lambda *a: calls.append("collect"))
+    before = gc.get_threshold()
     app = make_app(store)
     async with app.run_test() as pilot:
         await pilot.pause()
-        await pilot.press("a", "x", "u", "a", "a")
+        assert calls == ["freeze"] and gc.get_threshold()[2] > before[2]  # automatic full collections off
+        await pilot.press("right", "t", "f1")  # edits of the task on screen: nothing
         await pilot.pause()
-        assert app.session.state is None  # three tasks shown and answered, one undone
-    assert len(calls) == 1 and app.frozen_at == {"first screen"}
+        assert calls == ["freeze"]
+        await pilot.press("a", "x")  # two other tasks shown: a full collection after each
+        await pilot.pause()
+        assert calls == ["freeze", "collect", "collect"]
+    assert app.heap_settled == {"first screen": 1, "task": 2}
+    assert gc.get_threshold() == before
 
 
 async def test_review_app_span_styles_come_from_the_stylesheet_and_the_label_colours(store: Store):

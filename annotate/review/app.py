@@ -45,6 +45,9 @@ TASK_EDITS: dict[str, Callable[..., bool]] = {
 # action id -> the answer it stores for the task on screen (then the next task is shown)
 DECISIONS: dict[str, str] = {"accept": "accept", "reject": "reject", "ignore": "ignore"}
 
+# the collector's generation-2 threshold while the screen runs: full collections only come from _settle_heap
+_NO_AUTOMATIC_FULL_COLLECTION = 1_000_000
+
 Loader = Callable[[Callable[[int, int], None], Callable[[AnnotateError], None], Callable[[], bool]], None]
 
 
@@ -67,7 +70,9 @@ class ReviewApp(App[int]):
         self.loaded = (0, 0)
         self.loader_error: AnnotateError | None = None
         self._stopping = False
-        self.frozen_at: set[str] = set()  # see _freeze_long_lived
+        self.heap_settled: dict[str, int] = {}  # stage -> calls of _settle_heap
+        self._settled_task: TaskState | None = None  # the task on screen at the last _settle_heap
+        self._gc_threshold: tuple[int, int, int] | None = None  # the collector's thresholds before the screen
         for e in session.labels.entities:
             self.bind(e.key, f"relabel('{e.name}')", description=f"label {e.name}", show=False)
         for th in session.labels.themes:
@@ -91,22 +96,38 @@ class ReviewApp(App[int]):
         if self.loader is not None:
             self.session.loading = True
             self.run_worker(self._load, thread=True, exclusive=True, name="loader")
-        self.call_after_refresh(self._freeze_long_lived, "first screen")
+        self.call_after_refresh(self._settle_heap, "first screen")
 
-    def _freeze_long_lived(self, stage: str) -> None:
-        """Move what is alive now (Textual, spaCy, the store, the label set) out of the collector's reach.
+    def _settle_heap(self, stage: str) -> None:
+        """Keep the garbage collector off a key's way to the screen (called once the frame is out).
 
-        Otherwise a full collection, triggered by the allocations of ordinary key presses, rescans it all and
-        stalls a redraw for ~80 ms. Objects stay freed by reference counting; this only spares the periodic
-        scan of long-lived objects. It is done once per ``stage``: after the first screen is drawn and, with a
-        background loader, once its first tasks are stored (the pipeline that annotates raw input is loaded by
-        then) and once it is done. Not on every redraw: frozen objects are never collected, so freezing at each
-        task would keep for good every reference cycle alive at that moment (Textual's events and callbacks,
-        a task's state).
+        A full collection, triggered by the allocations of ordinary key presses, rescans every long-lived
+        object (Textual, spaCy, the store, the label set) and stalls a key for ~80 ms. So:
+
+        * ``first screen`` (and ``first task`` when the background loader brings it later, with the pipeline
+          that annotates raw input): what is alive is frozen (``gc.freeze``: out of the collector's reach;
+          objects are still freed by reference counting), once, and automatic full collections are turned
+          off while the screen runs (young generations are still collected as usual);
+        * ``task`` (another task is on screen) and ``loader done``: one full collection of what is not frozen
+          (about a task's worth of objects, a few ms), after the frame.
+
+        Before, ``gc.freeze`` ran on every redraw: no full collection ever came, but every reference cycle alive
+        at a redraw and dead later (about 1,400 objects a task) was kept for good. The collector's thresholds
+        are put back when the app ends (:meth:`on_unmount`).
         """
-        if stage not in self.frozen_at:
-            self.frozen_at.add(stage)
+        self.heap_settled[stage] = self.heap_settled.get(stage, 0) + 1
+        if stage in ("first screen", "first task"):
             gc.freeze()
+            if self._gc_threshold is None:
+                self._gc_threshold = gc.get_threshold()
+                gc.set_threshold(self._gc_threshold[0], self._gc_threshold[1], _NO_AUTOMATIC_FULL_COLLECTION)
+        else:
+            gc.collect()
+
+    def on_unmount(self) -> None:
+        if self._gc_threshold is not None:
+            gc.set_threshold(*self._gc_threshold)
+            self._gc_threshold = None
 
     def _load(self) -> None:
         assert self.loader is not None
@@ -129,8 +150,6 @@ class ReviewApp(App[int]):
         self.loaded = (added, dups)
         self.session.tasks_added()
         self.redraw()
-        if "first batch" not in self.frozen_at:
-            self.call_after_refresh(self._freeze_long_lived, "first batch")
 
     def _on_bad_line(self, err: AnnotateError) -> None:
         self.bad_lines.append(err)
@@ -147,7 +166,7 @@ class ReviewApp(App[int]):
         self.session.loading = False
         self.session.tasks_added()
         self.redraw()
-        self.call_after_refresh(self._freeze_long_lived, "loader done")
+        self.call_after_refresh(self._settle_heap, "loader done")
 
     def key_line(self) -> Text:
         return self.query_one(KeyLine).text_for(self.keys_of, self.session.labels)
@@ -180,6 +199,12 @@ class ReviewApp(App[int]):
         else:
             doc.show(s.state)
         self._redraw_panels()
+        if s.state is not None and s.state is not self._settled_task:
+            first, self._settled_task = self._settled_task is None, s.state
+            if not first:
+                self.call_after_refresh(self._settle_heap, "task")
+            elif self.heap_settled:  # the first task came from the background loader, after the first screen
+                self.call_after_refresh(self._settle_heap, "first task")
 
     def redraw_status(self) -> None:
         self.query_one(StatusBar).show(self.session, self.loaded[0], len(self.bad_lines))
