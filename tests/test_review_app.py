@@ -350,3 +350,38 @@ async def test_review_app_span_styles_come_from_the_stylesheet_and_the_label_col
     assert st.cursor == Style(color="#000000", bgcolor="#ffd75f", bold=True)
     assert st.selection == Style(color="#ffffff", bgcolor="#5f5fd7", underline=True)
     assert st.unknown == Style(color="#000000", bgcolor="#aaaaaa")
+
+
+async def test_review_app_background_loader_turns_full_collections_off_only_when_done(tmp_path: Path):
+    import gc
+    import json
+    import threading
+
+    src = tmp_path / "in.jsonl"
+    src.write_text("\n".join(json.dumps(t) for t in TASKS) + "\n")
+    release = threading.Event()
+    before = gc.get_threshold()
+    with Store(tmp_path / "a.db") as s:
+        sess = ReviewSession(s, "news", "alice", LABELS, loading=True)
+
+        def loader(progress, bad_line, stop):
+            with Store(tmp_path / "a.db") as own:
+                load_tasks(own, "news", iter_review_tasks([src], LABELS, on_error=bad_line), on_batch=progress)
+            release.wait(10)  # still loading until the test lets it end
+
+        app = ReviewApp(sess, loader=loader)
+        async with app.run_test() as pilot:
+            for _ in range(50):
+                await pilot.pause(0.05)
+                if sess.state is not None:
+                    break
+            await pilot.pause(0.1)
+            assert sess.loading and gc.get_threshold() == before  # the collector keeps its pace while loading
+            release.set()
+            for _ in range(50):
+                await pilot.pause(0.05)
+                if not sess.loading:
+                    break
+            await pilot.pause(0.1)
+            assert app.heap_settled.get("loader done") == 1 and gc.get_threshold()[2] > before[2]
+        assert gc.get_threshold() == before

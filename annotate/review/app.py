@@ -106,8 +106,10 @@ class ReviewApp(App[int]):
 
         * ``first screen`` (and ``first task`` when the background loader brings it later, with the pipeline
           that annotates raw input): what is alive is frozen (``gc.freeze``: out of the collector's reach;
-          objects are still freed by reference counting), once, and automatic full collections are turned
-          off while the screen runs (young generations are still collected as usual);
+          objects are still freed by reference counting), once;
+        * then automatic full collections are turned off (young generations are still collected as usual):
+          at once, or when the background loader is done (while it runs, the collector keeps its own pace
+          over what is not frozen);
         * ``task`` (another task is on screen) and ``loader done``: one full collection of what is not frozen
           (about a task's worth of objects, a few ms), after the frame.
 
@@ -118,11 +120,11 @@ class ReviewApp(App[int]):
         self.heap_settled[stage] = self.heap_settled.get(stage, 0) + 1
         if stage in ("first screen", "first task"):
             gc.freeze()
-            if self._gc_threshold is None:
-                self._gc_threshold = gc.get_threshold()
-                gc.set_threshold(self._gc_threshold[0], self._gc_threshold[1], _NO_AUTOMATIC_FULL_COLLECTION)
         else:
             gc.collect()
+        if self._gc_threshold is None and not self.session.loading:
+            self._gc_threshold = gc.get_threshold()
+            gc.set_threshold(self._gc_threshold[0], self._gc_threshold[1], _NO_AUTOMATIC_FULL_COLLECTION)
 
     def on_unmount(self) -> None:
         if self._gc_threshold is not None:
