@@ -7,7 +7,11 @@ from pathlib import Path
 import pytest
 import spacy
 
-from annotate.review.app import DocView, HelpScreen, Layout, ReviewApp
+from annotate.review.app import ReviewApp
+from annotate.review.keymap import ACTION_IDS
+from annotate.review.layout import Layout
+from annotate.review.screens import HelpScreen
+from annotate.review.widgets import DocView
 from annotate.review.loader import iter_review_tasks, load_tasks
 from annotate.review.session import ReviewLabels, ReviewSession, TaskState
 from annotate.store import Store
@@ -301,3 +305,83 @@ async def test_review_app_partial_repaints_leave_the_screen_as_a_full_repaint_wo
                     widget.refresh()
                 await pilot.pause()
                 assert app.export_screenshot() == partial, key
+
+
+@pytest.mark.parametrize("action", [*ACTION_IDS, "relabel", "toggle_theme"])
+def test_review_app_every_action_has_a_handler(action: str):
+    # a binding whose action has no handler does nothing, silently: every id of the table is handled
+    assert callable(getattr(ReviewApp, f"action_{action}", None)), action
+
+
+async def test_review_app_freezes_the_heap_once_and_collects_at_task_changes(store: Store, monkeypatch):
+    import gc
+
+    import annotate.review.app as review_app
+
+    calls: list[str] = []
+    monkeypatch.setattr(review_app.gc, "freeze", lambda: calls.append("freeze"))
+    monkeypatch.setattr(review_app.gc, "collect", lambda *a: calls.append("collect"))
+    before = gc.get_threshold()
+    app = make_app(store)
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        assert calls == ["freeze"] and gc.get_threshold()[2] > before[2]  # automatic full collections off
+        await pilot.press("right", "t", "f1")  # edits of the task on screen: nothing
+        await pilot.pause()
+        assert calls == ["freeze"]
+        await pilot.press("a", "x")  # two other tasks shown: a full collection after each
+        await pilot.pause()
+        assert calls == ["freeze", "collect", "collect"]
+    assert app.heap_settled == {"first screen": 1, "task": 2}
+    assert gc.get_threshold() == before
+
+
+async def test_review_app_span_styles_come_from_the_stylesheet_and_the_label_colours(store: Store):
+    from rich.style import Style
+
+    app = make_app(store)
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        st = app.query_one(DocView).styles_
+    for e in LABELS.entities:  # labels/labels.toml colours, with the ink and text styles of review.tcss
+        assert st.span[e.name] == Style(color="#000000", bgcolor=e.color)
+        assert st.current[e.name] == Style(color="#000000", bgcolor=e.color, bold=True, underline=True)
+        assert st.rejected[e.name] == Style(color=e.color, strike=True, dim=True)
+    assert st.cursor == Style(color="#000000", bgcolor="#ffd75f", bold=True)
+    assert st.selection == Style(color="#ffffff", bgcolor="#5f5fd7", underline=True)
+    assert st.unknown == Style(color="#000000", bgcolor="#aaaaaa")
+
+
+async def test_review_app_background_loader_turns_full_collections_off_only_when_done(tmp_path: Path):
+    import gc
+    import json
+    import threading
+
+    src = tmp_path / "in.jsonl"
+    src.write_text("\n".join(json.dumps(t) for t in TASKS) + "\n")
+    release = threading.Event()
+    before = gc.get_threshold()
+    with Store(tmp_path / "a.db") as s:
+        sess = ReviewSession(s, "news", "alice", LABELS, loading=True)
+
+        def loader(progress, bad_line, stop):
+            with Store(tmp_path / "a.db") as own:
+                load_tasks(own, "news", iter_review_tasks([src], LABELS, on_error=bad_line), on_batch=progress)
+            release.wait(10)  # still loading until the test lets it end
+
+        app = ReviewApp(sess, loader=loader)
+        async with app.run_test() as pilot:
+            for _ in range(50):
+                await pilot.pause(0.05)
+                if sess.state is not None:
+                    break
+            await pilot.pause(0.1)
+            assert sess.loading and gc.get_threshold() == before  # the collector keeps its pace while loading
+            release.set()
+            for _ in range(50):
+                await pilot.pause(0.05)
+                if not sess.loading:
+                    break
+            await pilot.pause(0.1)
+            assert app.heap_settled.get("loader done") == 1 and gc.get_threshold()[2] > before[2]
+        assert gc.get_threshold() == before

@@ -1,0 +1,144 @@
+"""Review as a library function: load the input into the store, then review it on the screen or accept it all.
+
+:func:`run_review` is what ``annotate review`` runs; the command only reads its options and prints the result.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import EXIT_USAGE, AnnotateError
+from ..io import check_not_empty
+from ..pipeline.workers import n_processes
+from ..store import Store
+from .loader import FIRST_BATCH, check_review_input, iter_review_tasks, load_tasks
+from .session import ReviewLabels, ReviewSession, default_annotator
+
+
+@dataclass
+class ReviewResult:
+    """What a review run did: tasks stored (new and already there), decisions saved, lines skipped, warnings."""
+
+    added: int = 0
+    duplicates: int = 0
+    saved: int = 0
+    bad_lines: list[str] = field(default_factory=list)  # one "path:line: message Fix: ..." per skipped line
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def bad(self) -> int:
+        return len(self.bad_lines)
+
+
+def run_review(
+    inputs: list[str],
+    *,
+    dataset: str,
+    annotator: str | None = None,
+    db: str | Path | None = None,
+    labels_path: str | None = None,
+    strict: bool = False,
+    accept_all: bool = False,
+    keymap: dict[str, str] | None = None,
+    lang: str | None = None,
+    n_process: int = 1,
+    on_bad_line: Callable[[AnnotateError], None] | None = None,
+    on_warning: Callable[[str], None] | None = None,
+) -> ReviewResult:
+    """Load ``inputs`` into the store as dataset ``dataset`` and review it on the screen (or, with
+    ``accept_all``, store every task as accepted). Returns the counts.
+
+    ``inputs``: task JSONL from ``annotate pre`` or raw input (pre-annotated on the way, ``lang`` and
+    ``labels_path`` as for ``annotate pre``); empty: resume the dataset. ``strict``: check every line
+    before storing anything. ``keymap``: action id -> keys (:func:`.keymap.read_keymap`).
+    ``n_process`` processes pre-annotate raw input (-1: one per core). Why it cannot pay off (a small
+    input) is in ``warnings`` of the result, and told to ``on_warning`` with ``accept_all`` or to the
+    screen's notifications. Lines that are not valid tasks are skipped, told to ``on_bad_line`` with
+    ``accept_all`` and listed in ``bad_lines`` of the result.
+
+    Raises AnnotateError: E321 (``-`` as input), E325 (no terminal for the screen), and the input,
+    label and store errors.
+    """
+    n_process = n_processes(n_process)
+    if any(str(p) == "-" for p in inputs):
+        raise AnnotateError(
+            "review cannot read stdin: the screen needs the terminal", where="-",
+            fix="save the input to a file and pass its path", code="E321", exit_code=EXIT_USAGE,
+        )
+    if inputs:
+        check_not_empty(inputs)  # path errors and empty input before anything else
+    labels = ReviewLabels.load(labels_path)
+    who = annotator or default_annotator()
+    pre_options: dict[str, Any] = {"lang": lang, "labels": labels_path} if (lang or labels_path) else {}
+    if n_process > 1:
+        pre_options["n_process"] = n_process
+    if strict and inputs:
+        check_review_input(inputs, labels)
+    bad: list[AnnotateError] = []
+    warnings: list[str] = []
+
+    def record_bad(e: AnnotateError) -> None:
+        bad.append(e)
+        if on_bad_line is not None:
+            on_bad_line(e)
+
+    with Store(db) as store:
+        if accept_all:
+            def warn(msg: str) -> None:
+                warnings.append(msg)
+                if on_warning is not None:
+                    on_warning(msg)
+
+            tasks = iter_review_tasks(inputs, labels, on_error=record_bad, pre_options=pre_options, on_warning=warn)
+            try:
+                added, dups = load_tasks(store, dataset, tasks)
+            finally:
+                tasks.close()  # an interrupted load shuts its worker pool down
+            session = ReviewSession(store, dataset, who, labels)
+            n = session.accept_all()
+            return ReviewResult(added=added, duplicates=dups, saved=n, bad_lines=[str(e) for e in bad], warnings=warnings)
+        if not sys.stdin.isatty() or not sys.stdout.isatty():
+            raise AnnotateError(
+                "review needs a terminal", fix="run it in a terminal, or pass --accept-all to store every task as is",
+                code="E325", exit_code=EXIT_USAGE,
+            )
+        from .app import ReviewApp  # Textual only for the screen
+
+        db_path = store.path
+        session = ReviewSession(store, dataset, who, labels, loading=bool(inputs))
+        totals = {"added": 0, "duplicates": 0}
+
+        def loader(progress: Callable[[int, int], None], bad_line: Callable[[AnnotateError], None], stop: Callable[[], bool]) -> None:
+            def both(e: AnnotateError) -> None:
+                record_bad(e)
+                bad_line(e)
+
+            def on_batch(a: int, d: int) -> None:
+                totals.update(added=a, duplicates=d)
+                progress(a, d)
+
+            def notice(msg: str) -> None:
+                warnings.append(msg)
+                try:
+                    review_app.call_from_thread(review_app.notify, msg, title="--n-process", severity="warning", timeout=12)
+                except RuntimeError:  # the screen is closing: the message is printed after it
+                    pass
+
+            # the first tasks are stored after FIRST_BATCH and annotated in this process: the screen
+            # shows them without waiting for a worker pool to start
+            tasks = iter_review_tasks(inputs, labels, on_error=both, pre_options=pre_options,
+                                      in_process_first=FIRST_BATCH, on_warning=notice)
+            try:
+                with Store(db_path) as own:
+                    load_tasks(own, dataset, tasks, first_batch=FIRST_BATCH, on_batch=on_batch, should_stop=stop)
+            finally:
+                tasks.close()  # quitting mid-load shuts the worker pool down
+
+        review_app = ReviewApp(session, loader=loader if inputs else None, keymap=keymap)
+        saved = review_app.run() or 0
+        return ReviewResult(added=totals["added"], duplicates=totals["duplicates"], saved=int(saved),
+                            bad_lines=[str(e) for e in bad], warnings=warnings)

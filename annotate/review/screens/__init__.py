@@ -1,0 +1,5 @@
+"""The review app's screens besides the main one."""
+
+from .help import HelpScreen
+
+__all__ = ["HelpScreen"]

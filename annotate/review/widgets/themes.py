@@ -1,0 +1,50 @@
+"""The side panel: the task's themes (key, on/off, score against the taxonomy's threshold) and span counts."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.style import Style
+from rich.text import Text
+
+from ..session import ReviewLabels, TaskState
+from .panel import Panel
+
+PLAIN = Style()  # no style: the default of the style arguments
+
+
+def render_themes(state: TaskState | None, labels: ReviewLabels, key: Style = PLAIN, on: Style = PLAIN,
+                  above: Style = PLAIN) -> Text:
+    """The panel's text; ``key``, ``on`` and ``above`` style the theme keys, themes switched on and scores at or
+    above the threshold."""
+    t = Text()
+    t.append("Themes", style="bold")
+    t.append("  key · on · score\n", style="dim")
+    if state is None:
+        return t
+    threshold = labels.threshold
+    for theme in labels.themes:
+        is_on = state.themes[theme.name]
+        score = state.scores.get(theme.name, 0.0)
+        t.append(f"{theme.key.upper():>4} ", style=key)
+        t.append("✓ " if is_on else "· ", style=on if is_on else "dim")
+        t.append(f"{theme.name:<15}", style="bold" if is_on else "")
+        bar = "█" * int(round(score * 6))
+        t.append(f"{score:4.2f} ", style=above if score >= threshold else "dim")
+        t.append(f"{bar:<6}\n", style=above if score >= threshold else "dim")
+    acc, rej = state.counts()
+    t.append(f"\nSpans: {acc} kept, {rej} rejected\n", style="")
+    return t
+
+
+class ThemePanel(Panel):
+    """Themes of the task on screen; styles from ``review.tcss``."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"themepanel--key", "themepanel--on", "themepanel--above"}
+
+    def text_for(self, state: TaskState | None, labels: ReviewLabels) -> Text:
+        c = self.component_style
+        return render_themes(state, labels, c("themepanel--key"), c("themepanel--on"), c("themepanel--above"))
+
+    def show(self, state: TaskState | None, labels: ReviewLabels) -> None:
+        self.set(self.text_for(state, labels))
