@@ -136,6 +136,11 @@ _STUDY_NOUNS = {"étude", "études", "essai", "essais", "critère", "critères",
                 "study", "trial", "criteria", "arm"}
 _LEGAL = {"Inc.", "Inc", "Corp.", "Corp", "Corporation", "Ltd", "Ltd.", "LLC", "plc", "PLC", "SA", "S.A.", "SAS", "SE",
           "AG", "NV", "N.V.", "GmbH", "SpA", "S.p.A.", "Co.", "Limited"}
+# words after which a name is what is treated or what treats ("traitement du SCA", "traité par Zometa")
+_TREATED = {"traitement", "traitements", "traité", "traités", "traitée", "traitées", "atteint", "atteints", "atteinte",
+            "atteintes", "souffrant", "inhibiteur", "inhibiteurs", "treated", "treatment", "suffering"}
+_LINKS = {"de", "du", "des", "d’", "d'", "par", "sous", "le", "la", "les", "l’", "l'", "with", "of", "by"}
+_ORDINAL = re.compile(r"^(?:Première|Deuxième|Seconde|Troisième|Quatrième|Cinquième|Sixième|[IVX]+e|\d+e)$")
 _ACRONYM = re.compile(r"^(?:[A-Z][A-Z0-9&]{1,7}|(?:[A-Z]\.){2,6}[A-Z]?)$")
 
 
@@ -248,6 +253,13 @@ class OrgRules:
             return False
         if end - start == 1 and start >= 1 and doc[start - 1].lower_ in _STUDY_NOUNS:
             return True  # "l’étude ACUITY", "les critères TIMI": a study or a scale named after its acronym
+        j = start - 1
+        while j >= 0 and start - j <= 2 and doc[j].lower_ in _LINKS:
+            j -= 1
+        if j >= 0 and j < start - 1 and doc[j].lower_ in _TREATED:
+            return True  # "le traitement du SCA", "patients atteints de SCA", "traité par Zometa"
+        if end - start >= 2 and doc[end - 1].lower_ in ("république", "republic") and _ORDINAL.match(doc[end - 2].text):
+            return True  # "Quatrième République", "Ve République": a regime, a period
         if ctx is None:
             return False
         if ctx.clinical(start) and not self._org_words(doc, start, end):
@@ -281,6 +293,8 @@ class OrgRules:
             end -= 1  # "Présidente du": a name does not end on a preposition
         if start >= end:
             return None
+        if end - start >= 2 and _ACRONYM.match(doc[start].text) and all(t.is_lower for t in doc[start + 1 : end] if t.is_alpha):
+            end = start + 1  # "B.C.E. des missions": the name is the acronym
         text = doc[start:end].text
         if text in _NOT_ORG or not any(c.isupper() for c in text):
             return None
@@ -362,7 +376,7 @@ class OrgRules:
             if nxt is not None and (nxt.lower_ in _DE_FORMS or nxt.text[:1].isupper()
                                     or (nxt.is_lower and _ADJ_FR_ANY.search(nxt.text) and self.lang == "fr")):
                 continue  # a longer name ("Conseil de l’Europe", "Assemblée nationale"): the model's or the gazetteer's
-            if nxt is not None and nxt.text == "-" and not doc[i].whitespace_:
+            if nxt is not None and nxt.text == "-" and not doc[i].whitespace_ and not nxt.whitespace_:
                 continue  # "Union-Sud"
             out.append(Span(doc, i, i + 1, label="ORG"))
         # a lower-case institution head and its capitalised complement: "ministère du Budget", "mairie de Paris",
