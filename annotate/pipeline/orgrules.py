@@ -141,6 +141,8 @@ _TREATED = {"traitement", "traitements", "traité", "traités", "traitée", "tra
             "atteintes", "souffrant", "inhibiteur", "inhibiteurs", "treated", "treatment", "suffering"}
 _LINKS = {"de", "du", "des", "d’", "d'", "par", "sous", "le", "la", "les", "l’", "l'", "with", "of", "by"}
 _ORDINAL = re.compile(r"^(?:Première|Deuxième|Seconde|Troisième|Quatrième|Cinquième|Sixième|[IVX]+e|\d+e)$")
+_DOTTED_IN_TEXT = re.compile(r"(?<![\w.])(?:[A-Z]\.){2,6}(?![\w])")
+_PLACE_ACRONYMS = {"U.S.", "U.K.", "U.S.A.", "E.U.", "É.-U.", "R.U.", "U.A.E.", "R.D.C.", "R.F.A.", "R.D.A.", "U.R.S.S."}
 _ACRONYM = re.compile(r"^(?:[A-Z][A-Z0-9&]{1,7}|(?:[A-Z]\.){2,6}[A-Z]?)$")
 
 
@@ -379,6 +381,13 @@ class OrgRules:
             if nxt is not None and nxt.text == "-" and not doc[i].whitespace_ and not nxt.whitespace_:
                 continue  # "Union-Sud"
             out.append(Span(doc, i, i + 1, label="ORG"))
+        # a dotted acronym after an article: "la B.C.E.", "l’O.N.U.", "the U.N." (not a country's: "the U.S.")
+        for m in _DOTTED_IN_TEXT.finditer(doc.text):
+            span = doc.char_span(m.start(), m.end())
+            if span is None or len(span) != 1 or span.start in taken or span.text in _PLACE_ACRONYMS:
+                continue
+            if self._after_determiner(doc, span.start):
+                out.append(Span(doc, span.start, span.end, label="ORG"))
         # a lower-case institution head and its capitalised complement: "ministère du Budget", "mairie de Paris",
         # "tribunal correctionnel de Nanterre"; "éditions Gallimard"
         for i in [k for k, h in enumerate(lower) if h in self._lower_head_h]:
