@@ -152,18 +152,21 @@ class DocContext:
 
     def __init__(self, doc: Doc, clinical_h: frozenset[int]) -> None:
         self.doc = doc
-        n = len(doc)
-        starts = doc.to_array(SENT_START).tolist() if doc.has_annotation("SENT_START") else []
-        self.starts = [0] + [i for i in range(1, n) if starts and starts[i] == 1]
+        self._starts: list[int] | None = None  # built on first use: most documents never ask
         self._lower: list[int] | None = None
         self._clinical_h = clinical_h
         self._clinical: dict[int, bool] = {}
         self._caps: dict[int, bool] = {}
 
     def sentence(self, i: int) -> tuple[int, int]:
-        k = bisect_right(self.starts, i) - 1
-        end = self.starts[k + 1] if k + 1 < len(self.starts) else len(self.doc)
-        return self.starts[k], end
+        if self._starts is None:
+            starts = [0]
+            if self.doc.has_annotation("SENT_START"):
+                starts += [int(k) for k in (self.doc.to_array(SENT_START)[1:] == 1).nonzero()[0] + 1]
+            self._starts = starts
+        k = bisect_right(self._starts, i) - 1
+        end = self._starts[k + 1] if k + 1 < len(self._starts) else len(self.doc)
+        return self._starts[k], end
 
     def clinical(self, i: int) -> bool:
         a, b = self.sentence(i)
