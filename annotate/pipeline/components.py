@@ -278,15 +278,16 @@ class EntityResolver(_LabelsComponent):
         ours = list(doc.spans[SPANS_KEY]) if SPANS_KEY in doc.spans else []
         ours_keys = {(s.start, s.end) for s in ours}
         model: list[Span] = []
+        ctx = self.rules.context(doc)
         for e in doc.ents:
             if (e.start, e.end) in ours_keys:
                 continue
-            fixed = self.rules.mend_model_entity(e)
+            fixed = self.rules.mend_model_entity(e, ctx)
             if fixed is not None:
                 fixed.id_ = "model" if e.label_ == "ORG" else "model+rules"
                 model.append(fixed)
         keep = {i for s in ours + model if s.label_ in self.targets for i in range(s.start, s.end)}
-        extra = self.rules.find(doc, keep)
+        extra = self.rules.find(doc, keep, ctx)
         for s in extra:
             s.id_ = "rules"
         candidates = ours + model + extra
@@ -301,7 +302,9 @@ class EntityResolver(_LabelsComponent):
                     continue
                 final.append(s)
                 occupied.update(range(s.start, s.end))
-        final = self._extend_names(final)
+        acronyms = self.rules.propagate(doc, final)
+        candidates += acronyms
+        final = self._extend_names(final + acronyms)
         final.sort(key=lambda s: s.start)
         doc.set_ents(final, default="outside")
         # re-attach values and sources that set_ents keeps per token

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import re
 
-from spacy.attrs import LOWER, ORTH
+from bisect import bisect_right
+
+from spacy.attrs import LOWER, ORTH, SENT_START
 from spacy.tokens import Doc, Span
 
 from ..labels import Labels
@@ -27,7 +29,7 @@ _TRAILING = {"’s", "'s", "’", "'", ".", ",", ";", ":", "!", "?", ")", "(", "
 _NOT_ORG = {
     "CAC 40", "CAC", "SBF 120", "S&P 500", "S&P", "Dow Jones", "Nasdaq Composite", "Stoxx 600", "Euro Stoxx 50",
     "Nikkei", "FTSE 100", "DAX", "IA", "AI", "PIB", "GDP", "CEO", "PDG", "ChatGPT", "GPT", "Etat", "État",
-    "Europe", "États-Unis", "Etats-Unis", "France", "Chine", "Union", "Bourse", "Internet",
+    "Europe", "États-Unis", "Etats-Unis", "France", "Chine", "Bourse", "Internet", "ISBN", "ISSN", "DOI",
 }
 
 # words that announce an organisation name right after them
@@ -79,6 +81,120 @@ _NOT_NOUNS = {"acquire", "acquired", "buy", "bought", "client", "partenaire", "i
               "finlandais", "australien", "agence", "gestionnaire", "industriel"}
 _NAME_TOKEN = re.compile(r"^(?:[A-ZÀ-Ý0-9][\w&.\-’'À-ÿ]*|[a-z]+[A-Z][\w]*|&|de|du|des|of|and|et|la|le|l’|l')$")
 
+# ------------------------------------------------------------------ bare heads, titles, context
+# capitalised heads that, after an article, name the one body the text is about ("la Commission",
+# "le Parlement", "l’Union", "the Fed"); the same word in lower case is a generic mention
+_BARE_HEADS = {
+    "fr": {"Commission", "Conseil", "Parlement", "Union", "Assemblée", "Communauté", "Communautés", "Cour", "Sénat",
+           "Comité", "Tribunal", "Agence", "Autorité", "Gouvernement", "Bundestag", "Congrès", "Fed", "Trésor"},
+    "en": {"Commission", "Council", "Parliament", "Union", "Assembly", "Senate", "Congress", "Court", "Committee",
+           "Fed", "Treasury", "Pentagon", "Bundestag", "Kremlin"},
+}
+_DETERMINERS = {
+    "fr": {"le", "la", "l’", "l'", "les", "du", "au", "aux", "des", "cette", "ce", "notre", "votre", "leur"},
+    "en": {"the", "this"},
+}
+_DE_FORMS = {"de", "du", "des", "d’", "d'"}
+_MINISTRY = {"ministère", "ministères"}
+# lower-case heads that are part of the name when a capitalised name follows them through "de":
+# "ministère du Budget", "mairie de Paris", "tribunal correctionnel de Nanterre", "préfecture de Lyon"
+_LOWER_HEADS_DE = {"ministère", "mairie", "tribunal", "préfecture", "université", "rectorat", "académie"}
+# heads that are part of the name right before a capitalised name: "Éditions Odile Jacob", "éditions Gallimard"
+_NAMED_HEADS = {"éditions", "editions"}
+# a model ORG starting with one of these is a person's title or office, not the body ("ministre des Finances",
+# "Haut Représentant", "Président", "Chef de l’État")
+_TITLES = {
+    "fr": {"ministre", "ministres", "président", "présidente", "vice-président", "vice-présidente", "député", "députée",
+           "sénateur", "sénatrice", "commissaire", "secrétaire", "directeur", "directrice", "maître", "me", "colonel",
+           "capitaine", "juge", "procureur", "procureure", "maire", "chef", "porte-parole", "rapporteur", "rapporteure"},
+    "en": {"minister", "president", "secretary", "senator", "chairman", "chairwoman", "judge", "mayor", "governor"},
+}
+# lower-case nouns that make a bracketed acronym after them an organisation ("comité des médicaments (CHMP)",
+# "police judiciaire (PJ)"); a bracketed acronym after any other lower-case phrase abbreviates that phrase
+# ("rapport européen public d’évaluation (EPAR)", "syndrome coronarien aigu (SCA)")
+_ORG_NOUNS = {
+    "comité", "commission", "conseil", "agence", "autorité", "office", "organisation", "organisme", "direction",
+    "ministère", "institut", "police", "gendarmerie", "bureau", "fédération", "union", "association", "parti",
+    "société", "banque", "fonds", "caisse", "groupe", "syndicat", "université", "tribunal", "cour", "centre",
+    "laboratoire", "entreprise", "compagnie", "mairie", "préfecture", "service", "brigade", "assemblée", "observatoire",
+    "committee", "commission", "council", "agency", "authority", "office", "organization", "organisation", "board",
+    "institute", "police", "bureau", "federation", "union", "association", "party", "company", "bank", "fund",
+    "group", "university", "court", "centre", "center", "department", "ministry", "service",
+}
+# words that make a sentence clinical (dosage, patients, trial arms): there a capitalised single word the
+# model calls ORG is a drug, a trial or a medical acronym ("traité par Zometa", "patients atteints de SCA")
+_CLINICAL = {
+    "patient", "patients", "patiente", "patientes", "placebo", "posologie", "perfusion", "bolus", "dose", "doses",
+    "injection", "injections", "comprimé", "comprimés", "gélule", "gélules", "mg", "µg", "ml", "mg/kg", "mg/ml",
+    "indésirable", "indésirables", "pharmacocinétique", "pharmacocinétiques", "thérapeutique", "randomisée",
+    "randomisé", "contre-indiqué", "contre-indiquée", "posologies", "dosage", "infusion", "tablet", "tablets",
+    "adverse", "randomised", "randomized", "contraindicated", "saignement", "saignements", "hémorragie",
+    "hémorragies", "fracture", "fractures", "symptômes", "insuffisance", "thrombose", "angor", "clairance",
+}
+# a study, a scale or a trial arm named after its acronym or drug ("l’étude ACUITY", "critères TIMI")
+_STUDY_NOUNS = {"étude", "études", "essai", "essais", "critère", "critères", "cohorte", "bras", "protocole", "score",
+                "study", "trial", "criteria", "arm"}
+_LEGAL = {"Inc.", "Inc", "Corp.", "Corp", "Corporation", "Ltd", "Ltd.", "LLC", "plc", "PLC", "SA", "S.A.", "SAS", "SE",
+          "AG", "NV", "N.V.", "GmbH", "SpA", "S.p.A.", "Co.", "Limited"}
+# words after which a name is what is treated or what treats ("traitement du SCA", "traité par Zometa")
+_TREATED = {"traitement", "traitements", "traité", "traités", "traitée", "traitées", "atteint", "atteints", "atteinte",
+            "atteintes", "souffrant", "inhibiteur", "inhibiteurs", "treated", "treatment", "suffering"}
+_LINKS = {"de", "du", "des", "d’", "d'", "par", "sous", "le", "la", "les", "l’", "l'", "with", "of", "by"}
+_ORDINAL = re.compile(r"^(?:Première|Deuxième|Seconde|Troisième|Quatrième|Cinquième|Sixième|[IVX]+e|\d+e)$")
+_DOTTED_IN_TEXT = re.compile(r"(?<![\w.])(?:[A-Z]\.){2,6}(?![\w])")
+_PLACE_ACRONYMS = {"U.S.", "U.K.", "U.S.A.", "E.U.", "É.-U.", "R.U.", "U.A.E.", "R.D.C.", "R.F.A.", "R.D.A.", "U.R.S.S."}
+_ACRONYM = re.compile(r"^(?:[A-Z][A-Z0-9&]{1,7}|(?:[A-Z]\.){2,6}[A-Z]?)$")
+
+
+class DocContext:
+    """What the rules need to know about a document, computed once per document from its token arrays:
+    sentence bounds, and per sentence (lazily) whether it is clinical or written in capitals."""
+
+    def __init__(self, doc: Doc, clinical_h: frozenset[int]) -> None:
+        self.doc = doc
+        self._starts: list[int] | None = None  # built on first use: most documents never ask
+        self._lower: list[int] | None = None
+        self._clinical_h = clinical_h
+        self._clinical: dict[int, bool] = {}
+        self._caps: dict[int, bool] = {}
+
+    def sentence(self, i: int) -> tuple[int, int]:
+        if self._starts is None:
+            starts = [0]
+            if self.doc.has_annotation("SENT_START"):
+                starts += [int(k) for k in (self.doc.to_array(SENT_START)[1:] == 1).nonzero()[0] + 1]
+            self._starts = starts
+        k = bisect_right(self._starts, i) - 1
+        end = self._starts[k + 1] if k + 1 < len(self._starts) else len(self.doc)
+        return self._starts[k], end
+
+    def clinical(self, i: int) -> bool:
+        a, b = self.sentence(i)
+        if a not in self._clinical:
+            if self._lower is None:
+                self._lower = self.doc.to_array(LOWER).tolist()
+            self._clinical[a] = any(h in self._clinical_h for h in self._lower[a:b])
+        return self._clinical[a]
+
+    def in_capitals(self, i: int) -> bool:
+        """Is the sentence of token ``i`` written in capitals (a heading): case says nothing there."""
+        a, b = self.sentence(i)
+        if a not in self._caps:
+            words = [t.text for t in self.doc[a:b] if t.is_alpha and len(t.text) > 1]
+            upper = sum(1 for w in words if w.isupper())
+            self._caps[a] = len(words) >= 2 and upper >= 0.7 * len(words)
+        return self._caps[a]
+
+
+def _before_de(doc: Doc, start: int) -> int | None:
+    """The index of the word before a "de"-phrase ending right before ``start`` ("ministre [de l’] Économie")."""
+    j = start - 1
+    if j >= 0 and doc[j].lower_ in ("l’", "l'", "la"):
+        j -= 1
+    if j >= 1 and doc[j].lower_ in _DE_FORMS:
+        return j - 1
+    return None
+
 
 class OrgRules:
     def __init__(self, vocab, labels: Labels, lang: str) -> None:
@@ -106,22 +222,98 @@ class OrgRules:
         self.noun_triggers = {t for t in self.triggers if " " not in t and t not in _NOT_NOUNS}
         self.stop_caps = _STOP_CAPS[self.lang]
         self.leading = _LEADING_FR | _ELIDED if self.lang == "fr" else _LEADING_EN | _ELIDED
+        self.bare_heads = _BARE_HEADS[self.lang]
+        self.determiners = _DETERMINERS[self.lang]
+        self.titles = _TITLES[self.lang]
+        self._bare_h = frozenset(strings.add(w) for w in self.bare_heads)
+        self._lower_head_h = frozenset(strings.add(w) for w in (_LOWER_HEADS_DE | _NAMED_HEADS if self.lang == "fr" else ()))
+        self._clinical_h = frozenset(strings.add(w) for w in _CLINICAL)
+        self._open_h = strings.add("(")
+
+    def context(self, doc: Doc) -> DocContext:
+        return DocContext(doc, self._clinical_h)
+
+    def _after_determiner(self, doc: Doc, i: int) -> bool:
+        return i > 0 and doc[i - 1].lower_ in self.determiners
+
+    def _not_a_body(self, doc: Doc, start: int, end: int, ctx: DocContext | None) -> bool:
+        """Reasons to drop what the model calls an organisation: a title ("ministre des Finances",
+        "Haut Représentant"), a portfolio after "ministre de", a heading in capitals, a drug or medical
+        acronym in a clinical sentence, an acronym that abbreviates a lower-case phrase before it."""
+        first = doc[start]
+        if first.lower_ in self.titles or (first.text == "Haut" and end - start > 1 and doc[start + 1].lower_.startswith("représentant")):
+            return True
+        if self.lang == "fr":
+            head = _before_de(doc, start)
+            if head is not None and doc[head].lower_ in self.titles:
+                return True  # "ministre de l’Économie": the portfolio of a title
+        text = doc[start:end].text
+        if end - start == 1 and _ACRONYM.match(text) and start >= 2 and end < len(doc):
+            if doc[start - 1].text == "(" and doc[end].text == ")" and doc[start - 2].is_alpha:
+                if self._org_phrase_before(doc, start - 1):
+                    return False  # "comité des médicaments à usage humain (CHMP)"
+                if doc[start - 2].is_lower:
+                    return True  # "syndrome coronarien aigu (SCA)"
+        if end - start == 1 and first.text in self.bare_heads and self._after_determiner(doc, start):
+            return False
+        if end - start == 1 and start >= 1 and doc[start - 1].lower_ in _STUDY_NOUNS:
+            return True  # "l’étude ACUITY", "les critères TIMI": a study or a scale named after its acronym
+        j = start - 1
+        while j >= 0 and start - j <= 2 and doc[j].lower_ in _LINKS:
+            j -= 1
+        if j >= 0 and j < start - 1 and doc[j].lower_ in _TREATED:
+            return True  # "le traitement du SCA", "patients atteints de SCA", "traité par Zometa"
+        if end - start >= 2 and doc[end - 1].lower_ in ("république", "republic") and _ORDINAL.match(doc[end - 2].text):
+            return True  # "Quatrième République", "Ve République": a regime, a period
+        if ctx is None:
+            return False
+        if ctx.clinical(start) and not self._org_words(doc, start, end):
+            return True  # "traité par Zometa", "patients atteints de SCA"
+        return text.upper() == text and ctx.in_capitals(start)
+
+    def _org_words(self, doc: Doc, start: int, end: int) -> bool:
+        """Does the span carry words of its own that make it an organisation (a head, a legal suffix)?"""
+        words = [t.text for t in doc[start:end]]
+        return words[0] in self.heads or words[-1] in self.suffixes or words[-1] in _LEGAL
+
+    def _org_phrase_before(self, doc: Doc, k: int, width: int = 8) -> bool:
+        """Does the phrase before token ``k`` (back to punctuation, at most ``width`` words) contain an organisation noun?"""
+        if k >= 1 and doc[k - 1].ent_type_ == "ORG":
+            return True  # "Direction générale des impôts (DGI)" where the model found the name
+        j = k - 1
+        while j >= 0 and k - j <= width and not doc[j].is_punct:
+            if doc[j].lower_ in _ORG_NOUNS:
+                return True
+            j -= 1
+        return False
 
     # ------------------------------------------------------------ model entities
-    def mend_model_entity(self, ent: Span) -> Span | None:
+    def mend_model_entity(self, ent: Span, ctx: "DocContext | None" = None) -> Span | None:
         doc = ent.doc
         start, end = ent.start, ent.end
         while start < end and (doc[start].lower_ in self.leading or doc[start].is_punct or doc[start].is_space):
             start += 1
-        while end > start and (doc[end - 1].text in _TRAILING or doc[end - 1].is_space):
-            end -= 1
+        while end > start and (doc[end - 1].text in _TRAILING or doc[end - 1].is_space or (
+                self.lang == "fr" and doc[end - 1].lower_ in _DE_FORMS)):
+            end -= 1  # "Présidente du": a name does not end on a preposition
         if start >= end:
             return None
+        if end - start >= 2 and _ACRONYM.match(doc[start].text) and all(t.is_lower for t in doc[start + 1 : end] if t.is_alpha):
+            end = start + 1  # "B.C.E. des missions": the name is the acronym
         text = doc[start:end].text
         if text in _NOT_ORG or not any(c.isupper() for c in text):
             return None
-        if end - start == 1 and text in self.heads:
-            return None  # a bare head word ("Conseil", "Commission") is not a name
+        if end - start == 1 and text in self.heads and not self._after_determiner(doc, start):
+            return None  # a bare head with no article ("en Conseil des ministres") is not a name
+        if self._not_a_body(doc, start, end, ctx):
+            return None
+        if self.lang == "fr" and start >= 2:
+            # "ministère" + "des Finances": the model kept only the portfolio
+            head = _before_de(doc, start)
+            if head is not None and doc[head].lower_ in _MINISTRY:
+                start = head
+            elif doc[start - 1].lower_ in _NAMED_HEADS:
+                start -= 1  # "éditions" + "Gallimard"
         label = ent.label_
         if label != "ORG":
             if not self._looks_like_org(doc, start, end):
@@ -139,7 +331,7 @@ class OrgRules:
         return False
 
     # ------------------------------------------------------------ rule ORG
-    def find(self, doc: Doc, taken: set[int]) -> list[Span]:
+    def find(self, doc: Doc, taken: set[int], ctx: DocContext | None = None) -> list[Span]:
         """Rule ORG over tokens not in ``taken`` (token indices already given to an entity).
 
         Candidate positions are found on the token arrays (no Token objects for
@@ -154,6 +346,8 @@ class OrgRules:
         trig_h, post_h, suffix_h, comma_h = self._trigger_last_h, self._post_h, self._suffix_h, self._comma_h
         # after a trigger word / phrase ("le groupe X", "shares of X", "start-up X")
         for i in [k for k, h in enumerate(lower) if h in trig_h]:
+            if ctx is not None and (ctx.in_capitals(i) or (doc[i].lower_ == "groupe" and ctx.clinical(i))):
+                continue  # a heading in capitals; "le groupe placebo", a trial arm
             for width in self.trigger_last[doc[i].lower_]:
                 if i - width + 1 < 0:
                     continue
@@ -179,6 +373,30 @@ class OrgRules:
                 span = self._name_before(doc, i, taken)
                 if span is not None:
                     out.append(span)
+        # a capitalised bare head after an article: "la Commission", "du Parlement", "the Fed"
+        for i in [k for k, h in enumerate(orth) if h in self._bare_h]:
+            if i in taken or not self._after_determiner(doc, i):
+                continue
+            nxt = doc[i + 1] if i + 1 < n else None
+            if nxt is not None and (nxt.lower_ in _DE_FORMS or nxt.text[:1].isupper()
+                                    or (nxt.is_lower and _ADJ_FR_ANY.search(nxt.text) and self.lang == "fr")):
+                continue  # a longer name ("Conseil de l’Europe", "Assemblée nationale"): the model's or the gazetteer's
+            if nxt is not None and nxt.text == "-" and not doc[i].whitespace_ and not nxt.whitespace_:
+                continue  # "Union-Sud"
+            out.append(Span(doc, i, i + 1, label="ORG"))
+        # a dotted acronym after an article: "la B.C.E.", "l’O.N.U.", "the U.N." (not a country's: "the U.S.")
+        for m in _DOTTED_IN_TEXT.finditer(doc.text):
+            span = doc.char_span(m.start(), m.end())
+            if span is None or len(span) != 1 or span.start in taken or span.text in _PLACE_ACRONYMS:
+                continue
+            if self._after_determiner(doc, span.start):
+                out.append(Span(doc, span.start, span.end, label="ORG"))
+        # a lower-case institution head and its capitalised complement: "ministère du Budget", "mairie de Paris",
+        # "tribunal correctionnel de Nanterre"; "éditions Gallimard"
+        for i in [k for k, h in enumerate(lower) if h in self._lower_head_h]:
+            span = self._institution(doc, i, taken)
+            if span is not None:
+                out.append(span)
         # capitalised name ending in an organisation suffix ("Iconiq Capital")
         for i in [k for k, h in enumerate(orth) if h in suffix_h]:
             if i < 1 or i in taken:
@@ -187,6 +405,63 @@ class OrgRules:
             if span is not None and len(span) >= 2:
                 out.append(span)
         return _dedupe(out)
+
+    def _institution(self, doc: Doc, i: int, taken: set[int]) -> Span | None:
+        n = len(doc)
+        if i in taken:
+            return None
+        head = doc[i].lower_
+        j = i + 1
+        if head in _NAMED_HEADS:
+            if j < n and doc[j].lower_ in _DE_FORMS:
+                j += 1
+        else:
+            skipped = 0
+            while j < n and skipped < 2 and doc[j].is_lower and _ADJ_FR_ANY.search(doc[j].text):
+                j += 1
+                skipped += 1
+            if j >= n or doc[j].lower_ not in _DE_FORMS:
+                return None
+            j += 1
+        if j < n and doc[j].lower_ in ("l’", "l'", "la"):
+            j += 1
+        k = j
+        while k < n and k not in taken and self._is_name_token(doc[k]) and doc[k].text[:1].isupper() and doc[k].text not in self.stop_caps:
+            k += 1
+        if k == j or any(x in taken for x in range(i, k)):
+            return None
+        if not doc[i].text[:1].isupper() and head in _LOWER_HEADS_DE and i > 0 and doc[i - 1].lower_ in self.titles:
+            return None
+        return Span(doc, i, k, label="ORG")
+
+    def propagate(self, doc: Doc, final: list[Span]) -> list[Span]:
+        """Acronyms that name an organisation given next to them: "Direction générale des impôts (DGI)",
+        "police judiciaire (PJ)", "comité des médicaments à usage humain (CHMP)"; then every other free
+        occurrence of an ORG acronym of the document ("la DGI a transmis")."""
+        n = len(doc)
+        if n == 0:
+            return []
+        occupied = {i for s in final for i in range(s.start, s.end)}
+        orth = doc.to_array(ORTH).tolist()
+        ends = {s.end: s for s in final if s.label_ == "ORG"}
+        out: list[Span] = []
+        for k in [x for x, h in enumerate(orth) if h == self._open_h]:
+            a = k + 1
+            if a + 1 >= n or a in occupied or doc[a + 1].text != ")" or not _ACRONYM.match(doc[a].text):
+                continue
+            if k in ends or (k >= 1 and doc[k - 1].is_alpha and self._org_phrase_before(doc, k)):
+                out.append(Span(doc, a, a + 1, label="ORG"))
+                occupied.add(a)
+        known = {s.text for s in [*final, *out] if s.label_ == "ORG" and len(s) == 1 and _ACRONYM.match(s.text)}
+        if known:
+            hashes = {doc.vocab.strings[t] for t in known}
+            for i in [x for x, h in enumerate(orth) if h in hashes]:
+                if i not in occupied:
+                    out.append(Span(doc, i, i + 1, label="ORG"))
+                    occupied.add(i)
+        for s in out:
+            s.id_ = "rules"
+        return out
 
     @staticmethod
     def _word_at(doc: Doc, j: int) -> tuple[str, int]:
