@@ -144,6 +144,14 @@ def test_components_initialize_default_is_default_labels():
     assert [e.text for e in nlp("Shares of Nvidia and Zorblax Widgets rose.").ents] == ["Nvidia"]
 
 
+@pytest.mark.parametrize("name", OUR_COMPONENTS)
+def test_components_uninitialized_call_says_what_to_do(name):
+    nlp = spacy.blank("en")
+    pipe = nlp.add_pipe(name)
+    with pytest.raises(AttributeError, match=r"call nlp.initialize\(\)"):
+        pipe(nlp.make_doc("Shares of Nvidia rose 3 %."))
+
+
 def test_components_load_of_incomplete_folder_is_refused(en_nlp, tmp_path):
     en_nlp.to_disk(tmp_path / "p")
     (tmp_path / "p" / "annotate_themes" / "taxonomy.json").unlink()

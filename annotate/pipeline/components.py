@@ -104,6 +104,16 @@ class _LabelsComponent:
         self.parts = self._select(labels)
         self._build()
 
+    def __getattr__(self, attr: str) -> Any:
+        # only reached when an attribute is missing: before initialize() or from_disk(), what
+        # _build() makes (matchers, grammar, scorer) is missing; say so instead of naming it
+        if not attr.startswith("_") and not self.__dict__.get("parts"):
+            raise AttributeError(
+                f"[{self.__dict__.get('name')}] no label data yet ({attr!r} is built from it): "
+                "call nlp.initialize() or load a saved pipeline"
+            )
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {attr!r}")
+
     def _select(self, labels: Labels) -> dict[str, Any]:  # pragma: no cover - overridden
         raise NotImplementedError
 
