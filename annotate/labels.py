@@ -1,6 +1,6 @@
 """The declarative label set: entity labels, the theme taxonomy, organisation
-gazetteers, quantity lexicons and extra match patterns, all loaded from the
-``labels/`` folder and validated by pydantic.
+gazetteers and quantity lexicons, all loaded from a labels folder and
+validated by pydantic.
 
 Layout of a labels folder::
 
@@ -8,7 +8,10 @@ Layout of a labels folder::
     themes.toml        theme taxonomy (name, description, key, cues per language)
     lexicon.toml       words the quantity and date rules are built from, per language
     orgs.jsonl         organisation gazetteer, spaCy EntityRuler pattern format
-    patterns.jsonl     (optional) more EntityRuler / SpanRuler patterns
+
+The default folder ships inside the package as ``annotate/_labels`` (package
+data; in a source checkout the top-level ``labels/`` folder is its source,
+mapped by ``[tool.setuptools.package-dir]`` in pyproject.toml).
 
 Every problem is reported as one :class:`~annotate.errors.AnnotateError` line
 naming the file, the entry and the fix.
@@ -18,8 +21,10 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
 import tomllib
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
@@ -31,23 +36,27 @@ ENTITY_LABELS_FILE = "labels.toml"
 THEMES_FILE = "themes.toml"
 LEXICON_FILE = "lexicon.toml"
 ORGS_FILE = "orgs.jsonl"
-PATTERNS_FILE = "patterns.jsonl"
+LABEL_FILES = (ENTITY_LABELS_FILE, THEMES_FILE, LEXICON_FILE, ORGS_FILE)
 
 LANGS = ("fr", "en")
 
 
 def default_labels_dir() -> Path:
-    """The labels folder: ``$ANNOTATE_LABELS``, else the one shipped beside the package."""
-    import os
+    """The labels folder: ``$ANNOTATE_LABELS``, else the package's own labels.
 
+    In a source checkout (a ``pyproject.toml`` beside the package, as in an
+    editable install or with the checkout on ``PYTHONPATH``) that is the
+    checkout's ``labels/`` folder, so an edit there takes effect at once;
+    installed from a wheel it is the package data ``annotate/_labels``.
+    """
     env = os.environ.get("ANNOTATE_LABELS")
     if env:
         return Path(env)
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "_labels", here.parent / "labels"):
-        if (candidate / ENTITY_LABELS_FILE).exists():
-            return candidate
-    return here.parent / "labels"
+    package = Path(__file__).resolve().parent
+    checkout = package.parent
+    if (checkout / "pyproject.toml").is_file() and (checkout / "labels" / ENTITY_LABELS_FILE).is_file():
+        return checkout / "labels"
+    return Path(str(resources.files(__package__ or "annotate").joinpath("_labels")))
 
 
 class _Strict(BaseModel):
@@ -201,13 +210,6 @@ class OrgPattern(_Strict):
     ignore_case: bool = False
 
 
-class RulerPattern(_Strict):
-    label: str
-    pattern: str | list[dict[str, Any]]
-    id: str | None = None
-    lang: str = "any"
-
-
 class Labels(_Strict):
     """Everything in one labels folder, validated."""
 
@@ -216,7 +218,6 @@ class Labels(_Strict):
     taxonomy: Taxonomy
     lexicon: Lexicon
     orgs: list[OrgPattern]
-    patterns: list[RulerPattern] = Field(default_factory=list)
 
     @property
     def entity_names(self) -> list[str]:
@@ -225,16 +226,6 @@ class Labels(_Strict):
     @property
     def theme_names(self) -> list[str]:
         return self.taxonomy.names
-
-    def color(self, label: str) -> str:
-        for e in self.labels.entity:
-            if e.name == label:
-                return e.color
-        return "#aaaaaa"
-
-    def as_config(self) -> dict[str, Any]:
-        """A plain-JSON form, stored inside a saved pipeline."""
-        return self.model_dump(mode="json")
 
 
 def _check_unique(values: list[str], what: str) -> None:
@@ -320,7 +311,7 @@ def _read_jsonl(path: Path, model: type[BaseModel], labels: list[str]) -> list[A
 
 
 def load_labels(path: str | Path | None = None) -> Labels:
-    """Load and validate a labels folder (default: the repository's ``labels/``)."""
+    """Load and validate a labels folder (default: :func:`default_labels_dir`)."""
     root = Path(path) if path is not None else default_labels_dir()
     if not root.is_dir():
         raise AnnotateError(
@@ -330,10 +321,7 @@ def load_labels(path: str | Path | None = None) -> Labels:
 
 
 def _mtimes(root: Path) -> tuple[float, ...]:
-    return tuple(
-        (root / n).stat().st_mtime if (root / n).exists() else 0.0
-        for n in (ENTITY_LABELS_FILE, THEMES_FILE, LEXICON_FILE, ORGS_FILE, PATTERNS_FILE)
-    )
+    return tuple((root / n).stat().st_mtime if (root / n).exists() else 0.0 for n in LABEL_FILES)
 
 
 @lru_cache(maxsize=8)
@@ -355,12 +343,4 @@ def _load_labels_cached(root_s: str, _mtimes: tuple[float, ...]) -> Labels:
     except ValidationError as e:
         raise _flatten(e, p) from None
     orgs = _read_jsonl(root / ORGS_FILE, OrgPattern, ["ORG"])
-    patterns = _read_jsonl(root / PATTERNS_FILE, RulerPattern, labelset.names)
-    return Labels(
-        path=str(root), labels=labelset, taxonomy=taxonomy, lexicon=lexicon, orgs=orgs, patterns=patterns
-    )
-
-
-def labels_from_config(data: dict[str, Any]) -> Labels:
-    """Rebuild :class:`Labels` from :meth:`Labels.as_config` (saved pipelines)."""
-    return Labels.model_validate(data)
+    return Labels(path=str(root), labels=labelset, taxonomy=taxonomy, lexicon=lexicon, orgs=orgs)

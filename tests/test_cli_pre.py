@@ -149,17 +149,19 @@ def test_cli_pre_broken_labels(tmp_path, capsys, root):
     assert not out.exists()
 
 
-def test_cli_pre_misspelt_label_in_patterns(tmp_path, capsys, root):
+def test_cli_pre_misspelt_label_in_gazetteer(tmp_path, capsys, root):
     import shutil
 
     labels = tmp_path / "labels"
     shutil.copytree(root / "labels", labels)
-    (labels / "patterns.jsonl").write_text('{"label": "ORGG", "pattern": "Acme"}\n', encoding="utf-8")
+    orgs = labels / "orgs.jsonl"
+    lines = orgs.read_text(encoding="utf-8").splitlines()
+    orgs.write_text("\n".join([*lines, '{"label": "ORGG", "pattern": "Acme"}']) + "\n", encoding="utf-8")
     src = tmp_path / "in.jsonl"
     src.write_text('{"text": "EDF"}\n', encoding="utf-8")
     assert main(["pre", str(src), "-o", str(tmp_path / "o.jsonl"), "--labels", str(labels)]) == 1
     err = capsys.readouterr().err
-    assert "patterns.jsonl:1" in err and "did you mean 'ORG'" in err
+    assert f"orgs.jsonl:{len(lines) + 1}" in err and "did you mean 'ORG'" in err
 
 
 def test_cli_evaluate_json(dev_gold_path):

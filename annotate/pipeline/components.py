@@ -2,8 +2,20 @@
 
 They are also exposed as ``spacy_factories`` entry points (pyproject.toml),
 so a pipeline saved with ``nlp.to_disk`` loads with ``spacy.load`` without
-importing this package first, and without the ``labels/`` folder: each
-component writes the label data it was built from into its own folder.
+importing this package first, and without any labels folder. As in spaCy's
+own rule components (``span_ruler``), the data arrives through
+``initialize(labels=...)``, never through the config: ``build_pipeline``
+passes the loaded :class:`~annotate.labels.Labels`; ``nlp.initialize()``
+reads it from ``[initialize.components.<name>.labels]`` (the registered
+reader ``annotate.labels.v1``), or the default labels folder when that block
+is absent. Each component then writes only its own part into its folder of a
+saved pipeline (``util.to_disk``) and reads it back in ``from_disk``:
+
+    annotate_quantities      lexicon.json     the lexicon of its language
+    annotate_org_gazetteer   patterns.jsonl   the gazetteer entries of its language
+    annotate_entities        labels.json      the entity labels (what doc.ents keeps)
+                             lexicon.json     the lexicon (org suffixes and heads of OrgRules)
+    annotate_themes          taxonomy.json    the theme taxonomy
 
 Pipeline order (French)::
 
@@ -19,69 +31,139 @@ custom attributes. Every candidate, overlapping ones included, is kept in
 ``doc.spans["annotate_candidates"]``.
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations``: spaCy validates the settings of
+# ``initialize()`` against its signature, so the annotations must be real types.
 import json
 from bisect import bisect_right
+from collections.abc import Callable, Iterable
+from functools import cache
 from pathlib import Path
+from typing import Any, ClassVar, get_origin
 
+import srsly
+from pydantic import TypeAdapter
+from spacy import util
 from spacy.attrs import IDX, LENGTH
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
-from spacy.util import filter_spans
+from spacy.training import Example
+from spacy.util import SimpleFrozenList, filter_spans, registry
 
-from ..labels import Labels, labels_from_config, load_labels
+from ..labels import LabelSet, LangLexicon, Labels, Lexicon, OrgPattern, Taxonomy, load_labels
 from ..tasks import SPANS_KEY
 
-LABELS_JSON = "labels.json"
+
+@registry.misc("annotate.labels.v1")
+def read_labels(path: str | None = None) -> Labels:
+    """A labels folder, validated (``path`` null: the default labels), for
+    ``[initialize.components.<name>.labels]`` in a config."""
+    return load_labels(path)
+
+
+@cache
+def _adapter(kind: Any) -> TypeAdapter:
+    return TypeAdapter(kind)
 
 
 class _LabelsComponent:
-    """Base: holds the validated labels and (de)serializes them with the pipeline."""
+    """Base: its part of the label data arrives through :meth:`initialize` and is saved with the pipeline.
 
-    def __init__(self, nlp: Language, name: str, labels_path: str | None) -> None:
+    A subclass names its parts in ``PARTS`` (name -> the type of the part: a
+    pydantic model, saved as ``<name>.json``, or a list of them, saved as
+    ``<name>.jsonl``), picks them out of a :class:`Labels` in :meth:`_select`
+    and builds its matchers from ``self.parts`` in :meth:`_build`.
+    """
+
+    PARTS: ClassVar[dict[str, Any]] = {}
+
+    def __init__(self, nlp: Language, name: str) -> None:
         self.nlp = nlp
         self.vocab = nlp.vocab
         self.name = name
         self.lang = nlp.lang
-        self.labels_path = labels_path
-        self.label_data: Labels | None = None
-        try:
-            self.label_data = load_labels(labels_path)
-        except Exception:
-            # a saved pipeline may be loaded where the labels folder does not exist:
-            # from_disk() provides the data then
-            if labels_path is not None and Path(labels_path).exists():
-                raise
-        if self.label_data is not None:
-            self._build()
+        self.parts: dict[str, Any] = {}
+
+    def initialize(
+        self,
+        get_examples: Callable[[], Iterable[Example]] | None = None,
+        *,
+        nlp: Language | None = None,
+        labels: Labels | dict[str, Any] | None = None,
+    ) -> None:
+        """Take this component's part of ``labels`` and build from it.
+
+        ``labels``: a loaded labels folder (``nlp.initialize()`` passes it as a
+        plain dict, from ``[initialize.components.<name>.labels]``); default:
+        the default labels folder.
+        """
+        if labels is None:
+            labels = load_labels()
+        elif not isinstance(labels, Labels):
+            labels = Labels.model_validate(labels)
+        self.parts = self._select(labels)
+        self._build()
+
+    def __getattr__(self, attr: str) -> Any:
+        # only reached when an attribute is missing: before initialize() or from_disk(), what
+        # _build() makes (matchers, grammar, scorer) is missing; say so instead of naming it
+        if not attr.startswith("_") and not self.__dict__.get("parts"):
+            raise AttributeError(
+                f"[{self.__dict__.get('name')}] no label data yet ({attr!r} is built from it): "
+                "call nlp.initialize() or load a saved pipeline"
+            )
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {attr!r}")
+
+    def _select(self, labels: Labels) -> dict[str, Any]:  # pragma: no cover - overridden
+        raise NotImplementedError
 
     def _build(self) -> None:  # pragma: no cover - overridden
         raise NotImplementedError
 
-    def _require(self) -> Labels:
-        if self.label_data is None:
-            raise ValueError(f"[{self.name}] no labels loaded: pass labels_path or load the pipeline from disk")
-        return self.label_data
-
-    def to_disk(self, path: str | Path, *, exclude: tuple[str, ...] = ()) -> None:
-        p = Path(path)
-        p.mkdir(parents=True, exist_ok=True)
-        (p / LABELS_JSON).write_text(json.dumps(self._require().as_config(), ensure_ascii=False), encoding="utf-8")
-
-    def from_disk(self, path: str | Path, *, exclude: tuple[str, ...] = ()) -> "_LabelsComponent":
-        data = json.loads((Path(path) / LABELS_JSON).read_text(encoding="utf-8"))
-        self.label_data = labels_from_config(data)
+    def _loaded(self) -> None:
+        missing = [p for p in self.PARTS if p not in self.parts]
+        if missing:
+            raise ValueError(f"[{self.name}] no {', '.join(missing)} loaded: call initialize() or load a saved pipeline")
         self._build()
+
+    @classmethod
+    def _file(cls, part: str) -> str:
+        return part + (".jsonl" if get_origin(cls.PARTS[part]) is list else ".json")
+
+    def _dump(self, part: str) -> Any:
+        return _adapter(self.PARTS[part]).dump_python(self.parts[part], mode="json")
+
+    def _load(self, part: str, data: Any) -> None:
+        self.parts[part] = _adapter(self.PARTS[part]).validate_python(data)
+
+    def _write(self, part: str, path: Path) -> None:
+        data = self._dump(part)
+        if path.suffix == ".jsonl":
+            srsly.write_jsonl(path, data)
+        else:
+            srsly.write_json(path, data)
+
+    def _read(self, part: str, path: Path) -> None:
+        self._load(part, list(srsly.read_jsonl(path)) if path.suffix == ".jsonl" else srsly.read_json(path))
+
+    def to_disk(self, path: str | Path, *, exclude: Iterable[str] = SimpleFrozenList()) -> None:
+        serializers = {self._file(p): (lambda f, p=p: self._write(p, f)) for p in self.PARTS}
+        util.to_disk(path, serializers, exclude)
+
+    def from_disk(self, path: str | Path, *, exclude: Iterable[str] = SimpleFrozenList()) -> "_LabelsComponent":
+        deserializers = {self._file(p): (lambda f, p=p: self._read(p, f)) for p in self.PARTS}
+        util.from_disk(path, deserializers, exclude)
+        self._loaded()
         return self
 
-    def to_bytes(self, *, exclude: tuple[str, ...] = ()) -> bytes:
-        return json.dumps(self._require().as_config(), ensure_ascii=False).encode("utf-8")
+    def to_bytes(self, *, exclude: Iterable[str] = SimpleFrozenList()) -> bytes:
+        serializers = {p: (lambda p=p: srsly.json_dumps(self._dump(p))) for p in self.PARTS}
+        return util.to_bytes(serializers, exclude)
 
-    def from_bytes(self, data: bytes, *, exclude: tuple[str, ...] = ()) -> "_LabelsComponent":
-        self.label_data = labels_from_config(json.loads(data.decode("utf-8")))
-        self._build()
+    def from_bytes(self, bytes_data: bytes, *, exclude: Iterable[str] = SimpleFrozenList()) -> "_LabelsComponent":
+        deserializers = {p: (lambda b, p=p: self._load(p, srsly.json_loads(b))) for p in self.PARTS}
+        util.from_bytes(bytes_data, deserializers, exclude)
+        self._loaded()
         return self
 
 
@@ -110,12 +192,16 @@ def _set_preset_ents(doc: Doc, spans: list[Span]) -> None:
 class QuantityRecognizer(_LabelsComponent):
     """MONEY, PERCENT and DATE from the grammar in :mod:`annotate.quantities`."""
 
+    PARTS: ClassVar[dict[str, Any]] = {"lexicon": LangLexicon}
+
+    def _select(self, labels: Labels) -> dict[str, Any]:
+        lex = labels.lexicon
+        return {"lexicon": getattr(lex, self.lang, None) or lex.en}
+
     def _build(self) -> None:
         from .quantities import QuantityGrammar
 
-        lex = self._require().lexicon
-        lang_lex = getattr(lex, self.lang, None) or lex.en
-        self.grammar = QuantityGrammar(lang_lex, self.lang if self.lang in ("fr", "en") else "en")
+        self.grammar = QuantityGrammar(self.parts["lexicon"], self.lang if self.lang in ("fr", "en") else "en")
 
     def __call__(self, doc: Doc) -> Doc:
         text = doc.text  # built from the tokens on every access: read it once
@@ -168,10 +254,13 @@ def ensure_boundaries(doc: Doc, cuts: set[int]) -> Doc:
 
 @Language.factory(
     "annotate_quantities",
-    default_config={"labels_path": None},
+    assigns=["doc.ents", "doc.spans", "token.ent_iob", "token.ent_type", "token.ent_kb_id", "token.ent_id"],
+    requires=[],
+    retokenizes=True,  # splits tokens so that every match starts and ends on a token boundary
+    default_config={},
 )
-def make_quantities(nlp: Language, name: str, labels_path: str | None) -> QuantityRecognizer:
-    return QuantityRecognizer(nlp, name, labels_path)
+def make_quantities(nlp: Language, name: str) -> QuantityRecognizer:
+    return QuantityRecognizer(nlp, name)
 
 
 # ---------------------------------------------------------------- organisations
@@ -180,15 +269,19 @@ def make_quantities(nlp: Language, name: str, labels_path: str | None) -> Quanti
 class OrgGazetteer(_LabelsComponent):
     """ORG from the organisation gazetteer (exact case; ``ignore_case`` entries on LOWER)."""
 
+    PARTS: ClassVar[dict[str, Any]] = {"patterns": list[OrgPattern]}
+
+    def _select(self, labels: Labels) -> dict[str, Any]:
+        return {"patterns": [e for e in labels.orgs if e.lang in ("any", self.lang)]}
+
     def _build(self) -> None:
-        labels = self._require()
         self.matcher = PhraseMatcher(self.vocab, attr="ORTH")
         self.matcher_ci = PhraseMatcher(self.vocab, attr="LOWER")
         self.ids: dict[str, str] = {}
         exact: list[Doc] = []
         folded: list[Doc] = []
         make = self.nlp.make_doc
-        for entry in labels.orgs:
+        for entry in self.parts["patterns"]:
             if entry.lang not in ("any", self.lang) or not isinstance(entry.pattern, str):
                 continue
             d = make(entry.pattern)
@@ -231,9 +324,15 @@ def _standalone(span: Span) -> bool:
     return True
 
 
-@Language.factory("annotate_org_gazetteer", default_config={"labels_path": None})
-def make_org_gazetteer(nlp: Language, name: str, labels_path: str | None) -> OrgGazetteer:
-    return OrgGazetteer(nlp, name, labels_path)
+@Language.factory(
+    "annotate_org_gazetteer",
+    assigns=["doc.ents", "doc.spans", "token.ent_iob", "token.ent_type", "token.ent_id"],
+    requires=[],
+    retokenizes=False,
+    default_config={},
+)
+def make_org_gazetteer(nlp: Language, name: str) -> OrgGazetteer:
+    return OrgGazetteer(nlp, name)
 
 
 # ---------------------------------------------------------------- final entities
@@ -242,10 +341,17 @@ def make_org_gazetteer(nlp: Language, name: str, labels_path: str | None) -> Org
 class EntityResolver(_LabelsComponent):
     """After the model: mend its ORG, add rule-based ORG, keep only our labels in doc.ents."""
 
+    PARTS: ClassVar[dict[str, Any]] = {"labels": LabelSet, "lexicon": Lexicon}
+
+    def _select(self, labels: Labels) -> dict[str, Any]:
+        return {"labels": labels.labels, "lexicon": labels.lexicon}
+
     def _build(self) -> None:
         from .orgrules import OrgRules
 
-        labels = self._require()
+        # OrgRules sees the saved parts only (the same object whether built or loaded):
+        # reading any other field of Labels there fails at once, so add it to PARTS first
+        labels = Labels.model_construct(labels=self.parts["labels"], lexicon=self.parts["lexicon"])
         self.targets = set(labels.entity_names)
         self.rules = OrgRules(self.vocab, labels, self.lang)
 
@@ -317,9 +423,15 @@ LEGAL_SUFFIXES = frozenset(
 )
 
 
-@Language.factory("annotate_entities", default_config={"labels_path": None})
-def make_entity_resolver(nlp: Language, name: str, labels_path: str | None) -> EntityResolver:
-    return EntityResolver(nlp, name, labels_path)
+@Language.factory(
+    "annotate_entities",
+    assigns=["doc.ents", "doc.spans", "token.ent_iob", "token.ent_type", "token.ent_kb_id", "token.ent_id"],
+    requires=["doc.ents", "doc.spans", "token.ent_iob", "token.ent_type"],
+    retokenizes=False,
+    default_config={},
+)
+def make_entity_resolver(nlp: Language, name: str) -> EntityResolver:
+    return EntityResolver(nlp, name)
 
 
 # ---------------------------------------------------------------- themes
@@ -328,15 +440,26 @@ def make_entity_resolver(nlp: Language, name: str, labels_path: str | None) -> E
 class ThemeComponent(_LabelsComponent):
     """doc.cats for every theme of the taxonomy; cue matches in a span group."""
 
+    PARTS: ClassVar[dict[str, Any]] = {"taxonomy": Taxonomy}
+
+    def _select(self, labels: Labels) -> dict[str, Any]:
+        return {"taxonomy": labels.taxonomy}
+
     def _build(self) -> None:
         from .themes import ThemeScorer
 
-        self.scorer = ThemeScorer(self.vocab, self._require().taxonomy, self.lang)
+        self.scorer = ThemeScorer(self.vocab, self.parts["taxonomy"], self.lang)
 
     def __call__(self, doc: Doc) -> Doc:
         return self.scorer(doc)
 
 
-@Language.factory("annotate_themes", default_config={"labels_path": None})
-def make_themes(nlp: Language, name: str, labels_path: str | None) -> ThemeComponent:
-    return ThemeComponent(nlp, name, labels_path)
+@Language.factory(
+    "annotate_themes",
+    assigns=["doc.cats", "doc.spans"],
+    requires=["doc.sents"],  # scored sentence by sentence (a document without boundaries is one sentence)
+    retokenizes=False,
+    default_config={},
+)
+def make_themes(nlp: Language, name: str) -> ThemeComponent:
+    return ThemeComponent(nlp, name)

@@ -49,10 +49,6 @@ def _iter_pieces(text: str, a: int, b: int, spans: list[tuple[int, int, str, int
         yield (pos, b, -1, False)
 
 
-def _paragraph_pieces(text: str, a: int, b: int, spans: list[tuple[int, int, str, int]]) -> list[Piece]:
-    return list(_iter_pieces(text, a, b, spans))
-
-
 class _Resync(Exception):
     """Raised by :func:`_wrap` when a line starts at one of the ``resync`` offsets."""
 

@@ -59,12 +59,6 @@ class ReviewLabels:
     def theme_names(self) -> list[str]:
         return [t.name for t in self.themes]
 
-    def color(self, label: str) -> str:
-        for e in self.entities:
-            if e.name == label:
-                return e.color
-        return "#aaaaaa"
-
     @classmethod
     def from_labels(cls, labels: Any) -> ReviewLabels:
         return cls(
