@@ -155,9 +155,6 @@ class QuantityGrammar:
     def __init__(self, lex: LangLexicon, lang: str) -> None:
         self.lang = lang
         self.lex = lex
-        self._currency_codes = {k.lower(): v for k, v in lex.currencies.items()}
-        self._multipliers = dict(lex.multipliers)
-        self._multipliers_ci = {k.lower(): v for k, v in lex.multipliers.items() if len(k) > 2}
         self.patterns: list[tuple[str, str, re.Pattern[str]]] = []
         # per pattern: literal substrings without which it cannot match, and whether they
         # are looked for in the text as it is (case-sensitive patterns) or lower-cased
@@ -179,7 +176,9 @@ class QuantityGrammar:
     def _build(self) -> None:
         lex, lang = self.lex, self.lang
         if lang == "fr":
-            dig = r"\d{1,3}(?:" + S + r"\d{3})+(?:,\d+)?(?!\d)|\d+(?:[.,]\d+)?"
+            # "500 000", "1,5", and dots grouping thousands where no decimal dot can be read ("1.250.000,50")
+            dig = (r"\d{1,3}(?:" + S + r"\d{3})+(?:,\d+)?(?!\d)|\d{1,3}(?:\.\d{3}){2,}(?:,\d+)?(?![\d.])"
+                   r"|\d{1,3}\.\d{3},\d+|\d+(?:[.,]\d+)?")
         else:
             dig = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?(?!\d)|\d{1,3}(?:" + S + r"\d{3})+(?:\.\d+)?(?!\d)|\d+(?:[.,]\d+)?"
         dig = "(?:" + dig + ")"
@@ -192,34 +191,23 @@ class QuantityGrammar:
         big_mult = [m for m in lex.multipliers if len(m) > 2]
         small_mult = [m for m in lex.multipliers if len(m) <= 2 or m in ("Mds", "Mrd", "Mrds", "Mdr", "mds", "mln", "trn")]
         mult = r"(?:(?i:" + _alt(big_mult) + r")|" + _alt(small_mult, boundary=False) + r"(?![A-Za-z]))"
-        symbols = [c for c in lex.currencies if not c[0].isalpha() or c.isupper() or "$" in c]
-        words = [c for c in lex.currencies if c not in symbols]
-        cur_words = r"(?i:" + _alt(words) + r")"
-        cur_syms = _alt(symbols, boundary=True)
-        cur = r"(?:" + cur_syms + r"|" + cur_words + r")"
-        # currency before the amount: "$300", "US$5", "USD 40", "EUR2.5bn" (an ISO code may touch the digits)
-        prefix_list = [c for c in symbols if not c.isalpha() and c not in ("$US",)] + [c for c in symbols if c.isupper() and c.isalpha()]
-        prefix_syms = r"(?<![\w$€£¥])" + _alt(prefix_list, boundary=False)
         de = r"(?:" + S + r"?(?:de|d" + AP + r"|of)" + S + r"?|" + S + r"?)"
         rj_words = [j for j in lex.range_joiners if j[0].isalpha()]
         rng = r"(?:" + S + r"?" + DASH + S + r"?|" + S + _alt(rj_words) + S + r")"
         self.range_re = rng
 
-        # MONEY: "300 milliards de dollars", "1,2 M€", "10 et 15 milliards de dollars", "500 000 euros"
-        amount = num + r"(?:" + S + r"?" + mult + r")?"
-        money_after = amount + r"(?:" + rng + amount + r")?" + de + cur + r"(?![\w$€£])"
-        # "$300 billion", "€5bn", "USD 40 millions", "$10 billion to $15 billion"
-        money_before = (
-            r"(?P<cur>" + prefix_syms + r")" + S + r"?" + dig + r"(?:" + S + r"?" + mult + r")?"
-            + r"(?:" + rng + r"(?:(?P=cur)" + S + r"?)?" + dig + r"(?:" + S + r"?" + mult + r")?)?"
-            + r"(?![\w])"
-        )
-        self._add("MONEY", "money_after", money_after)
-        self._add("MONEY", "money_before", money_before, tuple(prefix_list), case=True)
+        # MONEY: the grammar of money.py over every CLDR currency
+        from .money import MoneyGrammar
+
+        self.money = MoneyGrammar(lex, lang, num=num, dig=dig, mult=mult, rng=rng,
+                                  multipliers=dict(lex.multipliers), alt=_alt, trie=_trie)
+        for kind, pattern, needs, case in self.money.patterns:
+            self._add("MONEY", kind, pattern, needs, case=case)
 
         # PERCENT: "14 %", "6,4 %", "quarante pour cent", "9 à 11 %", "0,1 point de pourcentage"
         pct_words = [w for w in lex.percent_words if w != "%"]
-        pct_unit = r"(?:%|(?i:" + _alt(pct_words) + r")|(?i:" + _alt(lex.percentage_points) + r"))"
+        # points first: "percentage points" before "percentage"
+        pct_unit = r"(?:%|(?i:" + _alt(lex.percentage_points) + r")|(?i:" + _alt(pct_words) + r"))"
         pct = num + r"(?:" + S + r"?%)?" + r"(?:" + rng + num + r")?" + S + r"?" + pct_unit + r"(?![\w])"
         self._add("PERCENT", "percent", pct)
 
@@ -343,10 +331,10 @@ class QuantityGrammar:
         nums = digits + firsts(lex.number_words)
         months = firsts(lex.months)
         dets = firsts(lex.determiners) + "lLcCtT"
-        symbols = firsts([c for c in lex.currencies if not c[0].isalpha() or c.isupper() or "$" in c])
         first = {
-            "money_after": nums,
-            "money_before": symbols,
+            "money_after": nums + "hHqQ",
+            "money_sub": nums,
+            "money_before": self.money.first_symbols,
             "percent": nums,
             "year": "12",
             "year_range": "12",
@@ -378,11 +366,8 @@ class QuantityGrammar:
         """Literal substrings (lower case) without which a pattern cannot match: a cheap pre-check."""
         lex = self.lex
         digits = tuple("0123456789")
-        money = tuple({k.lower() for k in lex.currencies} | {"€", "$", "£", "¥"})
         months = tuple({m.lower().rstrip(".") for m in lex.months})
         return {
-            "money_after": money,
-            "money_before": money,
             "percent": ("%", "cent", "pourcentage", "percentage", "pct"),
             "day_month": months,
             "day_range": months,
@@ -442,6 +427,8 @@ class QuantityGrammar:
             right = text[b : b + 6].lower()
             if right.startswith(("-old", " old")):
                 return False
+        if kind == "percent" and a and text[a - 1] in "%/=&?":
+            return False  # inside a URL or a query string ("?q=30%25%2020%")
         if kind == "quarter_code":
             word = text[a:b]
             if word[0] in "HS" and not re.search(r"\d{4}$", word):
@@ -452,7 +439,7 @@ class QuantityGrammar:
     def value(self, label: str, kind: str, s: str) -> Any:
         try:
             if label == "MONEY":
-                return self._money_value(s)
+                return self.money.value(s)
             if label == "PERCENT":
                 return self._percent_value(s)
             return self._date_value(kind, s)
@@ -466,43 +453,6 @@ class QuantityGrammar:
             if v is not None:
                 out.append((v, m.start(), m.end()))
         return out
-
-    def _mult_after(self, s: str, pos: int) -> float:
-        m = re.match(S + r"?([A-Za-zéè]+)", s[pos:])
-        if not m:
-            return 1.0
-        w = m.group(1)
-        for cand in (w, w.rstrip("s")):
-            if cand in self._multipliers:
-                return float(self._multipliers[cand])
-            if cand.lower() in self._multipliers_ci:
-                return float(self._multipliers_ci[cand.lower()])
-        # glued compact units: "M€" -> "M"
-        for k in sorted(self._multipliers, key=len, reverse=True):
-            if w.startswith(k) and len(k) <= 3 and w[len(k):] in ("", "US"):
-                return float(self._multipliers[k])
-        return 1.0
-
-    def _currency(self, s: str) -> str | None:
-        low = s.lower()
-        best = None
-        for k, code in self._currency_codes.items():
-            if k in low and (best is None or len(k) > len(best[0])):
-                best = (k, code)
-        return best[1] if best else None
-
-    def _money_value(self, s: str) -> Any:
-        nums = self._numbers(s)
-        cur = self._currency(s)
-        if not nums or cur is None:
-            return None
-        mults = [self._mult_after(s, e) for _, _, e in nums]
-        if len(nums) >= 2:
-            hi = nums[-1][0] * mults[-1]
-            lo_mult = mults[0] if mults[0] != 1.0 else mults[-1]
-            lo = nums[0][0] * lo_mult
-            return {"currency": cur, "max": _clean_number(hi), "min": _clean_number(lo)}
-        return {"amount": _clean_number(nums[0][0] * mults[0]), "currency": cur}
 
     def _percent_value(self, s: str) -> Any:
         s = re.sub(r"(?i:pour" + S + r"?-?cent|pourcent|per" + S + r"?cent|percent)", " ", s)
