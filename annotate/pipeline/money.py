@@ -90,14 +90,20 @@ def generate_currencies() -> dict[str, Any]:
             if c in codes and sym != c and _symbol_ok(sym, False):
                 native.setdefault(sym, set()).add(c)
     for lang in ("fr", "en"):
-        names: dict[str, str] = {}
+        names: dict[str, str | None] = {}
         heads: dict[str, set[str]] = {}
-        for c in codes:
+        for c in sorted(codes, key=lambda x: x not in current):  # current currencies first
             for n in (1, 2, 1_000_000):
                 name = bn.get_currency_name(c, n, lang).lower()
-                if "(" in name or name == c.lower():
+                if "(" in name:  # "franc cfa (beac)", "dollar zimbabwéen (1980–2008)": the name without its note
+                    name = re.sub(r"\s*\([^)]*\)", "", name).strip()
+                    if name in names and names[name] != c:
+                        if c in current and names[name] in current:
+                            names[name] = None  # two current currencies: XAF and XOF
+                        continue
+                if not name or name == c.lower():
                     continue
-                names[name] = c
+                names.setdefault(name, c)
                 words = name.split()
                 head = words[-1] if lang == "en" else words[0]
                 if head.isalpha() and len(head) >= 3 and len(words) > 1:
@@ -233,7 +239,8 @@ class MoneyGrammar:
             + tail + r"(?![\w])",
             None, True,
         ))
-        self._cur_rx = re.compile(r"(?:" + dollar_before + r"|" + sym_cur + r"|" + code_cur + r"|" + word_cur
+        self._cur_rx = re.compile(r"(?:" + dollar_before + r"|(?<![\w$€£¥])" + alt(sorted(set(codes)), boundary=False)
+                                  + r"(?=\d)|" + sym_cur + r"|" + code_cur + r"|" + word_cur
                                   + r"|" + sub_cur + r")")
         self._num_rx = re.compile(num)
         self._frac_rx = re.compile(r"(?i:(three|trois)" + S + r")?(?i:(half|demi)|(quarters?|quarts?))"
