@@ -63,6 +63,11 @@ SHAPES = [
     ("fr-dot-thousands", "fr", "Adjugé 2.400.000,75 € hier.", "2.400.000,75 €", {"amount": 2_400_000.75, "currency": "EUR"}),
     ("fr-mult-code", "fr", "Des pertes de 45 MUSD.", "45 MUSD", {"amount": 45_000_000, "currency": "USD"}),
     ("fr-crypto", "fr", "Il a miné 12 bitcoins.", "12 bitcoins", {"amount": 12, "currency": "BTC"}),
+    ("fr-range-after-date", "fr", "Un forfait valable du 3 mars 2021 à 250 euros par mois.", "250 euros",
+     {"amount": 250, "currency": "EUR"}),
+    ("fr-range-shared", "fr", "Un prix de 40 à 55 couronnes suédoises.", "40 à 55 couronnes suédoises",
+     {"currency": "SEK", "max": 55, "min": 40}),
+    ("en-range-shared", "en", "Fees of between 20 and 30 rand apply.", "20 and 30 rand", {"currency": "ZAR", "max": 30, "min": 20}),
     ("fr-per-unit", "fr", "Un coupon de 1,50 euro par action.", "1,50 euro", {"amount": 1.5, "currency": "EUR"}),
 ]
 

@@ -250,6 +250,27 @@ class MoneyGrammar:
         self.first_symbols = "".join(sorted({c for s in prefix_syms + list(letters) + codes + ["M", "K", "k", "U", "u"]
                                              for c in (s[0], s[0].lower(), s[0].upper())}))
 
+    def cut_in_dates(self, text: str, matches: list, range_re: str) -> list:  # noqa: ANN001
+        """A MONEY range that begins inside a date keeps its second amount only:
+        "le 1 janvier 1990 à 1015 francs" -> "1015 francs", not "1990 à 1015 francs"."""
+        from dataclasses import replace
+
+        from .quantities import _LATER
+
+        dates = [(d.start, d.end) for d in matches if d.label == "DATE"]
+        if not dates:
+            return matches
+        rng = re.compile(range_re)
+        out = []
+        for m in matches:
+            if m.label == "MONEY":
+                inside = next((e for a, e in dates if a < m.start < e < m.end), None)
+                j = rng.match(text, inside) if inside is not None else None
+                if j:
+                    m = replace(m, start=j.end(), value=_LATER)
+            out.append(m)
+        return out
+
     # ------------------------------------------------------------------ values
     def _code(self, tok: str) -> tuple[str | None, float, float]:
         """(code, sub-unit factor, multiplier) of one currency token."""

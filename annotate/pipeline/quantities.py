@@ -288,7 +288,7 @@ class QuantityGrammar:
         """Non-overlapping matches, with DATE ranges joined: "entre janvier et mars" -> "janvier et mars"."""
         chosen = [
             m if m.value is not _LATER else replace(m, value=self.value(m.label, m.kind, text[m.start : m.end]))
-            for m in resolve_overlaps(matches)
+            for m in resolve_overlaps(self.money.cut_in_dates(text, matches, self.range_re))
         ]
         out: list[QMatch] = []
         i = 0
