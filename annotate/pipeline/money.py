@@ -211,7 +211,7 @@ class MoneyGrammar:
         syms = [s for s in symbols if s not in ("$",)]
         word_cur = (r"(?:(?i:" + alt(sorted(words_ci)) + r")|" + alt(sorted(words_cs)) + r")")
         code_cur = r"(?:" + code_up + r"|(?<!\w)" + trie(major_lower) + r"(?!\w)|" + mult_code + r")"
-        sym_cur = r"(?:" + dollar_after + r"|" + alt(sorted(syms)) + r"|\$)"
+        sym_cur = r"(?:" + dollar_after + r"|" + trie(sorted(syms)) + r"|\$)"  # a trie: no boundary needed after a symbol
         sub_cur = r"(?i:" + alt(sub) + r")" if sub else r"(?!)"
         de = r"(?:" + S + r"?(?:de|d" + AP + r"|of)" + S + r"?|" + S + r"?" + (r"|-" if lang == "en" else "") + r")"
         frac = (r"(?:(?i:(?:a|one|three|un|une|trois)" + S + r")?(?i:half|quarters?|demi|quarts?)"
@@ -222,33 +222,54 @@ class MoneyGrammar:
         end_ok = r"(?=" + S + r"*(?:[.,;:!?)]|$|(?i:more|plus|only|seulement)\b))"
         tail = r"(?:" + joiner + r"(?:" + small + S + r"?" + sub_cur + r"|" + small + end_ok + r"))?"
         big = r"(?:" + S + r"(?i:" + alt([m for m in multipliers if len(m) > 2]) + r"))?"
-        cur_after = r"(?:" + word_cur + tail + r"|" + code_cur + big + tail + r"|" + sym_cur + big + tail + r")"
+        # one character-class test before trying the currency tries (most numbers are not money)
+        heads = {w[0] for w in words_ci | set(sub) for w in (w, w.upper())} | {w[0] for w in words_cs | set(syms) | set(codes)}
+        heads |= {c.upper() for c in heads if c.isalpha()} | {c.lower() for c in heads if c.isalpha()} | {"$", "k", "K", "M"}
+        cur_first = r"(?=[" + "".join(sorted(re.escape(c) for c in heads)) + r"])"
+        cur_after = cur_first + r"(?:" + word_cur + r"|(?:" + code_cur + r"|" + sym_cur + r")" + big + r")" + tail
         self.patterns: list[tuple[str, str, tuple[str, ...] | None, bool]] = []
         self.patterns.append(("money_after", amount + r"(?:" + rng + amount + r")?" + de + cur_after + r"(?![\w$€£])",
                               None, False))
         # French "deux cents" is 200: a sub-unit there follows digits only
         sub_amount = amount if lang == "en" else r"(?<![\w.,])" + dig
-        self.patterns.append(("money_sub", sub_amount + S + r"?-?" + sub_cur + r"(?!\w)", None, False))
+        self.patterns.append(("money_sub", sub_amount + S + r"?-?" + sub_cur + r"(?!\w)",
+                              tuple(sorted({k.lower() for k in sub})), False))
         prefix_syms = [s for s in symbols if not s[0].isalpha() or "$" in s]
-        prefix = (r"(?:" + dollar_before + r"|" + lead + alt(sorted(prefix_syms), boundary=False)
-                  + r"|(?<![\w$€£¥])" + alt(sorted(set(codes)), boundary=False) + r"|" + mult_code + r")")
         d_amt = dig + r"(?:" + S + r"?-?" + mult + r")?"
-        self.patterns.append((
-            "money_before",
-            r"(?P<cur>" + prefix + r")" + S + r"?" + d_amt + r"(?:" + rng + r"(?:(?P=cur)" + S + r"?)?" + d_amt + r")?"
-            + tail + r"(?![\w])",
-            None, True,
-        ))
-        self._cur_rx = re.compile(r"(?:" + dollar_before + r"|(?<![\w$€£¥])" + alt(sorted(set(codes)), boundary=False)
-                                  + r"(?=\d)|" + sym_cur + r"|" + code_cur + r"|" + word_cur
-                                  + r"|" + sub_cur + r")")
+
+        def before(prefix: str) -> str:
+            return (r"(?P<cur>" + prefix + r")" + S + r"?" + d_amt + r"(?:" + rng + r"(?:(?P=cur)" + S + r"?)?" + d_amt
+                    + r")?" + tail + r"(?![\w])")
+
+        codes_trie = trie(sorted(set(codes)))
+        self.patterns.append(("money_before", before(lead + trie(sorted(prefix_syms)) + r"|(?<![\w$€£¥])" + codes_trie
+                                                     + r"|" + mult_code), None, True))
+        # letters and "$" in any case ("c $ 16.4", "usd$ 15"): only in a text with a "$"
+        self.patterns.append(("money_before_dollar", before(dollar_before), ("$",), True))
+        self._cur_src = (r"(?:" + dollar_before + r"|(?<![\w$€£¥])" + codes_trie + r"(?=\d)|" + sym_cur + r"|"
+                         + code_cur + r"|" + word_cur + r"|" + sub_cur + r")")
+        self._cur_compiled: re.Pattern[str] | None = None
         self._num_rx = re.compile(num)
         self._frac_rx = re.compile(r"(?i:(three|trois)" + S + r")?(?i:(half|demi)|(quarters?|quarts?))"
                                    r"(?:" + S + r"(?i:a|an|of" + S + r"a|de))?")
         self._mults = multipliers
         self._mults_ci = {k.lower(): v for k, v in multipliers.items() if len(k) > 2}
-        self.first_symbols = "".join(sorted({c for s in prefix_syms + list(letters) + codes + ["M", "K", "k", "U", "u"]
-                                             for c in (s[0], s[0].lower(), s[0].upper())}))
+
+        def firsts(words) -> str:  # noqa: ANN001
+            return "".join(sorted({w[0] for w in words if w}))
+
+        # the characters a match can start with, per kind (see QuantityGrammar._add_first_char_filters)
+        self.first_chars = {
+            "money_before": firsts(prefix_syms) + firsts(codes) + "MKk",
+            "money_before_dollar": firsts({l.lower() for l in letters} | {l.upper() for l in letters}) + "uU",
+        }
+
+    @property
+    def _cur_rx(self) -> re.Pattern[str]:
+        """Every currency token, for values: compiled on the first value asked (it is large)."""
+        if self._cur_compiled is None:
+            self._cur_compiled = re.compile(self._cur_src)
+        return self._cur_compiled
 
     def cut_in_dates(self, text: str, matches: list, range_re: str) -> list:  # noqa: ANN001
         """A MONEY range that begins inside a date keeps its second amount only:

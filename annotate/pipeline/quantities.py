@@ -312,7 +312,7 @@ class QuantityGrammar:
     def _add(self, label: str, kind: str, pattern: str, needs: tuple[str, ...] | None = None, *, case: bool = False) -> None:
         """One pattern; ``needs``: literals one of which any match contains (default: its kind's,
         see :meth:`_triggers`), looked for in the text as it is when ``case``, else lower-cased."""
-        self.patterns.append((label, kind, re.compile(pattern)))
+        self.patterns.append((label, kind, pattern))  # compiled once, with its first-character filter
         self._needs.append((tuple(needs), case) if needs is not None else None)
 
     def _add_first_char_filters(self) -> None:
@@ -332,9 +332,9 @@ class QuantityGrammar:
         months = firsts(lex.months)
         dets = firsts(lex.determiners) + "lLcCtT"
         first = {
-            "money_after": nums + "hHqQ",
+            "money_after": nums + "aAhHqQ",  # "a quarter million", "half a billion"
             "money_sub": nums,
-            "money_before": self.money.first_symbols,
+            **self.money.first_chars,
             "percent": nums,
             "year": "12",
             "year_range": "12",
@@ -354,12 +354,12 @@ class QuantityGrammar:
             "relative": firsts(lex.relative_dates),
         }
         filtered = []
-        for label, kind, rx in self.patterns:
+        for label, kind, pattern in self.patterns:
             chars = first.get(kind)
             if chars:
                 cls = "".join(sorted({re.escape(c) for c in chars}))
-                rx = re.compile(r"(?=[" + cls + r"])" + rx.pattern)
-            filtered.append((label, kind, rx))
+                pattern = r"(?=[" + cls + r"])" + pattern
+            filtered.append((label, kind, re.compile(pattern)))
         self.patterns = filtered
 
     def _triggers(self) -> dict[str, tuple[str, ...]]:
