@@ -39,6 +39,12 @@ from ..labels import LangLexicon
 DATA = Path(__file__).with_name("data") / "currencies.json"
 S = r"[ \u00a0\u202f\u2009]"
 AP = r"[’']"
+_DOLLAR_KEY = re.compile(r"[a-z]+\$|\$[a-z]+")
+_DOLLAR_PARTS = re.compile(r"([a-z]*)\$([a-z]*)")
+_MULT_CODE = re.compile(r"([km])([a-z]{3})")
+_MULT_WORD = re.compile(S + r"?-?([A-Za-zéè]+)")
+_NOT_CUR = re.compile(r"(?i:a|an|of|and|et|de)")
+_JOIN = re.compile(r"(?:" + S + r"?[-–—]" + S + r"?|" + S + r"(?i:to|and|et|à|au)" + S + r")")
 
 # codes that are not money in news (precious metals, test and fund units, accounting units)
 _NOT_MONEY = {
@@ -216,7 +222,9 @@ class MoneyGrammar:
         de = r"(?:" + S + r"?(?:de|d" + AP + r"|of)" + S + r"?|" + S + r"?" + (r"|-" if lang == "en" else "") + r")"
         frac = (r"(?:(?i:(?:a|one|three|un|une|trois)" + S + r")?(?i:half|quarters?|demi|quarts?)"
                 r"(?:" + S + r"(?i:a|an|of" + S + r"a|de)|-)?" + S + r"?" + mult + r")")
-        amount = r"(?:" + frac + r"|" + num + r"(?:" + S + r"?-?" + mult + r")?)"
+        amount = num + r"(?:" + S + r"?-?" + mult + r")?"
+        # "half a million dollars", "a quarter billion euros" (a cheap look-ahead first: most positions are not)
+        first_amount = (r"(?:(?=(?i:a|one|three|un|une|trois|half|quarter|demi|quart))" + frac + r"|" + amount + r")")
         joiner = r"(?:" + S + r"(?i:and|et)" + S + r"|" + S + r")"
         small = r"(?:\d{1,2}|" + num + r")(?!\d|[.,]\d)"
         end_ok = r"(?=" + S + r"*(?:[.,;:!?)]|$|(?i:more|plus|only|seulement)\b))"
@@ -228,7 +236,7 @@ class MoneyGrammar:
         cur_first = r"(?=[" + "".join(sorted(re.escape(c) for c in heads)) + r"])"
         cur_after = cur_first + r"(?:" + word_cur + r"|(?:" + code_cur + r"|" + sym_cur + r")" + big + r")" + tail
         self.patterns: list[tuple[str, str, tuple[str, ...] | None, bool]] = []
-        self.patterns.append(("money_after", amount + r"(?:" + rng + amount + r")?" + de + cur_after + r"(?![\w$€£])",
+        self.patterns.append(("money_after", first_amount + r"(?:" + rng + amount + r")?" + de + cur_after + r"(?![\w$€£])",
                               None, False))
         # French "deux cents" is 200: a sub-unit there follows digits only
         sub_amount = amount if lang == "en" else r"(?<![\w.,])" + dig
@@ -254,12 +262,14 @@ class MoneyGrammar:
                                    r"(?:" + S + r"(?i:a|an|of" + S + r"a|de))?")
         self._mults = multipliers
         self._mults_ci = {k.lower(): v for k, v in multipliers.items() if len(k) > 2}
+        self._compact = sorted((k for k in multipliers if len(k) <= 3), key=len, reverse=True)
 
         def firsts(words) -> str:  # noqa: ANN001
             return "".join(sorted({w[0] for w in words if w}))
 
         # the characters a match can start with, per kind (see QuantityGrammar._add_first_char_filters)
         self.first_chars = {
+            "money_after": "aAhHqQ",  # added to the number characters: "a quarter", "half"
             "money_before": firsts(prefix_syms) + firsts(codes) + "MKk",
             "money_before_dollar": firsts({l.lower() for l in letters} | {l.upper() for l in letters}) + "uU",
         }
@@ -299,22 +309,22 @@ class MoneyGrammar:
         if k in self.subunits:
             code, f = self.subunits[k]
             return code, f, 1.0
-        if k in self.lookup and (k in self._lex_keys or not re.fullmatch(r"[a-z]+\$|\$[a-z]+", k)):
+        if k in self.lookup and (k in self._lex_keys or not _DOLLAR_KEY.fullmatch(k)):
             return self.lookup[k], 1.0, 1.0
-        m = re.fullmatch(r"([a-z]*)\$([a-z]*)", k)
+        m = _DOLLAR_PARTS.fullmatch(k)
         if m:
             letters = m.group(1) or m.group(2)
             for cand in (letters + "$", "$" + letters, letters):
                 if cand in self.lookup and self.lookup[cand]:
                     return self.lookup[cand], 1.0, 1.0
             return "USD" if letters in ("us", "u.s") else None, 1.0, 1.0
-        m = re.fullmatch(r"([km])([a-z]{3})", k)
+        m = _MULT_CODE.fullmatch(k)
         if m and m.group(2) in self.lookup:
             return self.lookup[m.group(2)], 1.0, 1e3 if m.group(1) == "k" else 1e6
         return self.lookup.get(k), 1.0, 1.0
 
     def _mult_at(self, s: str, pos: int) -> float:
-        m = re.match(S + r"?-?([A-Za-zéè]+)", s[pos:])
+        m = _MULT_WORD.match(s, pos)
         if not m:
             return 1.0
         w = m.group(1)
@@ -323,14 +333,14 @@ class MoneyGrammar:
                 return float(self._mults[cand])
             if cand.lower() in self._mults_ci:
                 return float(self._mults_ci[cand.lower()])
-        for k in sorted(self._mults, key=len, reverse=True):  # glued compact units: "M€", "MdUSD"
-            if w.startswith(k) and len(k) <= 3:
+        for k in self._compact:  # glued compact units: "M€", "MdUSD"
+            if w.startswith(k):
                 return float(self._mults[k])
         return 1.0
 
     def value(self, s: str) -> Any:
         curs = [(m.start(), m.end(), *self._code(m.group(0))) for m in self._cur_rx.finditer(s)]
-        curs = [c for c in curs if not re.fullmatch(r"(?i:a|an|of|and|et|de)", s[c[0]:c[1]])]
+        curs = [c for c in curs if not _NOT_CUR.fullmatch(s, c[0], c[1])]
         if not curs:
             return None
         main = next((c for c in curs if c[3] == 1.0), curs[0])
@@ -357,7 +367,7 @@ class MoneyGrammar:
         rest = [n for n in nums if n[1] >= main[1]]
         if head[0][1] > main[0]:  # the currency came first ("$300", "USD 40")
             head, rest = nums[:1], nums[1:]
-            if rest and re.match(r"(?:" + S + r"?[-–—]" + S + r"?|" + S + r"(?i:to|and|et|à|au)" + S + r")", ms[head[0][2]:rest[0][1]]):
+            if rest and _JOIN.match(ms, head[0][2], rest[0][1]):
                 head, rest = nums[:2], nums[2:]
         after_mult = self._mult_at(ms, main[1]) if main[1] < len(ms) else 1.0
         vals = []

@@ -332,9 +332,9 @@ class QuantityGrammar:
         months = firsts(lex.months)
         dets = firsts(lex.determiners) + "lLcCtT"
         first = {
-            "money_after": nums + "aAhHqQ",  # "a quarter million", "half a billion"
             "money_sub": nums,
             **self.money.first_chars,
+            "money_after": nums + self.money.first_chars["money_after"],
             "percent": nums,
             "year": "12",
             "year_range": "12",
