@@ -254,7 +254,8 @@ class MoneyGrammar:
                                                      + r"|" + mult_code), None, True))
         # letters and "$" in any case ("c $ 16.4", "usd$ 15"): only in a text with a "$"
         self.patterns.append(("money_before_dollar", before(dollar_before), ("$",), True))
-        self._cur_src = (r"(?:" + dollar_before + r"|(?<![\w$€£¥])" + codes_trie + r"(?=\d)|" + sym_cur + r"|"
+        lead_chars = heads | {c for l in letters for c in (l[0].lower(), l[0].upper())} | {"u", "U"}
+        self._cur_src = ("(?=[" + "".join(sorted(re.escape(c) for c in lead_chars)) + r"])(?:" + dollar_before + r"|(?<![\w$€£¥])" + codes_trie + r"(?=\d)|" + sym_cur + r"|"
                          + code_cur + r"|" + word_cur + r"|" + sub_cur + r")")
         self._cur_compiled: re.Pattern[str] | None = None
         self._num_rx = re.compile(num)
@@ -288,6 +289,8 @@ class MoneyGrammar:
 
         from .quantities import _LATER
 
+        if not any(m.label == "MONEY" for m in matches):
+            return matches
         dates = [(d.start, d.end) for d in matches if d.label == "DATE"]
         if not dates:
             return matches
