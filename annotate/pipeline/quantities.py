@@ -208,7 +208,8 @@ class QuantityGrammar:
         pct_words = [w for w in lex.percent_words if w != "%"]
         # points first: "percentage points" before "percentage"
         pct_unit = r"(?:%|(?i:" + _alt(lex.percentage_points) + r")|(?i:" + _alt(pct_words) + r"))"
-        pct = num + r"(?:" + S + r"?%)?" + r"(?:" + rng + num + r")?" + S + r"?" + pct_unit + r"(?![\w])"
+        # not inside a URL or a query string ("?q=30%25%2020%")
+        pct = r"(?<![%/=&?])" + num + r"(?:" + S + r"?%)?" + r"(?:" + rng + num + r")?" + S + r"?" + pct_unit + r"(?![\w])"
         self._add("PERCENT", "percent", pct)
 
         # DATE
@@ -427,8 +428,6 @@ class QuantityGrammar:
             right = text[b : b + 6].lower()
             if right.startswith(("-old", " old")):
                 return False
-        if kind == "percent" and a and text[a - 1] in "%/=&?":
-            return False  # inside a URL or a query string ("?q=30%25%2020%")
         if kind == "quarter_code":
             word = text[a:b]
             if word[0] in "HS" and not re.search(r"\d{4}$", word):
