@@ -160,6 +160,10 @@ class LangLexicon(_Strict):
     multipliers: dict[str, float]
     # glued amount suffixes such as "M€" or "Md$" -> [factor, ISO code]
     compact_units: dict[str, tuple[float, str]] = Field(default_factory=dict)
+    # sub-unit word -> [ISO code of the main unit, factor] (e.g. "cents" = ["USD", 0.01])
+    currency_subunits: dict[str, tuple[str, float]] = Field(default_factory=dict)
+    # CLDR currency head words and codes too common as plain words to be a currency ("won", "real")
+    currency_stopwords: list[str] = Field(default_factory=list)
     percent_words: list[str]
     percentage_points: list[str] = Field(default_factory=list)
     months: dict[str, int]

@@ -155,9 +155,6 @@ class QuantityGrammar:
     def __init__(self, lex: LangLexicon, lang: str) -> None:
         self.lang = lang
         self.lex = lex
-        self._currency_codes = {k.lower(): v for k, v in lex.currencies.items()}
-        self._multipliers = dict(lex.multipliers)
-        self._multipliers_ci = {k.lower(): v for k, v in lex.multipliers.items() if len(k) > 2}
         self.patterns: list[tuple[str, str, re.Pattern[str]]] = []
         # per pattern: literal substrings without which it cannot match, and whether they
         # are looked for in the text as it is (case-sensitive patterns) or lower-cased
@@ -173,7 +170,9 @@ class QuantityGrammar:
     def _build(self) -> None:
         lex, lang = self.lex, self.lang
         if lang == "fr":
-            dig = r"\d{1,3}(?:" + S + r"\d{3})+(?:,\d+)?(?!\d)|\d+(?:[.,]\d+)?"
+            # "500 000", "1,5", and dots grouping thousands where no decimal dot can be read ("1.250.000,50")
+            dig = (r"\d{1,3}(?:" + S + r"\d{3})+(?:,\d+)?(?!\d)|\d{1,3}(?:\.\d{3}){2,}(?:,\d+)?(?![\d.])"
+                   r"|\d{1,3}\.\d{3},\d+|\d+(?:[.,]\d+)?")
         else:
             dig = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?(?!\d)|\d{1,3}(?:" + S + r"\d{3})+(?:\.\d+)?(?!\d)|\d+(?:[.,]\d+)?"
         dig = "(?:" + dig + ")"
@@ -186,35 +185,24 @@ class QuantityGrammar:
         big_mult = [m for m in lex.multipliers if len(m) > 2]
         small_mult = [m for m in lex.multipliers if len(m) <= 2 or m in ("Mds", "Mrd", "Mrds", "Mdr", "mds", "mln", "trn")]
         mult = r"(?:(?i:" + _alt(big_mult) + r")|" + _alt(small_mult, boundary=False) + r"(?![A-Za-z]))"
-        symbols = [c for c in lex.currencies if not c[0].isalpha() or c.isupper() or "$" in c]
-        words = [c for c in lex.currencies if c not in symbols]
-        cur_words = r"(?i:" + _alt(words) + r")"
-        cur_syms = _alt(symbols, boundary=True)
-        cur = r"(?:" + cur_syms + r"|" + cur_words + r")"
-        # currency before the amount: "$300", "US$5", "USD 40", "EUR2.5bn" (an ISO code may touch the digits)
-        prefix_list = [c for c in symbols if not c.isalpha() and c not in ("$US",)] + [c for c in symbols if c.isupper() and c.isalpha()]
-        prefix_syms = r"(?<![\w$€£¥])" + _alt(prefix_list, boundary=False)
-        de = r"(?:" + S + r"?(?:de|d" + AP + r"|of)" + S + r"?|" + S + r"?)"
         rj_words = [j for j in lex.range_joiners if j[0].isalpha()]
         rng = r"(?:" + S + r"?" + DASH + S + r"?|" + S + _alt(rj_words) + S + r")"
         self.range_re = rng
 
-        # MONEY: "300 milliards de dollars", "1,2 M€", "10 et 15 milliards de dollars", "500 000 euros"
-        amount = num + r"(?:" + S + r"?" + mult + r")?"
-        money_after = amount + r"(?:" + rng + amount + r")?" + de + cur + r"(?![\w$€£])"
-        # "$300 billion", "€5bn", "USD 40 millions", "$10 billion to $15 billion"
-        money_before = (
-            r"(?P<cur>" + prefix_syms + r")" + S + r"?" + dig + r"(?:" + S + r"?" + mult + r")?"
-            + r"(?:" + rng + r"(?:(?P=cur)" + S + r"?)?" + dig + r"(?:" + S + r"?" + mult + r")?)?"
-            + r"(?![\w])"
-        )
-        self._add("MONEY", "money_after", money_after)
-        self._add("MONEY", "money_before", money_before, tuple(prefix_list), case=True)
+        # MONEY: the grammar of money.py over every CLDR currency
+        from .money import MoneyGrammar
+
+        self.money = MoneyGrammar(lex, lang, num=num, dig=dig, mult=mult, rng=rng,
+                                  multipliers=dict(lex.multipliers), alt=_alt, trie=_trie)
+        for kind, pattern, needs, case in self.money.patterns:
+            self._add("MONEY", kind, pattern, needs, case=case)
 
         # PERCENT: "14 %", "6,4 %", "quarante pour cent", "9 à 11 %", "0,1 point de pourcentage"
         pct_words = [w for w in lex.percent_words if w != "%"]
-        pct_unit = r"(?:%|(?i:" + _alt(pct_words) + r")|(?i:" + _alt(lex.percentage_points) + r"))"
-        pct = num + r"(?:" + S + r"?%)?" + r"(?:" + rng + num + r")?" + S + r"?" + pct_unit + r"(?![\w])"
+        # points first: "percentage points" before "percentage"
+        pct_unit = r"(?:%|(?i:" + _alt(lex.percentage_points) + r")|(?i:" + _alt(pct_words) + r"))"
+        # not inside a URL or a query string ("?q=30%25%2020%")
+        pct = r"(?<![%/=&?])" + num + r"(?:" + S + r"?%)?" + r"(?:" + rng + num + r")?" + S + r"?" + pct_unit + r"(?![\w])"
         self._add("PERCENT", "percent", pct)
 
         # DATE: the grammar of annotate.pipeline.dates
@@ -227,14 +215,14 @@ class QuantityGrammar:
         """Non-overlapping matches, with DATE ranges joined: "entre janvier et mars" -> "janvier et mars"."""
         chosen = [
             m if m.value is not _LATER else replace(m, value=self.value(m.label, m.kind, text[m.start : m.end]))
-            for m in resolve_overlaps(matches)
+            for m in resolve_overlaps(self.money.cut_in_dates(text, matches, self.range_re))
         ]
         return self.dates.join(text, chosen)
 
     def _add(self, label: str, kind: str, pattern: str, needs: tuple[str, ...] | None = None, *, case: bool = False) -> None:
         """One pattern; ``needs``: literals one of which any match contains (default: its kind's,
         see :meth:`_triggers`), looked for in the text as it is when ``case``, else lower-cased."""
-        self.patterns.append((label, kind, re.compile(pattern)))
+        self.patterns.append((label, kind, pattern))  # compiled once, with its first-character filter
         self._needs.append((tuple(needs), case) if needs is not None else None)
 
     def _add_first_char_filters(self) -> None:
@@ -251,28 +239,24 @@ class QuantityGrammar:
 
         digits = "0123456789"
         nums = digits + firsts(lex.number_words)
-        symbols = firsts([c for c in lex.currencies if not c[0].isalpha() or c.isupper() or "$" in c])
         first = {
-            "money_after": nums,
-            "money_before": symbols,
+            "money_sub": nums,
+            **self.money.first_chars,
+            "money_after": nums + self.money.first_chars["money_after"],
             "percent": nums,
         }
         filtered = []
-        for label, kind, rx in self.patterns:
+        for label, kind, pattern in self.patterns:
             chars = first.get(kind)
             if chars:
                 cls = "".join(sorted({re.escape(c) for c in chars}))
-                rx = re.compile(r"(?=[" + cls + r"])" + rx.pattern)
-            filtered.append((label, kind, rx))
+                pattern = r"(?=[" + cls + r"])" + pattern
+            filtered.append((label, kind, re.compile(pattern)))
         self.patterns = filtered
 
     def _triggers(self) -> dict[str, tuple[str, ...]]:
         """Literal substrings (lower case) without which a pattern cannot match: a cheap pre-check."""
-        lex = self.lex
-        money = tuple({k.lower() for k in lex.currencies} | {"€", "$", "£", "¥"})
         return {
-            "money_after": money,
-            "money_before": money,
             "percent": ("%", "cent", "pourcentage", "percentage", "pct"),
         }
 
@@ -316,7 +300,7 @@ class QuantityGrammar:
     def value(self, label: str, kind: str, s: str) -> Any:
         try:
             if label == "MONEY":
-                return self._money_value(s)
+                return self.money.value(s)
             if label == "PERCENT":
                 return self._percent_value(s)
             return self.dates.value(kind, s)
@@ -330,43 +314,6 @@ class QuantityGrammar:
             if v is not None:
                 out.append((v, m.start(), m.end()))
         return out
-
-    def _mult_after(self, s: str, pos: int) -> float:
-        m = re.match(S + r"?([A-Za-zéè]+)", s[pos:])
-        if not m:
-            return 1.0
-        w = m.group(1)
-        for cand in (w, w.rstrip("s")):
-            if cand in self._multipliers:
-                return float(self._multipliers[cand])
-            if cand.lower() in self._multipliers_ci:
-                return float(self._multipliers_ci[cand.lower()])
-        # glued compact units: "M€" -> "M"
-        for k in sorted(self._multipliers, key=len, reverse=True):
-            if w.startswith(k) and len(k) <= 3 and w[len(k):] in ("", "US"):
-                return float(self._multipliers[k])
-        return 1.0
-
-    def _currency(self, s: str) -> str | None:
-        low = s.lower()
-        best = None
-        for k, code in self._currency_codes.items():
-            if k in low and (best is None or len(k) > len(best[0])):
-                best = (k, code)
-        return best[1] if best else None
-
-    def _money_value(self, s: str) -> Any:
-        nums = self._numbers(s)
-        cur = self._currency(s)
-        if not nums or cur is None:
-            return None
-        mults = [self._mult_after(s, e) for _, _, e in nums]
-        if len(nums) >= 2:
-            hi = nums[-1][0] * mults[-1]
-            lo_mult = mults[0] if mults[0] != 1.0 else mults[-1]
-            lo = nums[0][0] * lo_mult
-            return {"currency": cur, "max": _clean_number(hi), "min": _clean_number(lo)}
-        return {"amount": _clean_number(nums[0][0] * mults[0]), "currency": cur}
 
     def _percent_value(self, s: str) -> Any:
         s = re.sub(r"(?i:pour" + S + r"?-?cent|pourcent|per" + S + r"?cent|percent)", " ", s)
