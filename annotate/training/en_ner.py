@@ -423,8 +423,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)
     sources = SOURCES if not args.only else tuple(s for s in SOURCES if s.key in args.only.split(","))
-    summary = build_en_ner(args.out, args.data_dir, work_dir=args.work_dir, sources=sources,
-                           max_steps=args.max_steps, seed=args.seed)
+    try:
+        summary = build_en_ner(args.out, args.data_dir, work_dir=args.work_dir, sources=sources,
+                               max_steps=args.max_steps, seed=args.seed)
+    except (FileNotFoundError, ValueError) as e:  # missing or malformed data: one line, not a traceback
+        print(f"{ap.prog}: error: {e}", file=sys.stderr)
+        return 1
     print(json.dumps(summary, indent=2, default=str))
     return 0
 
