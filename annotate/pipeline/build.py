@@ -4,13 +4,15 @@ French: ``fr_core_news_md`` (or any installed pipeline given with ``model``)
 with only the component this job needs, ``ner`` (the parser, senter,
 morphologizer, lemmatizer, attribute ruler and the shared tok2vec are not
 loaded; a rule-based ``sentencizer`` gives sentence boundaries), wrapped by
-our rule components. English: a blank English pipeline with a sentencizer,
-or an installed English model (``model_en``).
+our rule components. English: a blank English pipeline with a sentencizer and
+the ``ner`` of the small English model shipped in ``annotate/models/en_ner``
+(``add_shipped_en_ner``), or an installed English model (``model_en``) instead.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
+from importlib.resources import files
 from pathlib import Path
 
 import spacy
@@ -72,6 +74,28 @@ def _mentions_listener(node: object, upstream: str) -> bool:
     return False
 
 
+# the small English NER built by annotate/training/en_ner.py (CC BY-SA 4.0, see its README.md)
+SHIPPED_EN_NER = Path(str(files("annotate").joinpath("models", "en_ner")))
+
+
+def add_shipped_en_ner(nlp: Language, path: str | Path = SHIPPED_EN_NER, *, before: str = "annotate_entities") -> None:
+    """Copy the ``ner`` of the shipped English model into ``nlp``, before ``before``.
+
+    It predicts ORG, PER and LOC around the spans our rules and gazetteer set first; the resolver
+    (``annotate_entities``) then mends its ORG and drops the labels that are not ours.
+    """
+    if not (Path(path) / "meta.json").is_file():
+        raise AnnotateError(
+            f"the shipped English model is missing: {path}",
+            fix="reinstall annotate-news, or rebuild it with python -m annotate.training.en_ner (or pass --model-en)",
+            code="E204", exit_code=2,
+        )
+    src = spacy.load(path, vocab=nlp.vocab)  # one vocab: the sourced component shares the pipeline's strings
+    nlp.add_pipe("ner", source=src, before=before)
+    nlp.meta["annotate_model"] = f"annotate:{src.meta.get('name', 'en_ner')}"
+    nlp.meta["annotate_model_version"] = str(src.meta.get("version", "0.0.0"))
+
+
 def build_pipeline(lang: str, *, model: str | None = None, labels_path: str | Path | None = None) -> Language:
     """A ready pipeline for ``lang`` ("fr" or "en")."""
     if lang not in ("fr", "en"):
@@ -97,6 +121,8 @@ def build_pipeline(lang: str, *, model: str | None = None, labels_path: str | Pa
     for component in OUR_COMPONENTS:
         nlp.get_pipe(component).initialize(lambda: [], nlp=nlp, labels=labels)
     nlp.meta["annotate_model"] = name or f"blank:{lang}"
+    if lang == "en" and not name:
+        add_shipped_en_ner(nlp)
     return nlp
 
 
@@ -112,4 +138,5 @@ def cached_pipeline(lang: str, model: str | None, labels_path: str | None) -> La
 def model_description(nlp: Language) -> dict[str, str]:
     name = nlp.meta.get("annotate_model") or f"{nlp.meta.get('lang')}_{nlp.meta.get('name')}"
     version = nlp.meta.get("version", "0.0.0") if not str(name).startswith("blank:") else spacy.__version__
+    version = nlp.meta.get("annotate_model_version", version)
     return {"model": str(name), "model_version": str(version)}

@@ -1,0 +1,1 @@
+"""Recipes that build the statistical models shipped in ``annotate/models/``."""

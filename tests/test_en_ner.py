@@ -1,0 +1,177 @@
+"""The small English NER shipped in annotate/models/en_ner: it loads on its own, the English
+pipeline uses it by default (and not when --model-en is given), and the recipe's IOB2 reader."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import subprocess
+import sys
+
+import pytest
+import spacy
+
+from annotate.io import Record
+from annotate.pipeline import SHIPPED_EN_NER, build_pipeline, model_description
+from annotate.pre import pre_annotate
+from annotate.training.en_ner import normalize_tags, read_iob2, to_doc
+
+
+def test_shipped_model_loads_in_a_fresh_process(tmp_path):
+    code = (
+        "import json, sys, spacy\n"
+        "nlp = spacy.load(sys.argv[1])\n"
+        "doc = nlp('Workers at Harrowgate Mutual went on strike in Leeds.')\n"
+        "print(json.dumps({'pipes': nlp.pipe_names, 'labels': list(nlp.get_pipe('ner').labels),"
+        " 'meta': {k: nlp.meta.get(k) for k in ('name', 'version', 'license')}}))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code, str(SHIPPED_EN_NER)], cwd=tmp_path, capture_output=True,
+                         text=True, timeout=120, check=True)
+    info = json.loads(out.stdout.strip().splitlines()[-1])
+    assert info["pipes"] == ["ner"]
+    assert "ORG" in info["labels"]
+    assert info["meta"] == {"name": "en_ner", "version": "1.0.0", "license": "CC BY-SA 4.0"}
+    # small enough to ship as package data
+    size = sum(p.stat().st_size for p in SHIPPED_EN_NER.rglob("*") if p.is_file())
+    assert size < 8_000_000
+
+
+@pytest.fixture(scope="module")
+def en_default():
+    return build_pipeline("en")
+
+
+def test_english_pipeline_sources_the_shipped_ner(en_default):
+    names = en_default.pipe_names
+    assert "ner" in names
+    assert names.index("annotate_org_gazetteer") < names.index("ner") < names.index("annotate_entities")
+    assert model_description(en_default) == {"model": "annotate:en_ner", "model_version": "1.0.0"}
+
+
+# Hand-written sentences; the organisation names are made up, so neither the gazetteer nor a
+# context rule ("shares of X", "X Corp.") can find them: only the model can.
+UNSEEN = [
+    ("A spokesman for the Northfield Rail Authority declined to comment.", "Northfield Rail Authority"),
+    ("We bought the sofa at Pemberton Furniture and it broke within a month.", "Pemberton Furniture"),
+    ("Officials at the Varnholt Trade Commission met the minister on Monday.", "Varnholt Trade Commission"),
+    ("He studied economics at the University of Marlowe before joining the firm.", "University of Marlowe"),
+    ("The strike was called by the Coastal Dockworkers Union after talks failed.", "Coastal Dockworkers Union"),
+]
+
+
+@pytest.mark.parametrize("text,org", UNSEEN)
+def test_model_finds_unseen_org(en_default, text, org):
+    doc = en_default(text)
+    assert (org, "ORG") in [(e.text, e.label_) for e in doc.ents]
+    # and only ORG and our other labels come out: the model's PER / LOC are dropped
+    assert {e.label_ for e in doc.ents} <= {"ORG", "MONEY", "DATE", "PERCENT"}
+
+
+def test_rules_alone_miss_them(tmp_path):
+    """What the tests above measure is the model: without its ner, the same pipeline finds none."""
+    nlp = build_pipeline("en")
+    nlp.remove_pipe("ner")
+    found = [(text, e.text) for text, org in UNSEEN for e in nlp(text).ents if e.text == org]
+    assert found == []
+
+
+def test_model_en_replaces_the_shipped_ner(tmp_path):
+    user = spacy.blank("en")
+    ruler = user.add_pipe("entity_ruler")
+    ruler.add_patterns([{"label": "ORG", "pattern": "Quillmoor"}])
+    user.meta.update(name="user_test", version="9.9.9")
+    user.to_disk(tmp_path / "user_en")
+    nlp = build_pipeline("en", model=str(tmp_path / "user_en"))
+    assert "ner" not in nlp.pipe_names and "entity_ruler" in nlp.pipe_names
+    assert model_description(nlp)["model"] == str(tmp_path / "user_en")
+    rec = Record(data={"text": "Quillmoor opened an office."}, source="test")
+    [task] = list(pre_annotate([rec], lang="en", model_en=str(tmp_path / "user_en")))
+    assert task["meta"]["model"] == str(tmp_path / "user_en")
+    assert task["meta"]["model_version"] == "9.9.9"
+    assert [(s["text"], s["label"], s["source"]) for s in task["spans"]] == [("Quillmoor", "ORG", "model")]
+
+
+def test_pre_records_the_shipped_model_in_meta():
+    rec = Record(data={"text": "Dunmore Telecom cut prices."}, source="test")
+    [task] = list(pre_annotate([rec], lang="en"))
+    assert task["meta"]["model"] == "annotate:en_ner" and task["meta"]["model_version"] == "1.0.0"
+
+
+IOB2 = """\
+# newdoc id = doc-a
+# sent_id = doc-a-0001
+# text = I do n't like Acme Widgets 's new logo in New York.
+1\tI\tO
+2\tdo\tO
+3\tn't\tO
+4\tlike\tO
+5\tAcme\tB-ORG\t-\tann1
+6\tWidgets\tI-ORG\t-\tann1
+7\t's\tO
+8\tnew\tO
+9\tlogo\tO
+10\tin\tO
+11\tNew\tB-LOC\t-\tann1
+12\tYork\tI-LOC\t-\tann1
+13\t.\tO
+
+# sent_id = doc-a-0002
+# text = American fans,Bob Smith
+1\tAmerican\tB-OTH\t-\tann1
+2\tfans\tO
+3\t,\tB-O
+4\tBob\tI-PER
+5\tSmith\tI-PER
+"""
+
+
+@pytest.mark.parametrize("gz", [False, True])
+def test_reader_converts_iob2(tmp_path, gz):
+    path = tmp_path / ("s.iob2.gz" if gz else "s.iob2")
+    (gzip.open(path, "wt", encoding="utf-8") if gz else path.open("w", encoding="utf-8")).write(IOB2)
+    first, second = list(read_iob2(path))
+    assert (first.sent_id, first.doc_id) == ("doc-a-0001", "doc-a")
+    assert second.doc_id == "doc-a"  # the newdoc id carries over
+    doc = to_doc(spacy.blank("en").vocab, first)
+    assert doc.text == "I don't like Acme Widgets's new logo in New York."
+    assert [(e.text, e.label_) for e in doc.ents] == [("Acme Widgets", "ORG"), ("New York", "LOC")]
+    # OTH and a stray B-O are not ours; an I- that starts an entity begins it
+    assert second.tags == ["O", "O", "O", "B-PER", "I-PER"]
+    doc2 = to_doc(spacy.blank("en").vocab, second)
+    assert doc2.text == "American fans,Bob Smith"
+    assert [(e.text, e.label_) for e in doc2.ents] == [("Bob Smith", "PER")]
+
+
+def test_normalize_tags():
+    assert normalize_tags(["I-ORG", "I-ORG", "I-PER", "B-MISC", "I-MISC", "O"]) == ["B-ORG", "I-ORG", "B-PER", "O", "O", "O"]
+    assert normalize_tags(["B-ORG", "I-PER"], labels=("ORG",)) == ["B-ORG", "O"]
+
+
+def test_reader_rejects_a_malformed_line(tmp_path):
+    path = tmp_path / "bad.iob2"
+    path.write_text("1\tonly-two\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="bad.iob2:1"):
+        list(read_iob2(path))
+
+
+CONLL = "@acme_fan\tO\nLove\tO\nmy\tO\nnew\tO\nZephyrine\tB-product\nfrom\tO\nTolland\tB-corporation\nMotors\tI-corporation\n!\tO\n\t\n"
+
+
+def test_reader_converts_wnut_style_conll(tmp_path):
+    from annotate.training.en_ner import SOURCES, read_source
+
+    wnut = next(s for s in SOURCES if s.key == "wnut17")
+    (tmp_path / wnut.file).write_text(CONLL + "Go\tO\nCelts\tB-group\n", encoding="utf-8")
+    first, second = list(read_source(tmp_path, wnut))
+    assert first.words[-4:] == ["from", "Tolland", "Motors", "!"]
+    # a product is not one of ours; a corporation and a group are ORG
+    assert first.tags == ["O", "O", "O", "O", "O", "O", "B-ORG", "I-ORG", "O"]
+    assert second.tags == ["O", "B-ORG"]
+
+
+def test_english_pipeline_saves_and_loads_with_the_model(en_default, tmp_path):
+    text = UNSEEN[0][0]
+    en_default.to_disk(tmp_path / "en")
+    loaded = spacy.load(tmp_path / "en")
+    assert "ner" in loaded.pipe_names
+    assert [(e.text, e.label_) for e in loaded(text).ents] == [(e.text, e.label_) for e in en_default(text).ents]
