@@ -44,7 +44,10 @@ from .merge import Decisions, Resolve, in_sorted, merged_decisions, plan_merge
 from .report import ExportReport, check_writable, fill_report, nothing_to_export
 from .train_config import make_config, resolve_base_model
 
-DEFAULT_SHARD_SIZE = 10_000
+# docs per shard: a shard is held until it is written (about 2 KB a doc, three times that while DocBin.to_bytes
+# runs), so this bounds the memory of an export; with 2,000 the peak memory at 20,000 examples is 1.04x that at
+# 2,000 (5,000: 1.17x; 10,000: 1.33x; benchmarks/bench.py --size small --only export)
+DEFAULT_SHARD_SIZE = 2_000
 # text characters per DocBin shard: far below spaCy's serialisation limit (E870)
 DEFAULT_SHARD_BYTES = 64 * 1024 * 1024
 SPACY_FILES = ("train.spacy", "dev.spacy", "config.cfg")
