@@ -541,7 +541,7 @@ def export_job(db: Path, out: Path, mode: str) -> dict[str, Any]:
     import spacy
     from spacy.tokens import Doc, DocBin
 
-    from annotate.formats.export import export_spacy
+    from annotate.formats.docbin import export_spacy
     from annotate.store import Store
 
     vocab = spacy.blank("fr").vocab  # both sides start with the language loaded

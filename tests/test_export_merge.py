@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from annotate.errors import AnnotateError
-from annotate.formats.export import ExampleBuilder, merged_decisions, plan_merge
+from annotate.formats.examples import ExampleBuilder
+from annotate.formats.merge import merged_decisions, plan_merge
 from annotate.store import Store
 from annotate.tasks import set_hashes
 

@@ -10,12 +10,14 @@ from pathlib import Path
 
 import pytest
 import spacy
-from spacy.tokens import DocBin
+from spacy.tokens import Doc, DocBin
 
 from annotate.cli.main import main
 from annotate.errors import AnnotateError
+from annotate.formats.docbin import export_spacy, split_dev
+from annotate.formats.examples import MisalignedSpans
+from annotate.formats.jsonl import export_jsonl
 from annotate.labels import load_labels
-from annotate.formats.export import MisalignedSpans, export_jsonl, export_spacy, split_dev
 from annotate.store import Store
 from annotate.tasks import set_hashes, tokens_of
 
@@ -194,26 +196,38 @@ def test_export_spacy_cli_and_real_spacy_train(store, tmp_path, capsys):
     assert set(nlp.get_pipe("textcat_multilabel").labels) == set(load_labels().theme_names)
 
 
-def test_export_spacy_reused_packer_gives_the_same_bytes_and_is_restored(store, tmp_path):
-    import srsly
+def test_docbin_span_groups_bytes_are_spacys_own(store, tmp_path):
+    """span_groups_bytes (one reused Packer) gives doc.spans.to_bytes() and the strings DocBin.add adds for spans."""
+    from spacy.tokens import Span
+    from srsly import msgpack
 
-    from annotate.formats.export import _reused_msgpack_packer
+    from annotate.formats.docbin import span_groups_bytes
 
     export_spacy(_decisions(store), tmp_path / "a", themes=THEMES, base_model="none", dev_split=0.0)
     docs = _read_docs(tmp_path / "a" / "train.spacy")
-    slow = [d.spans.to_bytes() for d in docs]
-    original = srsly.msgpack_dumps
-    with _reused_msgpack_packer():
-        assert srsly.msgpack_dumps is not original
-        fast = [d.spans.to_bytes() for d in docs]
-        plain = srsly.msgpack_dumps({"a": [1, b"x", "é"]})
-    assert srsly.msgpack_dumps is original
-    assert fast == slow and plain == original({"a": [1, b"x", "é"]})
+    extra = _NLP.make_doc("Acme rachète Globex pour 5 M€.")
+    extra.spans["sc"] = [Span(extra, 0, 1, label="ORG", kb_id="Q1"), Span(extra, 2, 3, label="ORG", span_id="g")]
+    extra.spans["other"] = [Span(extra, 4, 6, label="MONEY")]
+    extra.spans["same"] = extra.spans["other"]  # one group under two keys
+    docs += [extra, _NLP.make_doc("Rien.")]  # several groups; no group at all
+    pack = msgpack.Packer(use_bin_type=True).pack
+    for doc in docs:
+        strings: set[str] = set()
+        assert span_groups_bytes(doc.spans, pack, strings) == doc.spans.to_bytes()
+        spacys, ours = DocBin(store_user_data=False), DocBin(store_user_data=False)
+        spacys.add(doc)
+        bare = Doc(doc.vocab).from_bytes(doc.to_bytes())
+        bare.spans.clear()
+        ours.add(bare)
+        assert set(ours.strings) | strings == set(spacys.strings)
+    strings = set()
+    span_groups_bytes(extra.spans, pack, strings)
+    assert strings == {"", "ORG", "Q1", "g", "MONEY"}  # "" for the spans without kb_id or id, as DocBin.add adds it
 
 
-def test_export_spacy_streamed_shards_have_docbins_own_bytes(store, tmp_path):
-    """ShardWriter streams each shard to disk (docs are not held); the files are the bytes DocBin.to_disk writes."""
-    from annotate.formats.export import DOCBIN_ATTRS, ShardWriter, _reused_msgpack_packer
+def test_docbin_shards_have_docbins_own_bytes(store, tmp_path):
+    """ShardWriter's shard files are the bytes DocBin.to_disk writes for the same docs added with DocBin.add."""
+    from annotate.formats.docbin import DOCBIN_ATTRS, ShardWriter
 
     export_spacy(_decisions(store), tmp_path / "a", themes=THEMES, base_model="none", dev_split=0.0)
     docs = _read_docs(tmp_path / "a" / "train.spacy")
@@ -225,15 +239,13 @@ def test_export_spacy_streamed_shards_have_docbins_own_bytes(store, tmp_path):
         folder.mkdir()
         w = ShardWriter(folder, "train", shard_size=size, shard_bytes=chars)
         expected, current, n_chars = [], DocBin(attrs=DOCBIN_ATTRS, store_user_data=False), 0
-        with _reused_msgpack_packer():
-            for doc in docs[:n_docs]:
-                same = _in_vocab(doc, w.vocab)  # each shard has its own vocab
-                current.add(same)
-                w.add(same)
-                n_chars += len(same.text)
-                if len(current) >= size or n_chars >= chars:
-                    expected.append(current.to_bytes())
-                    current, n_chars = DocBin(attrs=DOCBIN_ATTRS, store_user_data=False), 0
+        for doc in docs[:n_docs]:
+            current.add(_in_vocab(doc, w.vocab))  # each shard has its own vocab
+            w.add(_in_vocab(doc, w.vocab))
+            n_chars += len(doc.text)
+            if len(current) >= size or n_chars >= chars:
+                expected.append(current.to_bytes())
+                current, n_chars = DocBin(attrs=DOCBIN_ATTRS, store_user_data=False), 0
         paths = w.close()
         if len(current) or not expected:
             expected.append(current.to_bytes())
@@ -244,8 +256,27 @@ def test_export_spacy_streamed_shards_have_docbins_own_bytes(store, tmp_path):
             assert len(paths) > 10
         else:
             assert len(paths) == 1
-        assert sorted(f.name for f in folder.iterdir()) == sorted(p.name for p in paths)  # scratch files have no name
+        assert sorted(f.name for f in folder.iterdir()) == sorted(p.name for p in paths)
         assert sum(len(DocBin().from_disk(p)) for p in paths) == n_docs
+
+
+@pytest.mark.parametrize("what", ["docbin_version", "span_layout"], ids=["docbin-version", "span-group-layout"])
+def test_docbin_writer_refuses_a_changed_spacy_layout(store, tmp_path, monkeypatch, what):
+    """A spaCy whose DocBin or span group layout differs from the one the writer packs: E412, nothing written."""
+    import spacy.tokens
+
+    from annotate.formats import docbin
+
+    if what == "docbin_version":
+        monkeypatch.setattr(docbin, "DOCBIN_VERSION", "0.0")
+    else:
+        monkeypatch.setattr(docbin, "_SPAN_STRUCT", __import__("struct").Struct("<QQQllll"))
+    out = tmp_path / "out"
+    with pytest.raises(AnnotateError) as e:
+        export_spacy(_decisions(store), out, themes=THEMES, base_model="none")
+    assert e.value.code == "E412" and f"spaCy {spacy.__version__}" in str(e.value)
+    assert not out.exists()
+    assert spacy.tokens.DocBin().version == "0.1"
 
 
 def _in_vocab(doc, vocab):

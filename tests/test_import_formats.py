@@ -9,7 +9,7 @@ import pytest
 
 from annotate.cli.main import main
 from annotate.errors import AnnotateError
-from annotate.formats.importers import import_records, normalize_record, parse_label_map
+from annotate.formats.imports import import_records, normalize_record, parse_label_map
 from annotate.io import text_stream
 from annotate.store import Store
 

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from ..store import Store
+from ._common import DbOpt
 from .app import app
 
 db_app = typer.Typer(
@@ -19,19 +20,14 @@ db_app = typer.Typer(
 )
 app.add_typer(db_app, name="db")
 
-DbOption = Annotated[Path | None, typer.Option("--db", help="Database file (default: $ANNOTATE_DB or ./annotate.db).")]
-
 
 def _open(db: Path | None, *, must_exist: bool = True) -> Store:
-    from ..store import default_db_path
-
-    path = db if db is not None else default_db_path()
-    return Store(path, create=not must_exist)
+    return Store(db, create=not must_exist)  # None: $ANNOTATE_DB, else ./annotate.db
 
 
 @db_app.command("list")
 def list_command(
-    db: DbOption = None,
+    db: DbOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
     """List the datasets with their counts of tasks, decisions and annotators.
@@ -77,7 +73,7 @@ def format_stats(st: dict[str, Any]) -> str:
 @db_app.command("stats")
 def stats_command(
     dataset: Annotated[str, typer.Argument(help="Dataset name.")],
-    db: DbOption = None,
+    db: DbOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")] = False,
 ) -> None:
     """Counts per answer, label, theme and annotator for one dataset.
@@ -94,7 +90,7 @@ def stats_command(
 @db_app.command("drop")
 def drop_command(
     dataset: Annotated[str, typer.Argument(help="Dataset name.")],
-    db: DbOption = None,
+    db: DbOpt = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
 ) -> None:
     """Delete a dataset with its tasks and decisions (asks to confirm).

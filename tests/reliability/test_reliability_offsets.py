@@ -19,7 +19,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from annotate.formats.export import example_to_doc, export_jsonl
+from annotate.formats.examples import example_to_doc
+from annotate.formats.jsonl import export_jsonl
 from annotate.store import Store
 from annotate.tasks import doc_to_task, task_to_doc
 

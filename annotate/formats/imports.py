@@ -1,14 +1,13 @@
-"""Data in: this toolkit's JSONL, Prodigy's JSONL and doccano's JSONL into the store.
+"""Data in: JSONL records of any registered format into the store (``annotate db-in``).
 
-Formats are recognised per record:
+Formats are recognised per record, by the readers of :data:`READERS` in
+order (the first whose ``detect`` matches reads the record):
 
-* **ours / Prodigy**: ``{"text", "spans": [{"start", "end", "label", ...}],
-  "tokens"?, "accept"?, "cats"?, "answer"?, "meta"?, ...}``. Spans may come
-  with or without ``tokens`` / ``token_start`` / ``token_end``.
-* **doccano**: ``{"text", "label": [[start, end, "LABEL"], ...]}`` (sequence
-  labelling), ``{"text", "entities": [{"start_offset", "end_offset",
-  "label"}]}`` (newer exports) or ``{"text", "label": ["THEME", ...]}``
-  (text classification: the accepted themes).
+* :mod:`.doccano`: doccano's sequence-labelling, entity and classification exports;
+* :mod:`.prodigy`: Prodigy's task shape, which is also this toolkit's own JSONL (the fallback).
+
+Adding a format is a module with a :class:`~.native.Reader` and an entry in
+:data:`READERS`. Every record then goes through :func:`.native.finish_task`.
 
 A record with an ``answer`` becomes a decision (its ``_annotator_id``,
 ``_session_id`` and ``_timestamp`` are kept when present, so that exported
@@ -34,11 +33,21 @@ from typing import IO, Any
 
 from ..errors import EXIT_USAGE, AnnotateError
 from ..io import check_not_empty, open_binary
-from ..store import ANSWERS
-from ..tasks import set_hashes
+from . import doccano, prodigy
+from .native import BadRecord, Reader, finish_task, start_task
 
 _BATCH = 500
-_DECISION_META = ("answer", "_annotator_id", "_session_id", "_timestamp", "_seconds", "_decision_id")
+
+# format name -> reader, tried in this order; the last one (prodigy) reads any record with a text
+READERS: dict[str, Reader] = {r.name: r for r in (doccano.READER, prodigy.READER)}
+
+
+def detect_format(data: dict[str, Any]) -> Reader:
+    """The reader of the first registered format that recognises ``data``."""
+    for reader in READERS.values():
+        if reader.detect(data):
+            return reader
+    raise BadRecord("record is in no known format", "write Prodigy, doccano or annotate JSONL")
 
 
 def parse_label_map(items: Iterable[str]) -> dict[str, str]:
@@ -114,13 +123,6 @@ class ImportReport:
         return out
 
 
-class _Bad(Exception):
-    def __init__(self, message: str, fix: str) -> None:
-        super().__init__(message)
-        self.message = message
-        self.fix = fix
-
-
 def _iter_lines(sources: list[str], stdin: IO[bytes] | None) -> Iterator[tuple[str, int, str | None, str | None]]:
     """(where, line number, text or None, decoding problem or None) for every non-empty line."""
     for src in sources:
@@ -145,118 +147,15 @@ def _lines_of(stream: IO[bytes], where: str) -> Iterator[tuple[str, int, str | N
             yield where, i, line, None
 
 
-def _int(v: Any, what: str) -> int:
-    if isinstance(v, bool) or not isinstance(v, int | float) or int(v) != v:
-        raise _Bad(f"{what} is {v!r}, not an integer", "give character offsets as integers (Python code points)")
-    return int(v)
-
-
 def normalize_record(
     data: Any, *, label_map: dict[str, str] | None = None, lang: str | None = None
 ) -> tuple[dict[str, Any], str | None, str]:
-    """One input record -> (task, answer or None, format name). Raises ``_Bad`` when malformed."""
-    label_map = label_map or {}
-    if not isinstance(data, dict):
-        raise _Bad(f"expected a JSON object, got {type(data).__name__}", 'write one JSON object per line, e.g. {"text": "..."}')
-    text = data.get("text")
-    if not isinstance(text, str):
-        raise _Bad('record has no "text" string', 'add a "text" string to the record')
-    if "\x00" in text:
-        raise _Bad('NUL character in "text"', "remove the NUL characters")
-    task: dict[str, Any] = {k: v for k, v in data.items() if k not in _DECISION_META}
-    raw_spans: list[tuple[int, int, str, dict[str, Any]]] = []
-    themes: list[str] | None = None
-    label = data.get("label")
-    doccano = "spans" not in data and (isinstance(label, list) or isinstance(data.get("entities"), list))
-    if not doccano:
-        fmt = "prodigy"
-        spans = data.get("spans", [])
-        if spans is None:
-            spans = []
-        if not isinstance(spans, list):
-            raise _Bad('"spans" is not a list', 'write "spans" as a list of {"start", "end", "label"} objects')
-        for s in spans:
-            if not isinstance(s, dict) or "start" not in s or "end" not in s or not isinstance(s.get("label"), str):
-                raise _Bad(f"span {s!r} has no start, end and label", 'give each span "start", "end" and a "label" string')
-            raw_spans.append((_int(s["start"], "span start"), _int(s["end"], "span end"), s["label"], s))
-        if "accept" in data:
-            acc = data["accept"]
-            if not isinstance(acc, list) or not all(isinstance(a, str | int) and not isinstance(a, bool) for a in acc):
-                raise _Bad('"accept" is not a list of theme names', 'write "accept" as a list such as ["FINANCE"]')
-            themes = [str(a) for a in acc]
-    else:
-        fmt = "doccano"
-        task.pop("label", None)
-        task.pop("entities", None)
-        if isinstance(label, list) and label and all(isinstance(x, str) for x in label):
-            themes = list(label)  # text classification export
-        elif isinstance(label, list):
-            for x in label:
-                if not (isinstance(x, list) and len(x) == 3 and isinstance(x[2], str)):
-                    raise _Bad(f"doccano label {x!r} is not [start, end, \"LABEL\"]", 'write doccano labels as [[start, end, "LABEL"], ...]')
-                raw_spans.append((_int(x[0], "label start"), _int(x[1], "label end"), x[2], {}))
-        ents = data.get("entities")
-        if isinstance(ents, list):
-            for x in ents:
-                if not isinstance(x, dict) or not isinstance(x.get("label"), str):
-                    raise _Bad(f"entity {x!r} has no label", 'give each entity "start_offset", "end_offset" and "label"')
-                raw_spans.append((_int(x.get("start_offset"), "start_offset"), _int(x.get("end_offset"), "end_offset"), x["label"], {}))
-        meta = task.get("meta") if isinstance(task.get("meta"), dict) else {}
-        meta = dict(meta)
-        meta.setdefault("source", "doccano")
-        if "id" in task:
-            meta.setdefault("doccano_id", task.pop("id"))
-        task["meta"] = meta
-    if "meta" in task and not isinstance(task["meta"], dict):
-        raise _Bad('"meta" is not an object', 'write "meta" as a JSON object or leave it out')
-    if lang and not (isinstance(task.get("meta"), dict) and task["meta"].get("lang")):
-        task["meta"] = dict(task.get("meta") or {}, lang=lang)
-    # tokens, when given, must match the text
-    tokens = task.get("tokens")
-    starts: dict[int, int] = {}
-    ends: dict[int, int] = {}
-    if tokens is not None:
-        if not isinstance(tokens, list):
-            raise _Bad('"tokens" is not a list', 'drop "tokens" to let annotate tokenize the text')
-        for i, t in enumerate(tokens):
-            try:
-                ts, te, tt = int(t["start"]), int(t["end"]), t["text"]
-            except (KeyError, TypeError, ValueError):
-                raise _Bad(f"token {i} has no start, end and text", 'drop "tokens" to let annotate tokenize the text') from None
-            if text[ts:te] != tt:
-                raise _Bad(f"token {i} {tt!r} does not match the text at {ts}-{te}", 'correct the tokens or drop "tokens"')
-            starts[ts] = i
-            ends[te] = i
-    out_spans = []
-    for start, end, lab, s in raw_spans:
-        if not 0 <= start < end <= len(text):
-            raise _Bad(f"span {start}-{end} falls outside the text (length {len(text)})", "correct the offsets (Python code points)")
-        span = {k: v for k, v in s.items()}
-        span["start"], span["end"] = start, end
-        span["label"] = label_map.get(lab, lab)
-        span["text"] = text[start:end]
-        if fmt == "doccano":
-            span["source"] = "doccano"
-        if tokens is not None and ("token_start" not in span or "token_end" not in span):
-            if start in starts and end in ends:
-                span["token_start"], span["token_end"] = starts[start], ends[end]
-        out_spans.append(span)
-    task["spans"] = out_spans
-    if themes is not None:
-        task["accept"] = [label_map.get(t, t) for t in themes]
-    cats = task.get("cats")
-    if cats is not None:
-        if not isinstance(cats, dict) or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in cats.values()):
-            raise _Bad('"cats" is not an object of theme scores', 'write "cats" as {"THEME": 0.0..1.0} or leave it out')
-        task["cats"] = {label_map.get(k, k): v for k, v in cats.items()}
-    answer = data.get("answer")
-    if answer is not None and answer not in ANSWERS:
-        raise _Bad(f"unknown answer {answer!r}", "use accept, reject or ignore, or leave the answer out")
-    for key in ("_input_hash", "_task_hash"):
-        if key in task and (isinstance(task[key], bool) or not isinstance(task[key], int)):
-            raise _Bad(f"{key} is {task[key]!r}, not an integer", f"remove {key} so it is computed again")
-    set_hashes(task)
-    return task, answer, fmt
+    """One input record -> (task, answer or None, format name). Raises :class:`BadRecord` when malformed."""
+    task, text = start_task(data)
+    reader = detect_format(data)
+    raw = reader.read(data, task)
+    task, answer = finish_task(data, task, text, raw, reader, label_map=label_map or {}, lang=lang)
+    return task, answer, reader.name
 
 
 def import_records(
@@ -294,7 +193,7 @@ def import_records(
         for where, i, line, problem in lines:
             try:
                 _parse(line, problem, label_map, lang)
-            except _Bad as e:
+            except BadRecord as e:
                 raise AnnotateError(
                     f"{e.message} (--strict: nothing was imported)", where=where, line=i, fix=e.fix, code="E422"
                 ) from None
@@ -320,12 +219,12 @@ def import_records(
     for where, i, line, problem in lines:
         try:
             data, task, answer, fmt = _parse(line, problem, label_map, lang)
-        except _Bad as e:
+        except BadRecord as e:
             report.skipped.append(Issue(where, i, e.message, e.fix))
             continue
         report.records += 1
         formats[fmt] += 1
-        for s, raw in zip(task["spans"], _raw_labels(data, fmt), strict=False):
+        for s, raw in zip(task["spans"], READERS[fmt].raw_labels(data), strict=False):
             labels[s["label"]] += 1
             if raw != s["label"]:
                 renamed[f"{raw}->{s['label']}"] += 1
@@ -365,22 +264,10 @@ def import_records(
 
 def _parse(line: str | None, problem: str | None, label_map: dict[str, str], lang: str | None) -> tuple[Any, dict[str, Any], str | None, str]:
     if problem is not None or line is None:
-        raise _Bad(problem or "unreadable line", "re-encode the file as UTF-8 (e.g. iconv -f latin1 -t utf-8)")
+        raise BadRecord(problem or "unreadable line", "re-encode the file as UTF-8 (e.g. iconv -f latin1 -t utf-8)")
     try:
         data = json.loads(line)
     except json.JSONDecodeError as e:
-        raise _Bad(f"invalid JSON ({e.msg} at column {e.colno})", 'write one JSON object per line, e.g. {"text": "..."}') from None
+        raise BadRecord(f"invalid JSON ({e.msg} at column {e.colno})", 'write one JSON object per line, e.g. {"text": "..."}') from None
     task, answer, fmt = normalize_record(data, label_map=label_map, lang=lang)
     return data, task, answer, fmt
-
-
-def _raw_labels(data: dict[str, Any], fmt: str) -> list[str]:
-    if fmt == "prodigy":
-        return [s["label"] for s in data.get("spans") or []]
-    out = []
-    label = data.get("label")
-    if isinstance(label, list) and not all(isinstance(x, str) for x in label):
-        out.extend(x[2] for x in label)
-    if isinstance(data.get("entities"), list):
-        out.extend(x["label"] for x in data["entities"])
-    return out

@@ -1,0 +1,134 @@
+"""This toolkit's task shape: what every import format is turned into before it goes into the store.
+
+A reader (:mod:`.prodigy`, :mod:`.doccano`, ...) is a :class:`Reader`: it
+recognises its records (``detect``) and takes out their spans and accepted
+themes (``read``); :func:`finish_task` then checks and completes the task the
+same way for every format: ``meta``, ``tokens`` against the text, span
+offsets, token indices and texts, label renaming, ``cats``, the answer and the
+hashes. A malformed record raises :class:`BadRecord` (the importer reports it
+as ``path:line: what; fix``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..store import ANSWERS
+from ..tasks import set_hashes
+
+# keys of an input record that belong to a decision, not to the task
+DECISION_META = ("answer", "_annotator_id", "_session_id", "_timestamp", "_seconds", "_decision_id")
+
+
+class BadRecord(Exception):
+    """A malformed input record: what is wrong and how to fix it."""
+
+    def __init__(self, message: str, fix: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.fix = fix
+
+
+@dataclass
+class RawRecord:
+    """What a reader takes out of one record: spans as (start, end, label, extra keys), accepted themes."""
+
+    spans: list[tuple[int, int, str, dict[str, Any]]] = field(default_factory=list)
+    themes: list[str] | None = None
+
+
+@dataclass(frozen=True)
+class Reader:
+    """One import format.
+
+    ``detect(record)``: whether a JSON object is in this format. ``read(record,
+    task)``: its spans and themes (``task`` is the record without the decision
+    keys; ``read`` removes or rewrites the format's own keys in it).
+    ``raw_labels(record)``: the labels of the spans as written, in the order of
+    ``read`` (to count renamed labels). ``span_source``: the ``source`` given to
+    every span read (None: as given).
+    """
+
+    name: str
+    detect: Callable[[dict[str, Any]], bool]
+    read: Callable[[dict[str, Any], dict[str, Any]], RawRecord]
+    raw_labels: Callable[[dict[str, Any]], list[str]]
+    span_source: str | None = None
+
+
+def as_int(v: Any, what: str) -> int:
+    """``v`` as an integer offset, or :class:`BadRecord`."""
+    if isinstance(v, bool) or not isinstance(v, int | float) or int(v) != v:
+        raise BadRecord(f"{what} is {v!r}, not an integer", "give character offsets as integers (Python code points)")
+    return int(v)
+
+
+def start_task(data: Any) -> tuple[dict[str, Any], str]:
+    """The task of an input record (the record without the decision keys) and its text; checks the text."""
+    if not isinstance(data, dict):
+        raise BadRecord(f"expected a JSON object, got {type(data).__name__}", 'write one JSON object per line, e.g. {"text": "..."}')
+    text = data.get("text")
+    if not isinstance(text, str):
+        raise BadRecord('record has no "text" string', 'add a "text" string to the record')
+    if "\x00" in text:
+        raise BadRecord('NUL character in "text"', "remove the NUL characters")
+    return {k: v for k, v in data.items() if k not in DECISION_META}, text
+
+
+def finish_task(
+    data: dict[str, Any], task: dict[str, Any], text: str, raw: RawRecord, reader: Reader, *,
+    label_map: dict[str, str], lang: str | None,
+) -> tuple[dict[str, Any], str | None]:
+    """Check and complete ``task`` from what ``reader`` read; (task, answer or None)."""
+    if "meta" in task and not isinstance(task["meta"], dict):
+        raise BadRecord('"meta" is not an object', 'write "meta" as a JSON object or leave it out')
+    if lang and not (isinstance(task.get("meta"), dict) and task["meta"].get("lang")):
+        task["meta"] = dict(task.get("meta") or {}, lang=lang)
+    # tokens, when given, must match the text
+    tokens = task.get("tokens")
+    starts: dict[int, int] = {}
+    ends: dict[int, int] = {}
+    if tokens is not None:
+        if not isinstance(tokens, list):
+            raise BadRecord('"tokens" is not a list', 'drop "tokens" to let annotate tokenize the text')
+        for i, t in enumerate(tokens):
+            try:
+                ts, te, tt = int(t["start"]), int(t["end"]), t["text"]
+            except (KeyError, TypeError, ValueError):
+                raise BadRecord(f"token {i} has no start, end and text", 'drop "tokens" to let annotate tokenize the text') from None
+            if text[ts:te] != tt:
+                raise BadRecord(f"token {i} {tt!r} does not match the text at {ts}-{te}", 'correct the tokens or drop "tokens"')
+            starts[ts] = i
+            ends[te] = i
+    out_spans = []
+    for start, end, lab, s in raw.spans:
+        if not 0 <= start < end <= len(text):
+            raise BadRecord(f"span {start}-{end} falls outside the text (length {len(text)})", "correct the offsets (Python code points)")
+        span = {k: v for k, v in s.items()}
+        span["start"], span["end"] = start, end
+        span["label"] = label_map.get(lab, lab)
+        span["text"] = text[start:end]
+        if reader.span_source is not None:
+            span["source"] = reader.span_source
+        if tokens is not None and ("token_start" not in span or "token_end" not in span):
+            if start in starts and end in ends:
+                span["token_start"], span["token_end"] = starts[start], ends[end]
+        out_spans.append(span)
+    task["spans"] = out_spans
+    if raw.themes is not None:
+        task["accept"] = [label_map.get(t, t) for t in raw.themes]
+    cats = task.get("cats")
+    if cats is not None:
+        if not isinstance(cats, dict) or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in cats.values()):
+            raise BadRecord('"cats" is not an object of theme scores', 'write "cats" as {"THEME": 0.0..1.0} or leave it out')
+        task["cats"] = {label_map.get(k, k): v for k, v in cats.items()}
+    answer = data.get("answer")
+    if answer is not None and answer not in ANSWERS:
+        raise BadRecord(f"unknown answer {answer!r}", "use accept, reject or ignore, or leave the answer out")
+    for key in ("_input_hash", "_task_hash"):
+        if key in task and (isinstance(task[key], bool) or not isinstance(task[key], int)):
+            raise BadRecord(f"{key} is {task[key]!r}, not an integer", f"remove {key} so it is computed again")
+    set_hashes(task)
+    return task, answer
