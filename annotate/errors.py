@@ -128,6 +128,7 @@ class Errors:
         'lone UTF-16 surrogate in a string ({value})',
         're-encode the file as proper UTF-8; a \\ud800-\\udfff escape must come in a high-low pair',
     )
+    E018 = Err('output folder is not writable', 'choose a writable output path with -o')
     E020 = Err('output path is a folder', 'name a file', exit_code=USAGE)
     E021 = Err('output file exists', 'pass --force to replace it')
     E022 = Err('cannot write to the folder ({strerror})', 'choose a writable output path')
@@ -146,6 +147,9 @@ class Errors:
         'output file exists and is not an annotate pre output ({kind})',
         'choose another output path, or pass --force to replace it',
     )
+    E027 = Err('output path is a file', 'name a folder for --format spacy (e.g. exports/news/)', exit_code=USAGE)
+    E028 = Err('output exists', 'pass --force to replace it, or choose another folder')
+    E029 = Err('output path is a folder', 'name a .jsonl file, or use --format spacy for a folder', exit_code=USAGE)
     E030 = Err('span without integer start/end and a label', 'give each span "start", "end" and "label"')
     E031 = Err(
         'span {start}-{end} falls outside the text (length {n_text})',
@@ -229,6 +233,54 @@ class Errors:
         'empty database file (no annotate data in it yet)',
         'pass the right --db PATH, or load tasks first with annotate review or annotate db-in',
     )
+    E400 = Err('unknown --resolve mode {resolve!r}', '{fix}', exit_code=USAGE)
+    E401 = Err('spaCy has no language {lang!r} ({type})', 'pass --lang fr or --lang en', exit_code=USAGE)
+    E402 = Err('unknown --align mode {align!r}', '{fix}', exit_code=USAGE)
+    E403 = Err('stored decision {get} has no text', 're-import the dataset')
+    E404 = Err('no dataset {dataset!r}', '{fix}')
+    E405 = Err(
+        'dataset {dataset!r} has no decisions',
+        'review it first (annotate review) or import reviewed data with annotate db-in',
+    )
+    E406 = Err(
+        'dataset {dataset!r} has no accepted example to export ({why})',
+        'accept some tasks in annotate review, or use --resolve latest',
+    )
+    E407 = Err('--dev-split {dev_split} is not in [0, 1)', 'use a fraction such as 0.2', exit_code=USAGE)
+    E408 = Err(
+        'the accepted examples hold no span and no reviewed theme: nothing to train on',
+        'accept some spans or themes in annotate review',
+    )
+    E409 = Err(
+        'base pipeline {name!r} is for language {lang!r}, the dataset is {lang2!r}',
+        'pass a {lang2} pipeline with --base-model, or --base-model none',
+        exit_code=USAGE,
+    )
+    E411 = Err(
+        'decision {get}: {what} {v} is not a 64-bit integer',
+        'export from the store (its ids and hashes are 64-bit), or remove _input_hash so it is computed again',
+    )
+    E412 = Err(
+        'spaCy {version__} changed the {what}: the DocBin writer was written for spaCy 3.8 (DocBin {DOCBIN_VERSION})',
+        "install spaCy 3.8 (pip install 'spacy>=3.8,<3.9'), or update annotate/formats/docbin.py",
+    )
+    E413 = Err(
+        'base pipeline {name!r} has no word vectors',
+        'pass a pipeline with vectors (e.g. a _md or _lg one)',
+        exit_code=USAGE,
+    )
+    E414 = Err('base pipeline {name!r} is not installed', '{fix}, or pass --base-model none', exit_code=USAGE)
+    E420 = Err('bad --label-map {item!r}', 'write OLD=NEW, e.g. --label-map PER=ORG', exit_code=USAGE)
+    E421 = Err('db-in reads JSONL only', 'give .jsonl files (Prodigy, doccano or annotate JSONL)', exit_code=USAGE)
+    E422 = Err('{message} (--strict: nothing was imported)', '{fix}')
+    E430 = Err('unknown --format {fmt!r}', 'use jsonl or spacy', exit_code=USAGE)
+    E431 = Err(
+        'cannot tell the format from {output!r}',
+        'name a .jsonl file or a folder, or pass --format jsonl|spacy',
+        exit_code=USAGE,
+    )
+    E432 = Err('--format spacy cannot write to stdout', 'name a folder with -o', exit_code=USAGE)
+    E433 = Err('{len} malformed line(s) skipped, {records} record(s) imported; first: {message}', '{fix}')
     E500 = Err(
         'span text {text!r} is not the text at {start}-{end} ({span_text!r})',
         "correct the span's offsets or its text",

@@ -32,7 +32,7 @@ from typing import Any
 
 from murmurhash.mrmr import hash as _mmh3
 
-from ..errors import EXIT_USAGE, AnnotateError
+from ..errors import AnnotateError, Errors
 from .examples import (
     DEFAULT_SPANS_KEY,
     Align,
@@ -67,10 +67,7 @@ def split_dev(input_hashes: Iterable[int], dev_split: float, seed: int) -> set[i
     At least one example goes to dev and one to train when there are two or more.
     """
     if not 0.0 <= dev_split < 1.0:
-        raise AnnotateError(
-            f"--dev-split {dev_split} is not in [0, 1)", fix="use a fraction such as 0.2", code="E407",
-            exit_code=EXIT_USAGE,
-        )
+        raise Errors.E407(dev_split=dev_split)
     hashes = input_hashes if hasattr(input_hashes, "__len__") else list(input_hashes)
     n = len(hashes)
     n_dev = round(n * dev_split)
@@ -188,11 +185,7 @@ class ShardWriter:
 def _layout_changed(what: str) -> AnnotateError:
     import spacy
 
-    return AnnotateError(
-        f"spaCy {spacy.__version__} changed the {what}: the DocBin writer was written for spaCy 3.8 (DocBin {DOCBIN_VERSION})",
-        fix="install spaCy 3.8 (pip install 'spacy>=3.8,<3.9'), or update annotate/formats/docbin.py",
-        code="E412",
-    )
+    return Errors.E412(version__=spacy.__version__, what=what, DOCBIN_VERSION=DOCBIN_VERSION)
 
 
 def place_shards(tmp: Path, shards: list[Path], target: Path, old: Path) -> None:
@@ -233,15 +226,10 @@ def export_spacy(
     t0 = time.perf_counter()
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
-        raise AnnotateError(
-            "output path is a file", where=out, fix="name a folder for --format spacy (e.g. exports/news/)",
-            code="E020", exit_code=EXIT_USAGE,
-        )
+        raise Errors.E027(where=out)
     existing = [out / n for n in SPACY_FILES if (out / n).exists()]
     if existing and not force:
-        raise AnnotateError(
-            "output exists", where=existing[0], fix="pass --force to replace it, or choose another folder", code="E021"
-        )
+        raise Errors.E028(where=existing[0])
     check_writable(out)
     if not 0.0 <= dev_split < 1.0:
         split_dev([], dev_split, seed)  # raises the usage error
@@ -261,9 +249,7 @@ def export_spacy(
         tmp = Path(tempfile.mkdtemp(prefix=".annotate-export-", dir=out))
     except OSError as e:
         _remove_if_created(out, created)
-        raise AnnotateError(
-            f"cannot write to the folder ({e.strerror})", where=out, fix="choose a writable output path", code="E022"
-        ) from None
+        raise Errors.E022(strerror=e.strerror, where=out) from None
     ok = False
     writers = {
         "train": ShardWriter(tmp, "train", shard_size=shard_size, shard_bytes=shard_bytes),
@@ -286,10 +272,7 @@ def export_spacy(
         builder.check()
         components = (["ner"] if any_spans else []) + (["textcat_multilabel"] if any_themes else [])
         if not components:
-            raise AnnotateError(
-                "the accepted examples hold no span and no reviewed theme: nothing to train on",
-                fix="accept some spans or themes in annotate review", code="E408",
-            )
+            raise Errors.E408()
         config = make_config(the_lang, components, vectors=vectors)
         cfg_tmp = tmp / "config.cfg"
         config.to_disk(cfg_tmp)
@@ -303,9 +286,7 @@ def export_spacy(
         os.replace(cfg_tmp, out / "config.cfg")
         ok = True
     except OSError as e:
-        raise AnnotateError(
-            f"writing failed ({e.strerror})", where=out, fix="free disk space or choose another output folder", code="E023"
-        ) from None
+        raise Errors.E023(strerror=e.strerror, where=out) from None
     finally:
         for w in writers.values():
             w.release()

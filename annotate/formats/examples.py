@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from ..errors import EXIT_USAGE, AnnotateError
+from ..errors import AnnotateError, Errors
 from .merge import accepted_spans, reviewed_themes
 
 
@@ -40,10 +40,7 @@ def parse_align(align: str) -> Align:
     try:
         return Align(align)
     except ValueError:
-        raise AnnotateError(
-            f"unknown --align mode {align!r}", fix="use one of " + ", ".join(ALIGN_MODES), code="E402",
-            exit_code=EXIT_USAGE,
-        ) from None
+        raise Errors.E402(align=align, fix='use one of ' + ', '.join(ALIGN_MODES)) from None
 
 
 @dataclass
@@ -109,10 +106,7 @@ def blank_nlp(lang: str) -> Any:
     try:
         return spacy.blank(lang)
     except (ImportError, KeyError, ValueError) as e:  # unknown language code
-        raise AnnotateError(
-            f"spaCy has no language {lang!r} ({type(e).__name__})", fix="pass --lang fr or --lang en", code="E401",
-            exit_code=EXIT_USAGE,
-        ) from None
+        raise Errors.E401(lang=lang, type=type(e).__name__) from None
 
 
 def _tokens_exact(tokens: Any, text: str) -> bool:
@@ -208,9 +202,7 @@ class ExampleBuilder:
     def build(self, d: dict[str, Any]) -> Example | None:
         text = d.get("text")
         if not isinstance(text, str):
-            raise AnnotateError(
-                f"stored decision {d.get('_decision_id')} has no text", fix="re-import the dataset", code="E403"
-            )
+            raise Errors.E403(get=d.get('_decision_id'))
         tokens = d.get("tokens")
         if not (_tokens_exact(tokens, text) or (_tokens_ok(tokens, text) and _words_spaces_ok(tokens, text))):
             if tokens:

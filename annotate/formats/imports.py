@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from ..errors import EXIT_USAGE, AnnotateError
+from ..errors import Errors
 from ..io import check_not_empty, open_binary
 from . import doccano, prodigy
 from .native import BadRecord, Reader, finish_task, start_task
@@ -56,10 +56,7 @@ def parse_label_map(items: Iterable[str]) -> dict[str, str]:
     for item in items:
         old, sep, new = item.partition("=")
         if not sep or not old.strip() or not new.strip():
-            raise AnnotateError(
-                f"bad --label-map {item!r}", fix="write OLD=NEW, e.g. --label-map PER=ORG", code="E420",
-                exit_code=EXIT_USAGE,
-            )
+            raise Errors.E420(item=item)
         out[old.strip()] = new.strip()
     return out
 
@@ -177,10 +174,7 @@ def import_records(
     srcs = check_not_empty(sources)
     for s in srcs:
         if s != "-" and not s.lower().endswith(".jsonl"):
-            raise AnnotateError(
-                "db-in reads JSONL only", where=s, fix="give .jsonl files (Prodigy, doccano or annotate JSONL)",
-                code="E421", exit_code=EXIT_USAGE,
-            )
+            raise Errors.E421(where=s)
     label_map = label_map or {}
     session = session or f"{dataset}-import-{int(time.time())}"
     report = ImportReport(dataset=dataset, sources=["<stdin>" if s == "-" else s for s in srcs])
@@ -194,9 +188,7 @@ def import_records(
             try:
                 _parse(line, problem, label_map, lang)
             except BadRecord as e:
-                raise AnnotateError(
-                    f"{e.message} (--strict: nothing was imported)", where=where, line=i, fix=e.fix, code="E422"
-                ) from None
+                raise Errors.E422(message=e.message, fix=e.fix, where=where, line=i) from None
 
     formats: Counter[str] = Counter()
     answers: Counter[str] = Counter()

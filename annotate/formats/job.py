@@ -14,7 +14,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import IO, Any
 
-from ..errors import EXIT_USAGE, AnnotateError
+from ..errors import AnnotateError, Errors
 from .docbin import DEFAULT_SHARD_SIZE, export_spacy
 from .examples import DEFAULT_SPANS_KEY, Align
 from .imports import ImportReport, import_records, parse_label_map
@@ -76,7 +76,7 @@ def parse_format(fmt: str) -> Format:
     try:
         return Format(fmt)
     except ValueError:
-        raise AnnotateError(f"unknown --format {fmt!r}", fix="use jsonl or spacy", code="E430", exit_code=EXIT_USAGE) from None
+        raise Errors.E430(fmt=fmt) from None
 
 
 def guess_format(output: str, fmt: Format | str | None = None) -> Format:
@@ -87,10 +87,7 @@ def guess_format(output: str, fmt: Format | str | None = None) -> Format:
         return Format.jsonl
     if output.endswith(("/", "\\")) or Path(output).is_dir() or not Path(output).suffix:
         return Format.spacy
-    raise AnnotateError(
-        f"cannot tell the format from {output!r}", fix="name a .jsonl file or a folder, or pass --format jsonl|spacy",
-        code="E431", exit_code=EXIT_USAGE,
-    )
+    raise Errors.E431(output=output)
 
 
 def _open_store(db: str | Path | None, *, create: bool) -> Any:
@@ -143,7 +140,7 @@ def export_dataset(
 
     the_format = guess_format(output, format)
     if the_format is Format.spacy and output == "-":
-        raise AnnotateError("--format spacy cannot write to stdout", fix="name a folder with -o", code="E432", exit_code=EXIT_USAGE)
+        raise Errors.E432()
     options = ExportOptions(
         dataset=dataset, themes=load_labels(labels).theme_names, lang=lang, resolve=resolve, align=align, force=force,
         dev_split=dev_split, seed=seed, spans_key=spans_key, base_model=base_model, shard_size=shard_size,
@@ -175,11 +172,7 @@ class ImportResult:
         if not r.skipped:
             return None
         first = r.skipped[0]
-        return AnnotateError(
-            f"{len(r.skipped)} malformed line(s) skipped, {r.records} record(s) imported; first: {first.message}",
-            where=first.where, line=first.line, fix=first.fix + " (or pass --strict to import nothing until the file is clean)",
-            code="E433",
-        )
+        return Errors.E433(len=len(r.skipped), records=r.records, message=first.message, fix=first.fix + ' (or pass --strict to import nothing until the file is clean)', where=first.where, line=first.line)
 
 
 def import_dataset(

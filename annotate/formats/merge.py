@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from ..errors import EXIT_USAGE, AnnotateError
+from ..errors import Errors
 from ..store import span_accepted
 
 
@@ -46,10 +46,7 @@ def parse_resolve(resolve: str) -> Resolve:
     try:
         return Resolve(resolve)
     except ValueError:
-        raise AnnotateError(
-            f"unknown --resolve mode {resolve!r}", fix="use one of " + ", ".join(RESOLVE_MODES), code="E400",
-            exit_code=EXIT_USAGE,
-        ) from None
+        raise Errors.E400(resolve=resolve, fix='use one of ' + ', '.join(RESOLVE_MODES)) from None
 
 
 def accepted_spans(task: dict[str, Any]) -> list[dict[str, Any]]:
@@ -140,11 +137,7 @@ def in_sorted(a: Any, x: int) -> bool:
 def _int64(value: Any, what: str, d: dict[str, Any]) -> int:
     v = int(value)
     if not _INT64[0] <= v <= _INT64[1]:
-        raise AnnotateError(
-            f"decision {d.get('_decision_id')}: {what} {v} is not a 64-bit integer",
-            fix="export from the store (its ids and hashes are 64-bit), or remove _input_hash so it is computed again",
-            code="E411",
-        )
+        raise Errors.E411(get=d.get('_decision_id'), what=what, v=v)
     return v
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import EXIT_USAGE, AnnotateError
+from ..errors import AnnotateError, Errors
 from .examples import MAX_LISTED, ExampleBuilder
 from .merge import MergePlan
 
@@ -109,20 +109,14 @@ def check_dataset(store: Any, dataset: str) -> None:
             fix = did_you_mean(dataset, names)
             if fix.startswith("use one of"):
                 fix = "known datasets: " + ", ".join(names)
-        raise AnnotateError(f"no dataset {dataset!r}", where=getattr(store, "path", None), fix=fix, code="E404")
+        raise Errors.E404(dataset=dataset, fix=fix, where=getattr(store, 'path', None))
     if store.count_decisions(dataset) == 0:
-        raise AnnotateError(
-            f"dataset {dataset!r} has no decisions", where=getattr(store, "path", None),
-            fix="review it first (annotate review) or import reviewed data with annotate db-in", code="E405",
-        )
+        raise Errors.E405(dataset=dataset, where=getattr(store, 'path', None))
 
 
 def nothing_to_export(dataset: str, plan: MergePlan) -> AnnotateError:
     why = ", ".join(f"{n} {k}" for k, n in sorted(plan.left_out().items())) or "no accepted decision"
-    return AnnotateError(
-        f"dataset {dataset!r} has no accepted example to export ({why})",
-        fix="accept some tasks in annotate review, or use --resolve latest", code="E406",
-    )
+    return Errors.E406(dataset=dataset, why=why)
 
 
 def check_target_file(out: str | Path, force: bool) -> None:
@@ -130,12 +124,9 @@ def check_target_file(out: str | Path, force: bool) -> None:
         return
     p = Path(out)
     if p.is_dir():
-        raise AnnotateError(
-            "output path is a folder", where=p, fix="name a .jsonl file, or use --format spacy for a folder",
-            code="E020", exit_code=EXIT_USAGE,
-        )
+        raise Errors.E029(where=p)
     if p.exists() and not force:
-        raise AnnotateError("output file exists", where=p, fix="pass --force to replace it", code="E021")
+        raise Errors.E021(where=p)
     check_writable(p.parent if str(p.parent) else Path("."))
 
 
@@ -146,6 +137,4 @@ def check_writable(folder: Path) -> None:
             break
         probe = probe.parent
     if probe.exists() and (not probe.is_dir() or not os.access(probe, os.W_OK | os.X_OK)):
-        raise AnnotateError(
-            "output folder is not writable", where=probe, fix="choose a writable output path with -o", code="E022"
-        )
+        raise Errors.E018(where=probe)

