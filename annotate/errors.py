@@ -190,6 +190,11 @@ class Errors:
         'pass --n-process 1 or more, or -1',
         exit_code=USAGE,
     )
+    E204 = Err(
+        'the shipped English model is missing: {path}',
+        'reinstall annotate-news, or rebuild it with python -m annotate.training.en_ner (or pass --model-en)',
+        exit_code=USAGE,
+    )
     E300 = Err('database path is a folder', 'name a file, e.g. --db annotate.db', exit_code=USAGE)
     E301 = Err('cannot read the database ({strerror})', "check the file's permissions")
     E302 = Err(

@@ -85,11 +85,7 @@ def add_shipped_en_ner(nlp: Language, path: str | Path = SHIPPED_EN_NER, *, befo
     (``annotate_entities``) then mends its ORG and drops the labels that are not ours.
     """
     if not (Path(path) / "meta.json").is_file():
-        raise AnnotateError(
-            f"the shipped English model is missing: {path}",
-            fix="reinstall annotate-news, or rebuild it with python -m annotate.training.en_ner (or pass --model-en)",
-            code="E204", exit_code=2,
-        )
+        raise Errors.E204(path=path)
     src = spacy.load(path, vocab=nlp.vocab)  # one vocab: the sourced component shares the pipeline's strings
     nlp.add_pipe("ner", source=src, before=before)
     nlp.meta["annotate_model"] = f"annotate:{src.meta.get('name', 'en_ner')}"
