@@ -366,9 +366,9 @@ BAD = [
     pytest.param({**GOOD, "recall_only": ["PERCENT"]}, "E505", "both in 'labels' and in 'recall_only'", id="label-in-both"),
     pytest.param({**GOOD, "labels": ["ORG"]}, "E506", "does not score PERCENT", id="span-of-unscored-label"),
     pytest.param(_bad_span(alt={"start": 13, "end": 14}), "E507", '"alt" of span 1', id="alt-not-a-list"),
-    pytest.param(_bad_span(alt=[{"start": "13"}]), "E507", "no integer start/end", id="alt-without-offsets"),
+    pytest.param(_bad_span(alt=[{"start": "13"}]), "E513", "no integer start/end", id="alt-without-offsets"),
     pytest.param(_bad_span(alt=[{"start": 13, "end": 99}]), "E508", "outside the text", id="alt-out-of-range"),
-    pytest.param(_bad_span(alt=[{"start": 0, "end": 4}]), "E508", "does not overlap its span", id="alt-not-overlapping"),
+    pytest.param(_bad_span(alt=[{"start": 0, "end": 4}]), "E514", "does not overlap its span", id="alt-not-overlapping"),
     pytest.param(_bad_span(alt=[{"start": 13, "end": 14, "text": "5 %"}]), "E509", "alt text '5 %'", id="alt-text-mismatch"),
     pytest.param({**GOOD, "cats": {"AI": "yes"}}, "E512", "non-numeric", id="cats-not-a-number"),
 ]
