@@ -51,3 +51,12 @@ def en_nlp():
     from annotate.pipeline.build import cached_pipeline
 
     return cached_pipeline("en", None, None)
+
+
+@pytest.fixture
+def store(tmp_path: Path):
+    """An empty store in the test's own folder (``tmp_path / "a.db"``), closed after the test."""
+    from annotate.store import Store
+
+    with Store(tmp_path / "a.db") as s:
+        yield s

@@ -7,7 +7,6 @@ import pytest
 from annotate.errors import AnnotateError
 from annotate.formats.examples import ExampleBuilder
 from annotate.formats.merge import merged_decisions, plan_merge
-from annotate.store import Store
 from annotate.tasks import set_hashes
 
 THEMES = ["AI", "DEALS", "FINANCE"]
@@ -22,12 +21,6 @@ def _task(text: str = TEXT, spans=(), accept=None, **extra):
     if accept is not None:
         t["accept"] = list(accept)
     return set_hashes(t)
-
-
-@pytest.fixture
-def store(tmp_path):
-    with Store(tmp_path / "m.db") as s:
-        yield s
 
 
 def _examples(store, dataset="d", resolve="latest"):

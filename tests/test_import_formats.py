@@ -11,17 +11,10 @@ from annotate.cli.main import main
 from annotate.errors import AnnotateError
 from annotate.formats.imports import import_records, normalize_record, parse_label_map
 from annotate.io import text_stream
-from annotate.store import Store
 
 FIXTURES = Path(__file__).parent / "fixtures" / "export"
 LABELS = ["ORG", "MONEY", "DATE", "PERCENT"]
 THEMES = ["AI", "DEALS", "FINANCE", "MARKETS"]
-
-
-@pytest.fixture
-def store(tmp_path):
-    with Store(tmp_path / "i.db") as s:
-        yield s
 
 
 def _run(capsys, *argv):

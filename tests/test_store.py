@@ -26,12 +26,6 @@ def _task(i: int, n_spans: int = 1) -> dict:
     return set_hashes({"text": text, "spans": spans, "cats": {"FINANCE": 0.8, "AI": 0.1}, "meta": {"i": i}})
 
 
-@pytest.fixture
-def store(tmp_path: Path):
-    with Store(tmp_path / "a.db") as s:
-        yield s
-
-
 def test_store_creates_wal_database_with_our_marks(tmp_path: Path):
     path = tmp_path / "new.db"
     with Store(path) as s:
