@@ -112,6 +112,10 @@ class Theme(_Strict):
     # supporting words (amounts, price moves): however many match, they add
     # ``context_weight`` once per sentence, so never enough on their own
     context: ThemeCues = Field(default_factory=ThemeCues)
+    # when set, a context cue counts only inside an entity of this label, in
+    # documents that carry entities ("million" in "$5 million", not in "five
+    # million litres")
+    context_entity: str | None = Field(default=None, pattern=r"^[A-Z][A-Z0-9_]*$")
 
 
 class ThemeSettings(_Strict):

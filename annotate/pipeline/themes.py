@@ -203,6 +203,7 @@ class ThemeScorer:
         # lowercase hashes whose presence in a document calls for the clause scan
         self._clause_triggers = frozenset(vocab.strings.add(w) for w in self._relatives | {"("})
         self.cues: list[Cue] = []
+        self._context_entity = {t.name: t.context_entity for t in taxonomy.theme if t.context_entity}
         self.matcher = PhraseMatcher(vocab, attr="LOWER")
         # match key (hash) -> cue ids; prefix -> cue ids
         self._key_cues: dict[int, list[int]] = {}
@@ -357,8 +358,19 @@ class ThemeScorer:
                 for i in range(ent.start, ent.end):
                     orgs[i] = (ent.start, ent.end, first)
         aside = self._asides(doc, starts)
+        labelled: dict[int, str] = {}  # token -> label of its entity, for context_entity
+        has_ents = self._context_entity and doc.has_annotation("ENT_IOB")
+        if has_ents:
+            for ent in doc.ents:
+                for i in range(ent.start, ent.end):
+                    labelled[i] = ent.label_
         out: list[float] = []
         for start, end, cid in kept:
+            cue = self.cues[cid]
+            if has_ents and cue.tier == "context" and cue.theme in self._context_entity:
+                if labelled.get(start) != self._context_entity[cue.theme]:
+                    out.append(0.0)
+                    continue
             org = orgs.get(start)
             in_org = org is not None and org[1] >= end and not (org[2] and (org[0], org[1]) == (start, end))
             if in_org or start in aside or self._is_modifier(doc, start, end, starts):
@@ -406,6 +418,9 @@ class ThemeScorer:
                 return False
             prev = doc[start - 1].lower_
             if prev in _FR_OF and start - 2 >= sent_start and doc[start - 2].lower_ in self._descriptors:
+                return True
+            # the descriptor itself when it is a cue: "fabricant" in "le fabricant de puces"
+            if doc[start].lower_ in self._descriptors and end < len(doc) and doc[end].lower_ in _FR_OF:
                 return True
             if acronym:
                 if prev in _FR_BARE_OF:
