@@ -43,6 +43,10 @@ counts as a weak one, and one weak cue as half of one):
   after a noun or a bare "de"), "AI chips", "AI boom" (English, right before a
   word that is not a stop word).
 
+A theme with ``context_entity`` (FINANCE: ``MONEY``) counts its context cues
+only inside an entity of that label when the document carries entities, so
+"million" counts in "$5 million" but not in "five million litres".
+
 Matching is done once per document by a :class:`~spacy.matcher.PhraseMatcher`
 on ``LOWER`` for whole-word and phrase cues (with generated plural and
 apostrophe variants), plus a per-token lookup for ``prefix*`` cues whose
