@@ -386,9 +386,10 @@ def toy_passing(en_base):
         ("The layoffs maker opened a shop.", 0.2929),  # a company described by its trade
         ("GPU prices rose.", 0.2929),  # an acronym modifying a noun
         ("Demand for the GPU is high.", 0.5),  # before a stop word: the head
+        ("The GPU shipped today.", 0.5),  # before a past tense: the subject
         ("Which layoffs?", 0.5),  # a relative word opens a clause only after a comma
     ],
-    ids=["main", "relative", "parenthesis", "relative-ends", "descriptor", "acronym-modifier", "acronym-head", "no-comma"],
+    ids=["main", "relative", "parenthesis", "relative-ends", "descriptor", "acronym-modifier", "acronym-head", "acronym-subject", "no-comma"],
 )
 def test_themes_passing_mentions_count_passing_weight(toy_passing, en_base, text, expected):
     assert toy_passing(en_base(text)).cats["JOBS"] == expected

@@ -86,6 +86,9 @@ _FR_OF = frozenset("de d’ d' du des".split())
 _FR_BARE_OF = frozenset("de d’ d'".split())
 _CLAUSE_END = frozenset(", ; : )".split())
 _ACRONYM = re.compile(r"^[A-Z]{2,4}s?$")
+# English words after an acronym that make it a subject, not a modifier ("the
+# FTC said", "AI plans"): past tenses in -ed are checked by their ending
+_EN_VERBS = frozenset("says said plans wants aims expects warns sues fines told".split())
 
 
 @dataclass(frozen=True)
@@ -437,7 +440,10 @@ class ThemeScorer:
         nxt = doc[end]
         if nxt.lower_ in self._descriptors:
             return True
-        return acronym and nxt.is_alpha and nxt.is_lower and nxt.lower_ not in self._stop_words
+        if not (acronym and nxt.is_alpha and nxt.is_lower) or nxt.lower_ in self._stop_words:
+            return False
+        low = nxt.lower_
+        return not (low in _EN_VERBS or (len(low) > 4 and low.endswith("ed")))
 
     def score(self, per_sentence: list[float]) -> float:
         """A theme's score from the evidence of each sentence that has some."""
