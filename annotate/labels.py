@@ -121,6 +121,10 @@ class Theme(_Strict):
     # supporting words (amounts, price moves): however many match, they add
     # ``context_weight`` once per sentence, so never enough on their own
     context: ThemeCues = Field(default_factory=ThemeCues)
+    # when set, a context cue counts only inside an entity of this label, in
+    # documents that carry entities ("million" in "$5 million", not in "five
+    # million litres")
+    context_entity: str | None = Field(default=None, pattern=r"^[A-Z][A-Z0-9_]*$")
 
 
 class ThemeSettings(_Strict):
@@ -133,10 +137,26 @@ class ThemeSettings(_Strict):
     context_weight: float = Field(default=1.0, ge=0.0)
     # share of the evidence of the theme's other sentences added to its best one
     other_sentences_weight: float = Field(default=0.5, ge=0.0, le=1.0)
+    # factor on a cue found in a passing mention (a relative clause, a parenthesis,
+    # a company description, part of an organisation's name: see ThemePassing)
+    passing_weight: float = Field(default=0.5, ge=0.0, le=1.0)
+
+
+class ThemePassing(_Strict):
+    """Words that mark a cue as a passing mention rather than the sentence's topic."""
+
+    # after a comma or an opening parenthesis, they open a relative clause that
+    # runs to the next comma, semicolon or closing parenthesis ("…, qui a levé …,")
+    relatives: ThemeCues = Field(default_factory=ThemeCues)
+    # nouns describing a company by its trade: a cue right after "<noun> de" (fr)
+    # or right before the noun (en) describes a company ("le géant des puces",
+    # "the AI start-up") rather than what the sentence says
+    descriptors: ThemeCues = Field(default_factory=ThemeCues)
 
 
 class Taxonomy(_Strict):
     settings: ThemeSettings = Field(default_factory=ThemeSettings)
+    passing: ThemePassing = Field(default_factory=ThemePassing)
     theme: list[Theme] = Field(min_length=1)
 
     @field_validator("theme")

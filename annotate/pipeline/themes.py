@@ -24,6 +24,29 @@ With the default settings (threshold 0.5, sentence weight 2, strong 2, weak 1,
 context 1, other sentences 0.5) one strong cue, or two weak cues, or a weak
 cue plus context in one sentence reach 0.5; one passing weak word scores 0.29.
 
+Passing mentions. The guidelines give a theme to a document only when a
+sentence is *mainly* about it, so a cue that is plainly not the topic of its
+sentence counts ``passing_weight`` times its weight (0.5: a strong cue then
+counts as a weak one, and one weak cue as half of one):
+
+- a cue inside a parenthesis, or inside a relative clause opened after a comma
+  by a word of ``[passing] relatives`` ("…, qui a levé 30 millions d’euros, …",
+  "…, which paid a fine in 2019, …") and running to the next comma;
+- a cue inside an organisation's name in ``doc.ents`` ("Energy" in "Talen
+  Energy"), or that is the whole name of an organisation other than the first
+  one its sentence names (news sentences lead with their subject: "Broadcom
+  fournira à OpenAI …" is about Broadcom);
+- a cue describing a company by its trade: after "<descriptor> de/du/des"
+  in French ("le géant des puces"), before a descriptor in English ("the AI
+  start-up"), with ``[passing] descriptors`` giving the nouns;
+- an acronym cue used as a modifier: "puces IA", "outil d’IA" (French, right
+  after a noun or a bare "de"), "AI chips", "AI boom" (English, right before a
+  word that is not a stop word).
+
+A theme with ``context_entity`` (FINANCE: ``MONEY``) counts its context cues
+only inside an entity of that label when the document carries entities, so
+"million" counts in "$5 million" but not in "five million litres".
+
 Matching is done once per document by a :class:`~spacy.matcher.PhraseMatcher`
 on ``LOWER`` for whole-word and phrase cues (with generated plural and
 apostrophe variants), plus a per-token lookup for ``prefix*`` cues whose
@@ -33,6 +56,7 @@ results are cached per lowercase word, so the cost is a dict lookup per token.
 from __future__ import annotations
 
 import math
+import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -58,6 +82,13 @@ _FR_STOP = frozenset(
     "de d’ d' du des à au aux en pour sur par avec entre contre sans sous chez vers le la les l’ l' et ou".split()
 )
 _PREFIX_CACHE_MAX = 200_000
+_FR_OF = frozenset("de d’ d' du des".split())
+_FR_BARE_OF = frozenset("de d’ d'".split())
+_CLAUSE_END = frozenset(", ; : )".split())
+_ACRONYM = re.compile(r"^[A-Z]{2,4}s?$")
+# English words after an acronym that make it a subject, not a modifier ("the
+# FTC said", "AI plans"): past tenses in -ed are checked by their ending
+_EN_VERBS = frozenset("says said plans wants aims expects warns sues fines told".split())
 
 
 @dataclass(frozen=True)
@@ -169,7 +200,17 @@ class ThemeScorer:
         self.sentence_weight = s.sentence_weight
         self.other_weight = s.other_sentences_weight
         self.weights = {"strong": s.strong_weight, "weak": s.weak_weight, "context": s.context_weight}
+        self.passing_weight = s.passing_weight
+        from spacy.util import get_lang_class
+
+        self._stop_words = frozenset(get_lang_class(lang).Defaults.stop_words)
+        passing = taxonomy.passing
+        self._relatives = frozenset(w.lower() for w in getattr(passing.relatives, lang))
+        self._descriptors = frozenset(w.lower() for w in getattr(passing.descriptors, lang))
+        # lowercase hashes whose presence in a document calls for the clause scan
+        self._clause_triggers = frozenset(vocab.strings.add(w) for w in self._relatives | {"("})
         self.cues: list[Cue] = []
+        self._context_entity = {t.name: t.context_entity for t in taxonomy.theme if t.context_entity}
         self.matcher = PhraseMatcher(vocab, attr="LOWER")
         # match key (hash) -> cue ids; prefix -> cue ids
         self._key_cues: dict[int, list[int]] = {}
@@ -278,12 +319,14 @@ class ThemeScorer:
             starts = [s.start for s in doc.sents]
         else:
             starts = [0]
-        # (theme, sentence) -> {tier: set of cue ids}
-        found: dict[str, dict[int, dict[str, set[int]]]] = {}
-        for start, _end, cid in kept:
+        factors = self.factors(doc, kept, starts) if kept else []
+        # (theme, sentence) -> {tier: {cue id: factor}} (a cue's best factor in the sentence)
+        found: dict[str, dict[int, dict[str, dict[int, float]]]] = {}
+        for (start, _end, cid), factor in zip(kept, factors):
             cue = self.cues[cid]
             sent = bisect_right(starts, start) - 1
-            found.setdefault(cue.theme, {}).setdefault(sent, {}).setdefault(cue.tier, set()).add(cid)
+            tier = found.setdefault(cue.theme, {}).setdefault(sent, {}).setdefault(cue.tier, {})
+            tier[cid] = max(tier.get(cid, 0.0), factor)
         cats: dict[str, float] = {}
         for name in self.names:
             per_sent = [self._evidence(tiers) for tiers in found.get(name, {}).values()]
@@ -295,13 +338,112 @@ class ThemeScorer:
         ]
         return doc
 
-    def _evidence(self, tiers: dict[str, set[int]]) -> float:
+    def _evidence(self, tiers: dict[str, dict[int, float]]) -> float:
         w = self.weights
+        context = tiers.get("context")
         return (
-            w["strong"] * len(tiers.get("strong", ()))
-            + w["weak"] * len(tiers.get("weak", ()))
-            + (w["context"] if tiers.get("context") else 0.0)
+            w["strong"] * sum(tiers.get("strong", {}).values())
+            + w["weak"] * sum(tiers.get("weak", {}).values())
+            + (w["context"] * max(context.values()) if context else 0.0)
         )
+
+    # -- passing mentions -----------------------------------------------------
+
+    def factors(self, doc: Doc, kept: list[tuple[int, int, int]], starts: list[int]) -> list[float]:
+        """Per kept match, 1.0, or ``passing_weight`` when the match is a passing mention."""
+        passing = self.passing_weight
+        if passing >= 1.0:
+            return [1.0] * len(kept)
+        # token -> (start, end, first organisation of its sentence?)
+        orgs: dict[int, tuple[int, int, bool]] = {}
+        seen_sents: set[int] = set()
+        for ent in doc.ents:
+            if ent.label_ == "ORG":
+                sent = bisect_right(starts, ent.start) - 1
+                first = sent not in seen_sents
+                seen_sents.add(sent)
+                for i in range(ent.start, ent.end):
+                    orgs[i] = (ent.start, ent.end, first)
+        aside = self._asides(doc, starts)
+        labelled: dict[int, str] = {}  # token -> label of its entity, for context_entity
+        has_ents = self._context_entity and doc.has_annotation("ENT_IOB")
+        if has_ents:
+            for ent in doc.ents:
+                for i in range(ent.start, ent.end):
+                    labelled[i] = ent.label_
+        out: list[float] = []
+        for start, end, cid in kept:
+            cue = self.cues[cid]
+            if has_ents and cue.tier == "context" and cue.theme in self._context_entity:
+                if labelled.get(start) != self._context_entity[cue.theme]:
+                    out.append(0.0)
+                    continue
+            org = orgs.get(start)
+            in_org = org is not None and org[1] >= end and not (org[2] and (org[0], org[1]) == (start, end))
+            if in_org or start in aside or self._is_modifier(doc, start, end, starts):
+                out.append(passing)
+            else:
+                out.append(1.0)
+        return out
+
+    def _asides(self, doc: Doc, starts: list[int]) -> set[int]:
+        """Tokens inside a parenthesis or a relative clause opened after a comma."""
+        lowers = doc.to_array([LOWER]).tolist() if len(doc) else []
+        if not self._clause_triggers.intersection(lowers):
+            return set()
+        sent_starts = set(starts)
+        out: set[int] = set()
+        depth = 0
+        in_clause = after_comma = False
+        for i, tok in enumerate(doc):
+            if i in sent_starts:
+                depth, in_clause, after_comma = 0, False, False
+            text = tok.text
+            if text == "(":
+                depth += 1
+                after_comma = True
+                continue
+            if text in _CLAUSE_END:
+                if text == ")":
+                    depth = max(0, depth - 1)
+                in_clause = False
+                after_comma = text == ","
+                continue
+            if after_comma and tok.lower_ in self._relatives:
+                in_clause = True
+            after_comma = False
+            if depth or in_clause:
+                out.add(i)
+        return out
+
+    def _is_modifier(self, doc: Doc, start: int, end: int, starts: list[int]) -> bool:
+        """A cue describing a company's trade, or an acronym cue modifying a noun."""
+        sent_start = starts[bisect_right(starts, start) - 1]
+        acronym = end - start == 1 and bool(_ACRONYM.match(doc[start].text))
+        if self.lang == "fr":
+            if start - 1 < sent_start:
+                return False
+            prev = doc[start - 1].lower_
+            if prev in _FR_OF and start - 2 >= sent_start and doc[start - 2].lower_ in self._descriptors:
+                return True
+            # the descriptor itself when it is a cue: "fabricant" in "le fabricant de puces"
+            if doc[start].lower_ in self._descriptors and end < len(doc) and doc[end].lower_ in _FR_OF:
+                return True
+            if acronym:
+                if prev in _FR_BARE_OF:
+                    return True
+                p = doc[start - 1]
+                return p.is_alpha and p.is_lower and prev not in self._stop_words
+            return False
+        if end >= len(doc) or doc[end].is_sent_start:
+            return False
+        nxt = doc[end]
+        if nxt.lower_ in self._descriptors:
+            return True
+        if not (acronym and nxt.is_alpha and nxt.is_lower) or nxt.lower_ in self._stop_words:
+            return False
+        low = nxt.lower_
+        return not (low in _EN_VERBS or (len(low) > 4 and low.endswith("ed")))
 
     def score(self, per_sentence: list[float]) -> float:
         """A theme's score from the evidence of each sentence that has some."""
