@@ -67,7 +67,7 @@ async def test_review_app_shows_text_spans_themes_and_progress(store: Store):
 async def test_review_app_accept_saves_span_states_and_themes(store: Store):
     app = make_app(store)
     async with app.run_test() as pilot:
-        await pilot.press("right", "t", "f2", "f1", "a")
+        await pilot.press("right", "r", "f2", "f1", "a")
         assert app.session.state.text == TASKS[1]["text"]
     (d,) = decisions(store)
     assert d["answer"] == "accept" and d["_annotator_id"] == "alice"
@@ -145,7 +145,7 @@ async def test_review_app_undo_brings_back_editable_and_replaces(store: Store):
         assert app.session.state.text == TASKS[1]["text"]
         await pilot.press("backspace")
         assert app.session.state.text == TASKS[0]["text"]
-        await pilot.press("t", "x")
+        await pilot.press("r", "x")
         assert app.session.state.text == TASKS[1]["text"]
         await pilot.press("a")
     ds = decisions(store)
@@ -180,7 +180,7 @@ async def test_review_app_help_screen_lists_every_action(store: Store):
 async def test_review_app_keymap_remaps_actions(store: Store):
     app = make_app(store, keymap={"accept": "y", "next_span": "j"})
     async with app.run_test() as pilot:
-        await pilot.press("j", "t", "a")  # "a" no longer accepts
+        await pilot.press("j", "r", "a")  # "a" no longer accepts
         assert decisions(store) == []
         await pilot.press("y")
         assert "y ACCEPT" in app.key_line().plain

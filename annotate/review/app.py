@@ -30,7 +30,8 @@ from .widgets import DocView, KeyLine, Panel, StatusBar, ThemePanel
 TASK_EDITS: dict[str, Callable[..., bool]] = {
     "next_span": TaskState.next_span,
     "prev_span": TaskState.prev_span,
-    "toggle_span": TaskState.toggle_span,
+    "accept_span": TaskState.accept_span,
+    "reject_span": TaskState.reject_span,
     "relabel": TaskState.relabel,
     "widen_start": TaskState.widen_start,
     "widen_end": TaskState.widen_end,

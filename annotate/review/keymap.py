@@ -27,7 +27,8 @@ class Action(NamedTuple):
 ACTIONS: tuple[Action, ...] = (
     Action("next_span", "right,l", "next span (in add mode: next token)", "span"),
     Action("prev_span", "left,h", "previous span (in add mode: previous token)", ""),
-    Action("toggle_span", "t,enter", "accept / reject the current span", "keep/drop"),
+    Action("accept_span", "t,enter", "accept (keep) the current span; again: it stays kept", "keep"),
+    Action("reject_span", "r", "reject the current span; again: it stays rejected", "drop"),
     Action("widen_start", "left_square_bracket", "widen the span by a token at the start", "widen"),
     Action("widen_end", "right_square_bracket", "widen the span by a token at the end", ""),
     Action("shrink_start", "left_curly_bracket", "shrink the span by a token at the start", "shrink"),

@@ -131,6 +131,10 @@ class TaskState:
                 d["token_start"], d["token_end"] = self._token_range(d["start"], d["end"])
             spans.append(d)
         self.spans: list[dict[str, Any]] = sorted(spans, key=lambda s: (s["start"], s["end"]))
+        # the spans as they came, by (start, end, label): an edit that goes back to one of them gets its
+        # source (and value) back; the spans added on screen (by id of their dict: a span dict lives in spans)
+        self._original = {(s["start"], s["end"], s["label"]): s for s in self.spans}
+        self._added: set[int] = set()
         self.current: int | None = 0 if self.spans else None
         cats = task.get("cats") if isinstance(task.get("cats"), dict) else {}
         self.scores: dict[str, float] = {}
@@ -182,7 +186,32 @@ class TaskState:
             d["source"] = "manual"
         if base is not None and "value" in base and (base["start"], base["end"], base["label"]) == (start, end, label):
             d["value"] = base["value"]
+        orig = self._original.get((start, end, label))
+        if orig is not None:  # back to a span as it came (X -> Y -> X): its source and value come back too
+            for k in ("source", "value"):
+                if k in orig:
+                    d[k] = orig[k]
+                else:
+                    d.pop(k, None)
         return d
+
+    def _put(self, i: int, new: dict[str, Any]) -> None:
+        """Span ``i`` becomes ``new`` (an edit of it): an added span stays added."""
+        old = self.spans[i]
+        if id(old) in self._added:
+            self._added.discard(id(old))
+            self._added.add(id(new))
+        self.spans[i] = new
+
+    def span_state(self, span: dict[str, Any]) -> str:
+        """``rejected``, ``added`` (on screen), ``edited`` (offsets or label changed) or ``kept``."""
+        if span["answer"] != ACCEPT:
+            return "rejected"
+        if id(span) in self._added:
+            return "added"
+        if (span["start"], span["end"], span["label"]) not in self._original:
+            return "edited"
+        return "kept"
 
     def conflict(self, ts: int, te: int, skip: int | None = None) -> dict[str, Any] | None:
         """An accepted span (other than ``skip``) overlapping tokens ts..te."""
@@ -220,18 +249,35 @@ class TaskState:
         self.current = 0 if self.current is None else max(self.current - 1, 0)
         return self._changed()
 
-    def toggle_span(self) -> bool:
+    def accept_span(self) -> bool:
+        """Keep the current span (again: it stays kept)."""
         s = self.span
         if s is None:
-            return self._refuse("no span to accept or reject")
+            return self._refuse("no span to accept")
         if s["answer"] == ACCEPT:
-            s["answer"] = REJECT
-            return self._changed(f"rejected {s['label']} {s['text']!r}")
+            return self._changed(f"{s['label']} {s['text']!r} is kept")
         other = self.conflict(s["token_start"], s["token_end"], skip=self.current)
         if other is not None:
             return self._refuse(f"overlaps accepted {other['label']} {other['text']!r}: reject or delete it first")
         s["answer"] = ACCEPT
         return self._changed(f"accepted {s['label']} {s['text']!r}")
+
+    def toggle_span(self) -> bool:
+        """Kept -> rejected, rejected -> kept (the library's shortcut; the screen has accept_span and reject_span)."""
+        s = self.span
+        if s is not None and s["answer"] == ACCEPT:
+            return self.reject_span()
+        return self.accept_span()
+
+    def reject_span(self) -> bool:
+        """Reject the current span (again: it stays rejected)."""
+        s = self.span
+        if s is None:
+            return self._refuse("no span to reject")
+        if s["answer"] != ACCEPT:
+            return self._changed(f"{s['label']} {s['text']!r} is rejected")
+        s["answer"] = REJECT
+        return self._changed(f"rejected {s['label']} {s['text']!r}")
 
     def relabel(self, label: str) -> bool:
         if label not in self.labels.entity_names:
@@ -246,7 +292,7 @@ class TaskState:
         other = self.conflict(new["token_start"], new["token_end"], skip=self.current)
         if other is not None:
             return self._refuse(f"overlaps accepted {other['label']} {other['text']!r}: reject or delete it first")
-        self.spans[self.current] = new  # type: ignore[index]
+        self._put(self.current, new)  # type: ignore[arg-type]
         return self._changed(f"relabelled {s['text']!r} as {label}")
 
     def resize(self, edge: str, delta: int) -> bool:
@@ -268,7 +314,7 @@ class TaskState:
             if other is not None:
                 return self._refuse(f"would overlap {other['label']} {other['text']!r}")
         new = self._make_span(ts, te, s["label"], s)
-        self.spans[self.current] = new  # type: ignore[index]
+        self._put(self.current, new)  # type: ignore[arg-type]
         self._sort(new)
         return self._changed(f"{new['label']} is now {new['text']!r}")
 
@@ -289,6 +335,7 @@ class TaskState:
         if s is None:
             return self._refuse("no span to delete")
         del self.spans[self.current]  # type: ignore[arg-type]
+        self._added.discard(id(s))
         self.current = None if not self.spans else min(self.current, len(self.spans) - 1)  # type: ignore[type-var]
         return self._changed(f"deleted {s['label']} {s['text']!r}")
 
@@ -352,6 +399,7 @@ class TaskState:
         new = self._make_span(ts, te, label)
         new["answer"] = ACCEPT
         self.spans.append(new)
+        self._added.add(id(new))
         self._sort(new)
         self.adding = False
         self.anchor = self.end_mark = None

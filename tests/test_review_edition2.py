@@ -1,0 +1,79 @@
+"""Issue #12, the review screen's second edition: each fixed bug and each new key, through Textual's pilot."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import spacy
+
+from annotate.review.app import ReviewApp
+from annotate.review.session import ReviewLabels, ReviewSession
+from annotate.store import Store
+from annotate.tasks import doc_to_task
+
+NLP = spacy.blank("fr")
+LABELS = ReviewLabels.load()
+
+
+def make_task(text: str, ents: list[tuple[str, str]]) -> dict:
+    doc = NLP.make_doc(text)
+    spans = []
+    for phrase, label in ents:
+        i = text.index(phrase)
+        spans.append(doc.char_span(i, i + len(phrase), label=label))
+    doc.ents = spans
+    doc.cats = {"AI": 0.2}
+    return doc_to_task(doc, meta={"lang": "fr"})
+
+
+TASKS = [
+    make_task("Airbus et Safran investissent 40 millions d'euros à Toulouse.", [("Airbus", "ORG"), ("Safran", "ORG")]),
+    make_task("La Banque de France relève sa prévision de 2 %.", [("Banque de France", "ORG"), ("2 %", "PERCENT")]),
+    make_task("Le Conseil a siégé lundi.", [("Conseil", "ORG")]),
+]
+
+
+@pytest.fixture
+def store(tmp_path: Path):
+    with Store(tmp_path / "r.db") as s:
+        s.add_tasks("eco", TASKS)
+        yield s
+
+
+def make_app(store: Store, annotator: str = "bea", **kw) -> ReviewApp:
+    return ReviewApp(ReviewSession(store, "eco", annotator, LABELS), **kw)
+
+
+def decisions(store: Store) -> list[dict]:
+    return list(store.iter_decisions("eco"))
+
+
+# ---------------------------------------------------------------- 1. accept / reject a span, its state visible
+
+
+async def test_review_app_accept_and_reject_span_are_idempotent(store: Store):
+    app = make_app(store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("t", "t")
+        assert app.session.state.span["answer"] == "accept"
+        assert "✓ORG" in app.visible_text()
+        await pilot.press("r", "r")
+        assert app.session.state.span["answer"] == "reject"
+        assert "✗ORG" in app.visible_text()
+        await pilot.press("enter", "enter")
+        assert app.session.state.span["answer"] == "accept"
+        await pilot.press("a")
+    assert [s["answer"] for s in decisions(store)[0]["spans"]] == ["accept", "accept"]
+
+
+@pytest.mark.parametrize(
+    ("keys", "mark"),
+    [(("right_square_bracket",), "✎ORG"), (("n", "right", "right", "right", "4"), "+PERCENT"), (("r",), "✗ORG")],
+    ids=["edited", "added", "rejected"],
+)
+async def test_review_app_current_span_state_is_marked_not_only_coloured(store: Store, keys: tuple[str, ...], mark: str):
+    app = make_app(store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press(*keys)
+        assert mark in app.visible_text()
