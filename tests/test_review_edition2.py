@@ -77,3 +77,55 @@ async def test_review_app_current_span_state_is_marked_not_only_coloured(store: 
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press(*keys)
         assert mark in app.visible_text()
+
+
+# ---------------------------------------------------------------- 2. undo of an answer, also in a later session
+
+
+def history_answers(path: Path) -> list[str]:
+    import sqlite3
+
+    with sqlite3.connect(path) as c:
+        return [r[0] for r in c.execute("SELECT answer FROM decision_history ORDER BY id")]
+
+
+@pytest.mark.parametrize("answer_key", ["a", "x", "space"], ids=["accept", "reject", "ignore"])
+async def test_review_app_undo_brings_the_answered_task_back_editable(store: Store, answer_key: str):
+    app = make_app(store)
+    async with app.run_test() as pilot:
+        await pilot.press(answer_key, "u")
+        assert app.session.state.text == TASKS[0]["text"]
+        await pilot.press("r", "a")
+        assert app.session.state.text == TASKS[1]["text"]
+    (d,) = decisions(store)
+    assert d["answer"] == "accept" and d["spans"][0]["answer"] == "reject"
+
+
+async def test_review_app_undo_in_a_later_session_replaces_the_stored_decision(store: Store):
+    app = make_app(store)
+    async with app.run_test() as pilot:
+        await pilot.press("a", "x", "q")
+    later = make_app(store)
+    async with later.run_test() as pilot:
+        await pilot.pause()
+        assert later.session.state.text == TASKS[2]["text"]
+        await pilot.press("u")
+        assert later.session.state.text == TASKS[1]["text"]
+        assert "undo" in later.visible_text()
+        await pilot.press("r", "a")  # answered again: replaces the stored decision
+        assert later.session.state.text == TASKS[2]["text"]
+        await pilot.press("u", "u")  # this session's answer, then the first session's first one
+        assert later.session.state.text == TASKS[0]["text"]
+        await pilot.press("x")
+        assert later.session.counts == {"accept": 1, "reject": 1, "ignore": 0}
+    ds = decisions(store)
+    assert [(d["answer"], d["text"]) for d in ds] == [("reject", TASKS[0]["text"]), ("accept", TASKS[1]["text"])]
+    assert ds[1]["spans"][0]["answer"] == "reject"
+    assert history_answers(store.path) == ["reject", "accept"]
+
+
+async def test_review_app_undo_with_nothing_stored_says_so(store: Store):
+    app = make_app(store)
+    async with app.run_test() as pilot:
+        await pilot.press("u")
+        assert app.session.state.text == TASKS[0]["text"] and "nothing to undo" in app.visible_text()

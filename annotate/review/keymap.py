@@ -40,7 +40,7 @@ ACTIONS: tuple[Action, ...] = (
     Action("accept", "a", "accept the task (saves every span's state and the themes)", "ACCEPT"),
     Action("reject", "x", "reject the task", "REJECT"),
     Action("ignore", "space", "ignore the task", "ignore"),
-    Action("undo", "u,backspace", "undo the last decision (it comes back, editable)", "undo"),
+    Action("undo", "u,backspace", "undo the last decision (it comes back, editable; also from an earlier session)", "undo"),
     Action("scroll_down", "down,j", "scroll the text down", ""),
     Action("scroll_up", "up,k", "scroll the text up", ""),
     Action("help", "question_mark,f12", "this help", "help"),

@@ -561,12 +561,15 @@ class ReviewSession:
 
     def undo(self) -> bool:
         """Bring the last decision back on screen, editable; answering it again replaces it."""
-        if not self.history:
-            if self.state is not None:
-                self.state.message = "nothing to undo"
-                self.state.version += 1
-            return False
-        last = self.history.pop()
+        if self.history:
+            last = self.history.pop()
+        else:
+            last = self._stored_decision()
+            if last is None:
+                if self.state is not None:
+                    self.state.message = "nothing to undo"
+                    self.state.version += 1
+                return False
         if self.item is not None:
             # the task on screen goes back to the front of the queue, edits kept
             self.item.seconds += self.clock() - self._shown_at
@@ -580,6 +583,24 @@ class ReviewSession:
         self.state.version += 1
         self._shown_at = self.clock()
         return True
+
+    def _stored_decision(self) -> _Item | None:
+        """Nothing to undo in this session: this annotator's latest stored decision (of an earlier session)
+        not yet brought back, as an item whose next answer replaces it."""
+        on_screen = self.item.decision_id if self.item is not None else None
+        ids = [i.decision_id for i in self.queue if i.decision_id is not None]
+        ids += [x for x in (on_screen,) if x is not None]
+        d = self.store.last_decision(self.dataset, self.annotator, before=min(ids) if ids else None)
+        if d is None:
+            return None
+        answer = d["answer"]
+        seconds = d["_seconds"]
+        dec_id = d["_decision_id"]
+        for k in ("answer", "_annotator_id", "_session_id", "_timestamp", "_seconds", "_decision_id"):
+            d.pop(k, None)
+        item = _Item(d, decision_id=dec_id, seconds=seconds, answer=answer)
+        item.state = TaskState(d, self.labels)
+        return item
 
     def accept_all(self) -> int:
         """Store every pending task as accepted, as it is (no screen)."""

@@ -294,6 +294,20 @@ class Store(Connection):
         )
         return None if row is None else _decision_dict(row)
 
+    def last_decision(self, dataset: str, annotator: str, *, before: int | None = None) -> dict[str, Any] | None:
+        """This annotator's latest decision in ``dataset`` (with an id below ``before``), or None."""
+        ds = self._run(self._dataset_id, dataset)
+        if ds is None:
+            return None
+        row = self._run(
+            lambda: self._c.execute(
+                "SELECT id, answer, annotator, session, timestamp, seconds, content FROM decision"
+                " WHERE dataset_id = ? AND annotator = ? AND id < ? ORDER BY id DESC LIMIT 1",
+                (ds, annotator, before if before is not None else 2**63 - 1),
+            ).fetchone()
+        )
+        return None if row is None else _decision_dict(row)
+
     def iter_decisions(self, dataset: str, *, annotator: str | None = None) -> Iterator[dict[str, Any]]:
         """Every current decision, in the order made, read in pages (never all in memory)."""
         ds = self._run(self._dataset_id, dataset)
