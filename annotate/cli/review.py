@@ -43,7 +43,7 @@ def review_command(
     keys = read_keymap(keymap)
     result = run_review(
         list(inputs or []), dataset=dataset, annotator=annotator, db=db, labels_path=labels, strict=strict,
-        accept_all=accept_all, keymap=keys, lang=lang, n_process=n_process,
+        accept_all=accept_all, keymap=keys, keymap_path=keymap, lang=lang, n_process=n_process,
         on_bad_line=(lambda e: print(f"annotate: warning: {e}", file=sys.stderr)) if accept_all else None,
         on_warning=(lambda msg: print(f"annotate: warning: {msg}", file=sys.stderr)) if accept_all else None,
     )

@@ -89,7 +89,82 @@ def read_keymap(path: Path | None) -> dict[str, str]:
             from ..labels import did_you_mean
 
             raise AnnotateError(f"unknown action {k!r}", where=path, fix=did_you_mean(k, list(ACTION_IDS)), code="E324")
-        if not isinstance(v, str) or not v.strip():
+        if not isinstance(v, str):
             raise AnnotateError(f"keys of {k} must be a string such as \"j,down\"", where=path, fix="quote the keys", code="E324")
-        out[k] = v
+        if not v.strip() or not all(x.strip() for x in v.split(",")):
+            raise AnnotateError(
+                f"keys of {k} must be a string such as \"j,down\", not {v!r}: it names no key", where=path,
+                fix=f"give {k} at least one key ({k} = \"{_default_keys(k)}\"), or remove the line to keep its default",
+                code="E324",
+            )
+        out[k] = ",".join(x.strip() for x in v.split(","))
     return out
+
+
+def _default_keys(action: str) -> str:
+    return next(a.keys for a in ACTIONS if a.id == action)
+
+
+# Textual's names of the keys that are not a character (a character is itself or its Unicode name:
+# "question_mark", "left_square_bracket"); a modifier comes before, joined with "+": "ctrl+s"
+NAMED_KEYS = frozenset(
+    {"backspace", "delete", "down", "end", "enter", "escape", "home", "insert", "left", "pagedown", "pageup",
+     "return", "right", "space", "tab", "up"} | {f"f{i}" for i in range(1, 25)}
+)
+MODIFIERS = frozenset({"ctrl", "shift", "alt", "meta", "super", "hyper"})
+
+
+def is_key_name(key: str) -> bool:
+    """A key name Textual knows: ``j``, ``J``, ``ctrl+s``, ``f5``, ``pageup``, ``question_mark``."""
+    import unicodedata
+
+    *mods, base = key.split("+") if key != "+" else ["+"]
+    if any(m not in MODIFIERS for m in mods) or not base:
+        return False
+    if len(base) == 1:
+        return base.isprintable() and not base.isspace()
+    if base in NAMED_KEYS:
+        return True
+    try:
+        char = unicodedata.lookup(base.replace("_", " ").upper())
+    except KeyError:
+        return False
+    return char.isprintable() and not char.isspace()
+
+
+def check_keys(overrides: dict[str, str], labels: object, *, keymap_path: str | Path | None = None,
+               labels_path: str | Path | None = None) -> None:
+    """Refuse a key name Textual does not know and a key bound twice, among the actions' keys (the defaults
+    with ``overrides``, action id -> keys, from ``keymap_path``), the label keys and the theme keys of
+    ``labels`` (a :class:`~annotate.review.session.ReviewLabels` from ``labels_path``). The message names the
+    file to change: the keymap when one of the two keys comes from it. E327 (unknown key), E328 (clash), exit 2.
+    """
+    where_map = keymap_path if keymap_path is not None else "--keymap"
+    where_labels = labels_path if labels_path is not None else "labels/"
+    owners: list[tuple[str, str, str | Path]] = []  # (key, what, where)
+    for a in ACTIONS:
+        for key in keys_of(overrides)[a.id].split(","):
+            owners.append((key.strip(), a.id, where_map if a.id in overrides else "the default keys"))
+    for e in getattr(labels, "entities", ()):
+        owners.append((e.key, f"label {e.name} (labels.toml)", where_labels))
+    for th in getattr(labels, "themes", ()):
+        owners.append((th.key, f"theme {th.name} (themes.toml)", where_labels))
+    seen: dict[str, tuple[str, str | Path]] = {}
+    for key, what, where in owners:
+        if not is_key_name(key):
+            raise AnnotateError(
+                f"unknown key name {key!r} for {what}", where=where,
+                fix='use a character ("j"), a named key ("pageup", "f5", "escape") or a modifier and one ("ctrl+s")',
+                code="E327", exit_code=EXIT_USAGE,
+            )
+        if key in seen:
+            first, first_where = seen[key]
+            culprit = next((w for w in (where, first_where) if w == where_map),
+                           next((w for w in (where, first_where) if w == where_labels), where))
+            raise AnnotateError(
+                f"key {key!r} is bound to {first} and to {what}", where=culprit,
+                fix=f"give one of them another key (in {keymap_path or 'a --keymap file'}: action = \"keys\"; "
+                    "labels' and themes' keys in labels/)",
+                code="E328", exit_code=EXIT_USAGE,
+            )
+        seen[key] = (what, where)

@@ -15,6 +15,7 @@ from ..errors import EXIT_USAGE, AnnotateError
 from ..io import check_not_empty
 from ..pipeline.workers import n_processes
 from ..store import Store
+from .keymap import check_keys
 from .loader import FIRST_BATCH, check_review_input, iter_review_tasks, load_tasks
 from .session import ReviewLabels, ReviewSession, default_annotator
 
@@ -44,6 +45,7 @@ def run_review(
     strict: bool = False,
     accept_all: bool = False,
     keymap: dict[str, str] | None = None,
+    keymap_path: str | Path | None = None,
     lang: str | None = None,
     n_process: int = 1,
     on_bad_line: Callable[[AnnotateError], None] | None = None,
@@ -54,7 +56,8 @@ def run_review(
 
     ``inputs``: task JSONL from ``annotate pre`` or raw input (pre-annotated on the way, ``lang`` and
     ``labels_path`` as for ``annotate pre``); empty: resume the dataset. ``strict``: check every line
-    before storing anything. ``keymap``: action id -> keys (:func:`.keymap.read_keymap`).
+    before storing anything. ``keymap``: action id -> keys (:func:`.keymap.read_keymap` of ``keymap_path``),
+    checked with the label and theme keys (:func:`.keymap.check_keys`: E327, E328) before anything is loaded.
     ``n_process`` processes pre-annotate raw input (-1: one per core). Why it cannot pay off (a small
     input) is in ``warnings`` of the result, and told to ``on_warning`` with ``accept_all`` or to the
     screen's notifications. Lines that are not valid tasks are skipped, told to ``on_bad_line`` with
@@ -72,6 +75,8 @@ def run_review(
     if inputs:
         check_not_empty(inputs)  # path errors and empty input before anything else
     labels = ReviewLabels.load(labels_path)
+    if not accept_all:  # the keys only matter to the screen
+        check_keys(keymap or {}, labels, keymap_path=keymap_path, labels_path=labels_path)
     who = annotator or default_annotator()
     pre_options: dict[str, Any] = {"lang": lang, "labels": labels_path} if (lang or labels_path) else {}
     if n_process > 1:
