@@ -129,3 +129,58 @@ async def test_review_app_undo_with_nothing_stored_says_so(store: Store):
     async with app.run_test() as pilot:
         await pilot.press("u")
         assert app.session.state.text == TASKS[0]["text"] and "nothing to undo" in app.visible_text()
+
+
+# ---------------------------------------------------------------- 4. spans never start/end on whitespace, never cross a break
+
+NNBSP_TEXT = "Le rapport de\u202fl’AMF sort demain."
+BREAK_TEXT = "Tout sur l’IA.\n\n# Semaine suivante"
+
+
+async def _one_task_app(tmp_path: Path, text: str, ents: list[tuple[str, str]]) -> tuple[ReviewApp, Store]:
+    store = Store(tmp_path / "one.db")
+    store.add_tasks("eco", [make_task(text, ents)])
+    return make_app(store), store
+
+
+@pytest.mark.parametrize(
+    ("text", "ents", "keys", "span_text", "message"),
+    [
+        (NNBSP_TEXT, [("AMF", "ORG")], ("left_square_bracket", "left_square_bracket"), "de\u202fl’AMF", "ORG is now"),
+        (NNBSP_TEXT, [("de\u202fl’AMF", "ORG")], ("left_curly_bracket",), "l’AMF", "ORG is now"),
+        (BREAK_TEXT, [("IA", "ORG")], ("right_square_bracket",), "IA", "does not cross a line or paragraph break"),
+        (BREAK_TEXT, [("Semaine", "ORG")], ("left_square_bracket",), "Semaine", "does not cross a line or paragraph break"),
+    ],
+    ids=["widen-steps-over-narrow-nbsp", "shrink-steps-over-narrow-nbsp", "widen-end-refused-at-break",
+         "widen-start-refused-at-break"],
+)
+async def test_review_app_resize_never_lands_on_whitespace_nor_crosses_a_break(
+    tmp_path: Path, text: str, ents: list, keys: tuple[str, ...], span_text: str, message: str
+):
+    app, store = await _one_task_app(tmp_path, text, ents)
+    with store:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.press(*keys)
+            span = app.session.state.span
+            assert span["text"] == span_text and span["text"] == span["text"].strip()
+            assert message in app.visible_text()
+
+
+@pytest.mark.parametrize(
+    ("keys", "message"),
+    [
+        (("n", "m", "right", "right", "m"), "does not cross a line or paragraph break"),
+        (("n", "m", "right", "right", "2"), "does not cross a line or paragraph break"),
+        (("n", "right", "2"), "does not start or end on '.'"),
+    ],
+    ids=["end-mark-across-break", "label-across-break", "punctuation-only"],
+)
+async def test_review_app_add_mode_refuses_breaks_and_punctuation_edges(tmp_path: Path, keys: tuple[str, ...], message: str):
+    app, store = await _one_task_app(tmp_path, BREAK_TEXT, [("IA", "ORG")])
+    with store:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.press(*keys)
+            st = app.session.state
+            assert message in app.visible_text()
+            assert [s["text"] for s in st.spans] == ["IA"]
+            assert not st.tokens[st.cursor]["text"].isspace()

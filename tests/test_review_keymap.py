@@ -7,7 +7,14 @@ from pathlib import Path
 import pytest
 
 from annotate.errors import EXIT_USAGE, AnnotateError
-from annotate.review.keymap import ACTION_IDS, ACTIONS, check_keys, key_display, keys_of, read_keymap
+from annotate.review.keymap import (
+    ACTION_IDS,
+    ACTIONS,
+    check_keys,
+    key_display,
+    keys_of,
+    read_keymap,
+)
 from annotate.store import Store
 
 
