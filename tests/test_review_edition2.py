@@ -184,3 +184,68 @@ async def test_review_app_add_mode_refuses_breaks_and_punctuation_edges(tmp_path
             assert message in app.visible_text()
             assert [s["text"] for s in st.spans] == ["IA"]
             assert not st.tokens[st.cursor]["text"].isspace()
+
+
+# ---------------------------------------------------------------- 5. quitting, counts, relabelling, a misspelt dataset
+
+
+async def test_review_app_ctrl_c_quits_like_q(store: Store):
+    app = make_app(store)
+    async with app.run_test() as pilot:
+        await pilot.press("a", "ctrl+c")
+        await pilot.pause()
+        assert not app.is_running
+    assert app.return_value == 1 and len(decisions(store)) == 1
+
+
+async def test_review_app_saved_counts_decisions_as_the_store_has_them(store: Store):
+    app = make_app(store)
+    async with app.run_test() as pilot:
+        await pilot.press("a", "u", "x", "a", "u", "u", "space", "q")
+    assert app.return_value == 2 == len(decisions(store))
+    assert app.session.saved == 2 and app.session.replaced == 0
+    later = make_app(store)
+    async with later.run_test() as pilot:
+        await pilot.press("u", "a", "u", "x", "q")  # the same earlier decision replaced twice
+    assert later.session.saved == 0 and later.session.replaced == 1 and len(decisions(store)) == 2
+
+
+def _with_sources(task: dict) -> dict:
+    task = dict(task, spans=[dict(s, source="model", value="v") for s in task["spans"]])
+    return task
+
+
+async def test_review_app_relabel_back_restores_source_and_rejected_relabel_says_it_is_kept(tmp_path: Path):
+    with Store(tmp_path / "s.db") as store:
+        store.add_tasks("eco", [_with_sources(TASKS[0])])
+        app = make_app(store)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.press("2")
+            assert app.session.state.span["source"] == "manual"
+            await pilot.press("1")
+            span = app.session.state.span
+            assert (span["label"], span["source"], span.get("value")) == ("ORG", "model", "v")
+            await pilot.press("right", "r", "3")
+            assert app.session.state.span["answer"] == "accept"
+            screen = app.visible_text()
+            assert "it was rejected, it is kept now" in screen and "✎DATE" in screen
+
+
+def test_review_cli_stats_says_1_session(tmp_path: Path, capsys):
+    from annotate.cli.main import main
+
+    db = tmp_path / "c.db"
+    with Store(db) as s:
+        s.add_tasks("eco", TASKS[:1])
+        s.add_decision("eco", TASKS[0], answer="accept", annotator="bea", session="s1")
+    assert main(["db", "stats", "eco", "--db", str(db)]) == 0
+    out = capsys.readouterr().out
+    assert "1 task, 1 decision, 1 session," in out
+
+
+def test_review_cli_resume_of_a_misspelt_dataset_says_did_you_mean(tmp_path: Path, store: Store, capsys):
+    from annotate.cli.main import main
+
+    code = main(["review", "-d", "ecoo", "--db", str(store.path)])
+    err = capsys.readouterr().err
+    assert code != 0 and "[E313]" in err and "did you mean 'eco'" in err

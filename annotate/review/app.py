@@ -260,6 +260,10 @@ class ReviewApp(App[int]):
     def action_help(self) -> None:
         self.push_screen(HelpScreen(self.keys_of, self.session.labels))
 
+    def action_help_quit(self) -> None:
+        """Ctrl-C (Textual's system binding) quits like q: every decision is already saved."""
+        self.action_quit()
+
     def action_quit(self) -> None:  # type: ignore[override]
         self._stopping = True
         self.exit(self.session.saved)

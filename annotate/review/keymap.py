@@ -44,7 +44,7 @@ ACTIONS: tuple[Action, ...] = (
     Action("scroll_down", "down,j", "scroll the text down", ""),
     Action("scroll_up", "up,k", "scroll the text up", ""),
     Action("help", "question_mark,f12", "this help", "help"),
-    Action("quit", "q", "quit (every decision is already saved)", "quit"),
+    Action("quit", "q", "quit (every decision is already saved; Ctrl-C too)", "quit"),
 )
 
 ACTION_IDS: tuple[str, ...] = tuple(a.id for a in ACTIONS)

@@ -26,7 +26,8 @@ class ReviewResult:
 
     added: int = 0
     duplicates: int = 0
-    saved: int = 0
+    saved: int = 0  # new decisions (what the store gained); answering again after an undo replaces one
+    replaced: int = 0  # decisions of earlier sessions replaced (undo, then answered again)
     bad_lines: list[str] = field(default_factory=list)  # one "path:line: message Fix: ..." per skipped line
     warnings: list[str] = field(default_factory=list)
 
@@ -92,6 +93,8 @@ def run_review(
             on_bad_line(e)
 
     with Store(db) as store:
+        if not inputs:
+            store.require_dataset(dataset)  # resuming a dataset that is not there: E313 with a "did you mean"
         if accept_all:
             def warn(msg: str) -> None:
                 warnings.append(msg)
@@ -144,6 +147,7 @@ def run_review(
                 tasks.close()  # quitting mid-load shuts the worker pool down
 
         review_app = ReviewApp(session, loader=loader if inputs else None, keymap=keymap)
-        saved = review_app.run() or 0
-        return ReviewResult(added=totals["added"], duplicates=totals["duplicates"], saved=int(saved),
+        review_app.run()
+        return ReviewResult(added=totals["added"], duplicates=totals["duplicates"], saved=session.saved,
+                            replaced=session.replaced,
                             bad_lines=[str(e) for e in bad], warnings=warnings)

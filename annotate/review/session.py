@@ -84,7 +84,10 @@ class ReviewSession:
         self.item: _Item | None = None
         self.state: TaskState | None = None
         self._shown_at = clock()
-        self.saved = 0
+        self.saved = 0  # new decisions stored by this session (what the store gained)
+        self.replaced = 0  # decisions of earlier sessions answered again after an undo (replaced in place, not new)
+        self._created: set[int] = set()
+        self._replaced_ids: set[int] = set()
         self.answered_elsewhere = 0  # tasks answered meanwhile by this annotator in another session
         self.refill()
         self.advance()
@@ -156,14 +159,18 @@ class ReviewSession:
                     self.state.message = "the previous task was already answered in another session: kept that answer"
                 return None
             item.decision_id = dec_id
+            self.saved += 1
+            self._created.add(dec_id)
         else:
             self.store.replace_decision(item.decision_id, task, answer=answer, seconds=seconds)
             if item.answer is not None:
                 self.counts[item.answer] -= 1
+            if item.decision_id not in self._created and item.decision_id not in self._replaced_ids:
+                self._replaced_ids.add(item.decision_id)
+                self.replaced += 1
         self.counts[answer] += 1
         item.answer = answer
         item.seconds = seconds
-        self.saved += 1
         self.history.append(item)
         self.advance()
         return item.decision_id

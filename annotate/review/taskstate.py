@@ -197,6 +197,8 @@ class TaskState:
         if other is not None:
             return self._refuse(f"overlaps accepted {other['label']} {other['text']!r}: reject or delete it first")
         self._put(self.current, new)  # type: ignore[arg-type]
+        if s["answer"] != ACCEPT:  # a rejected span relabelled is kept, with its new label
+            return self._changed(f"relabelled {s['text']!r} as {label}: it was rejected, it is kept now (r rejects it)")
         return self._changed(f"relabelled {s['text']!r} as {label}")
 
     def _blank(self, i: int) -> bool:

@@ -65,6 +65,10 @@ class Store(Connection):
 
     # ------------------------------------------------------------ datasets
 
+    def require_dataset(self, name: str) -> None:
+        """Raise E313 (with a "did you mean") when the database has no dataset ``name``."""
+        self._require(name)
+
     def datasets(self) -> list[str]:
         """Every dataset name, sorted."""
         rows = self._run(lambda: self._c.execute("SELECT name FROM dataset ORDER BY name").fetchall())
