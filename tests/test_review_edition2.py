@@ -249,3 +249,27 @@ def test_review_cli_resume_of_a_misspelt_dataset_says_did_you_mean(tmp_path: Pat
     code = main(["review", "-d", "ecoo", "--db", str(store.path)])
     err = capsys.readouterr().err
     assert code != 0 and "[E313]" in err and "did you mean 'eco'" in err
+
+
+# ---------------------------------------------------------------- 6. control characters are drawn visibly, never sent raw
+
+HOSTILE = "Acme \x1b]2;PWNED\x1b\\ signe\x1b[?1049l un accord \x07 de 3\x9b1m millions\r fin.\tOK"
+
+
+async def test_review_app_control_characters_are_drawn_visibly(tmp_path: Path):
+    with Store(tmp_path / "h.db") as store:
+        store.add_tasks("eco", [make_task(HOSTILE, [("Acme", "ORG"), ("accord", "ORG")])])
+        app = make_app(store)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.press("right")
+            doc = app.query_one("#doc")
+            drawn = "".join(seg.text for y in range(doc.size.height) for seg in doc.render_line(y))
+            screen = app.visible_text()
+            for shown in (drawn, screen):
+                assert "␛]2;PWNED␛\\" in shown and "␛[?1049l" in shown and "␇" in shown and "␍" in shown
+                assert not any(ord(c) < 0x20 and c not in "\n\t" or 0x7F <= ord(c) < 0xA0 for c in shown)
+            assert app.session.state.span["text"] == "accord"
+            await pilot.press("a")
+        (d,) = decisions(store)
+    assert d["text"] == HOSTILE  # stored as it came: offsets unchanged
+    assert [HOSTILE[s["start"]:s["end"]] for s in d["spans"]] == ["Acme", "accord"]

@@ -8,12 +8,24 @@ from __future__ import annotations
 
 import bisect
 import copy
+import re
 from typing import Any
 
 from .labelset import ReviewLabels
 
 ACCEPT, REJECT = "accept", "reject"
 # a span edge is never a whitespace token nor a token made only of these (widening steps over them)
+# control characters (C0 but \n and \t, DEL, C1) are shown as one visible character each, so a task's text
+# never writes a terminal escape (a window title, leaving the alternate screen) and offsets stay the same
+_CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+VISIBLE_CONTROLS = {c: 0x2400 + c for c in (*range(0x09), *range(0x0B, 0x20))} | {0x7F: 0x2421} | dict.fromkeys(range(0x80, 0xA0), 0xFFFD)
+
+
+def visible_text(text: str) -> str:
+    """``text`` with each control character replaced by one visible one (␛ for ESC, � for C1)."""
+    return text.translate(VISIBLE_CONTROLS) if _CONTROL_RE.search(text) else text
+
+
 EDGE_PUNCT = frozenset(",;:.!?…«»\"“”‘’'()[]{}—–-/·•*#|")
 
 
@@ -24,6 +36,7 @@ class TaskState:
         self.original = task
         self.labels = labels
         self.text: str = task["text"]
+        self.display_text = visible_text(self.text)  # what the screen draws: same length, no control character
         self.tokens: list[dict[str, Any]] = task.get("tokens") or []
         self._starts = [t["start"] for t in self.tokens]
         self._ends = [t["end"] for t in self.tokens]

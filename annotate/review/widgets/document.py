@@ -149,7 +149,7 @@ class DocView(ScrollView, can_focus=False, inherit_bindings=False):
         """The visible-or-not lines as segments (for tests and plain-text views)."""
         if self.state is None:
             return [[Segment(self.placeholder)]]
-        return [piece_segments(self.state, self.state.text, line, self.styles_) for line in self.layout_.lines]
+        return [piece_segments(self.state, self.state.display_text, line, self.styles_) for line in self.layout_.lines]
 
     def show(self, state: TaskState | None, placeholder: str = "") -> None:
         self.state = state
@@ -195,7 +195,7 @@ class DocView(ScrollView, can_focus=False, inherit_bindings=False):
             self._drawn = None
             self.refresh()
             return
-        rows = [piece_segments(st, st.text, lines[i], self.styles_) if i < len(lines) else []
+        rows = [piece_segments(st, st.display_text, lines[i], self.styles_) if i < len(lines) else []
                 for i in range(top, top + region.height)]
         drawn = self._drawn
         self._drawn = (top, region.width, rows)
@@ -232,6 +232,6 @@ class DocView(ScrollView, can_focus=False, inherit_bindings=False):
             return Strip.blank(width)
         lines = self.layout_.lines
         if 0 <= idx < len(lines):
-            segs = piece_segments(self.state, self.state.text, lines[idx], self.styles_)
+            segs = piece_segments(self.state, self.state.display_text, lines[idx], self.styles_)
             return Strip(segs).crop_extend(0, width, Style())
         return Strip.blank(width)
