@@ -273,3 +273,47 @@ async def test_review_app_control_characters_are_drawn_visibly(tmp_path: Path):
         (d,) = decisions(store)
     assert d["text"] == HOSTILE  # stored as it came: offsets unchanged
     assert [HOSTILE[s["start"]:s["end"]] for s in d["spans"]] == ["Acme", "accord"]
+
+
+# ---------------------------------------------------------------- features: moving around
+
+
+async def test_review_app_home_end_and_next_span_of_the_same_label(tmp_path: Path):
+    text = "Airbus vend à Safran 5 % de parts ; Thales reste à 2 %."
+    with Store(tmp_path / "m.db") as store:
+        store.add_tasks("eco", [make_task(text, [("Airbus", "ORG"), ("Safran", "ORG"), ("5 %", "PERCENT"),
+                                                 ("Thales", "ORG"), ("2 %", "PERCENT")])])
+        app = make_app(store)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.press("end")
+            assert app.session.state.span["text"] == "2 %"
+            await pilot.press("home")
+            assert app.session.state.span["text"] == "Airbus"
+            await pilot.press("s", "s")
+            assert app.session.state.span["text"] == "Thales"
+            await pilot.press("s")
+            assert app.session.state.span["text"] == "Airbus" and "from the start again" in app.visible_text()
+            await pilot.press("right", "right", "s")
+            assert app.session.state.span["text"] == "2 %"
+            await pilot.press("n", "end")
+            st = app.session.state
+            assert st.tokens[st.cursor]["text"] == "."
+            await pilot.press("home")
+            assert st.cursor == 0
+
+
+async def test_review_app_page_down_and_up_scroll_a_page(tmp_path: Path):
+    words = " ".join(f"mot{i}" for i in range(900))
+    with Store(tmp_path / "p.db") as store:
+        store.add_tasks("eco", [make_task(f"Airbus {words}.", [("Airbus", "ORG")])])
+        app = make_app(store)
+        async with app.run_test(size=(80, 24)) as pilot:
+            doc = app.query_one("#doc")
+            await pilot.pause()
+            page = doc.scrollable_content_region.height - 1
+            await pilot.press("pagedown")
+            await pilot.pause()
+            assert doc.scroll_offset.y == page > 3
+            await pilot.press("pagedown", "pageup")
+            await pilot.pause()
+            assert doc.scroll_offset.y == page

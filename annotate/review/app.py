@@ -30,6 +30,9 @@ from .widgets import DocView, KeyLine, Panel, StatusBar, ThemePanel
 TASK_EDITS: dict[str, Callable[..., bool]] = {
     "next_span": TaskState.next_span,
     "prev_span": TaskState.prev_span,
+    "first_span": TaskState.first_span,
+    "last_span": TaskState.last_span,
+    "next_same_label": TaskState.next_same_label,
     "accept_span": TaskState.accept_span,
     "reject_span": TaskState.reject_span,
     "relabel": TaskState.relabel,
@@ -256,6 +259,14 @@ class ReviewApp(App[int]):
 
     def action_scroll_up(self) -> None:
         self.query_one(DocView).scroll_relative(y=-3, animate=False)
+
+    def action_page_down(self) -> None:
+        doc = self.query_one(DocView)
+        doc.scroll_relative(y=max(doc.scrollable_content_region.height - 1, 1), animate=False)
+
+    def action_page_up(self) -> None:
+        doc = self.query_one(DocView)
+        doc.scroll_relative(y=-max(doc.scrollable_content_region.height - 1, 1), animate=False)
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen(self.keys_of, self.session.labels))

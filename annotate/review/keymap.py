@@ -27,6 +27,9 @@ class Action(NamedTuple):
 ACTIONS: tuple[Action, ...] = (
     Action("next_span", "right,l", "next span (in add mode: next token)", "span"),
     Action("prev_span", "left,h", "previous span (in add mode: previous token)", ""),
+    Action("first_span", "home", "first span (in add mode: first word)", ""),
+    Action("last_span", "end", "last span (in add mode: last word)", ""),
+    Action("next_same_label", "s", "next span with the current span's label", ""),
     Action("accept_span", "t,enter", "accept (keep) the current span; again: it stays kept", "keep"),
     Action("reject_span", "r", "reject the current span; again: it stays rejected", "drop"),
     Action("widen_start", "left_square_bracket", "widen the span by a word at the start", "widen"),
@@ -43,6 +46,8 @@ ACTIONS: tuple[Action, ...] = (
     Action("undo", "u,backspace", "undo the last decision (it comes back, editable; also from an earlier session)", "undo"),
     Action("scroll_down", "down,j", "scroll the text down", ""),
     Action("scroll_up", "up,k", "scroll the text up", ""),
+    Action("page_down", "pagedown", "scroll the text down by a page", ""),
+    Action("page_up", "pageup", "scroll the text up by a page", ""),
     Action("help", "question_mark,f12", "this help", "help"),
     Action("quit", "q", "quit (every decision is already saved; Ctrl-C too)", "quit"),
 )
@@ -52,7 +57,8 @@ ACTION_IDS: tuple[str, ...] = tuple(a.id for a in ACTIONS)
 _KEY_NAMES = {
     "right": "→", "left": "←", "up": "↑", "down": "↓", "left_square_bracket": "[", "right_square_bracket": "]",
     "left_curly_bracket": "{", "right_curly_bracket": "}", "space": "space", "question_mark": "?",
-    "escape": "esc", "enter": "⏎", "backspace": "⌫", "delete": "del",
+    "escape": "esc", "enter": "⏎", "backspace": "⌫", "delete": "del", "pagedown": "PgDn", "pageup": "PgUp",
+    "home": "Home", "end": "End",
 }
 
 

@@ -166,6 +166,37 @@ class TaskState:
         self.current = 0 if self.current is None else max(self.current - 1, 0)
         return self._changed()
 
+    def first_span(self) -> bool:
+        """The first span (in add mode: the cursor to the first word)."""
+        return self._jump(0)
+
+    def last_span(self) -> bool:
+        """The last span (in add mode: the cursor to the last word)."""
+        return self._jump(-1)
+
+    def _jump(self, end: int) -> bool:
+        if self.adding:
+            return self.move_cursor(-len(self.tokens) if end == 0 else len(self.tokens), to_end=True)
+        if not self.spans:
+            return self._refuse("no span: press n to add one")
+        self.current = end % len(self.spans)
+        return self._changed()
+
+    def next_same_label(self) -> bool:
+        """The next span with the label of the current one (after the last: the first again)."""
+        s = self.span
+        if s is None or self.adding:
+            return self._refuse("no current span" if not self.adding else "not in add mode")
+        n, cur = len(self.spans), self.current
+        for k in range(1, n + 1):
+            i = (cur + k) % n  # type: ignore[operator]
+            if self.spans[i]["label"] == s["label"]:
+                if k == n:
+                    return self._changed(f"the only {s['label']} span")
+                self.current = i
+                return self._changed(f"next {s['label']}" + (" (from the start again)" if i < cur else ""))  # type: ignore[operator]
+        return self._changed()  # pragma: no cover - the current span itself always matches
+
     def accept_span(self) -> bool:
         """Keep the current span (again: it stays kept)."""
         s = self.span
@@ -312,12 +343,19 @@ class TaskState:
         self.anchor = self.end_mark = None
         return self._changed("add cancelled")
 
-    def move_cursor(self, delta: int) -> bool:
+    def move_cursor(self, delta: int, to_end: bool = False) -> bool:
+        """Move the token cursor by ``delta`` words (``to_end``: as far as it goes)."""
         if not self.adding:
             return False
         new = self.cursor + delta
+        if to_end:
+            new = min(max(new, 0), len(self.tokens) - 1)
+            step = 1 if delta < 0 else -1  # back inside, off whitespace
+            while 0 <= new + step < len(self.tokens) and self._blank(new):
+                new += step
+        step = 1 if delta > 0 else -1
         while 0 <= new < len(self.tokens) and self._blank(new):  # the cursor never stops on whitespace
-            new += delta
+            new += step
         if not 0 <= new < len(self.tokens):
             new = self.cursor
         if self.end_mark is not None:
