@@ -317,3 +317,31 @@ async def test_review_app_page_down_and_up_scroll_a_page(tmp_path: Path):
             await pilot.press("pagedown", "pageup")
             await pilot.pause()
             assert doc.scroll_offset.y == page
+
+
+# ---------------------------------------------------------------- features: the status bar
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_review_app_status_shows_the_task_timer_and_tasks_per_hour(store: Store):
+    clock = FakeClock()
+    app = ReviewApp(ReviewSession(store, "eco", "bea", LABELS, clock=clock))
+    async with app.run_test(size=(120, 30)) as pilot:
+        clock.now += 75
+        app.redraw_status()
+        await pilot.pause()
+        screen = app.visible_text()
+        assert "⏱ 1:15" in screen and "tasks/h" not in screen
+        clock.now += 45  # 2 minutes for the first task
+        await pilot.press("a")
+        clock.now += 5
+        app.redraw_status()
+        screen = app.visible_text()
+        assert "⏱ 0:05" in screen and "29 tasks/h" in screen  # 1 task in 125 s

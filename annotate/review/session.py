@@ -87,6 +87,8 @@ class ReviewSession:
         self.saved = 0  # new decisions stored by this session (what the store gained)
         self.replaced = 0  # decisions of earlier sessions answered again after an undo (replaced in place, not new)
         self._created: set[int] = set()
+        self.answered = 0  # answers given in this session (new or replacing), for the pace
+        self.started = clock()
         self._replaced_ids: set[int] = set()
         self.answered_elsewhere = 0  # tasks answered meanwhile by this annotator in another session
         self.refill()
@@ -126,6 +128,21 @@ class ReviewSession:
             self.item = None
             self.state = None
         self._shown_at = self.clock()
+
+    @property
+    def task_seconds(self) -> float:
+        """Seconds spent on the task on screen (with the time before an undo brought it back)."""
+        if self.item is None:
+            return 0.0
+        return self.item.seconds + (self.clock() - self._shown_at)
+
+    @property
+    def tasks_per_hour(self) -> float | None:
+        """Answers of this session per hour of it (None before the first answer)."""
+        elapsed = self.clock() - self.started
+        if not self.answered or elapsed <= 0:
+            return None
+        return self.answered * 3600.0 / elapsed
 
     @property
     def done(self) -> int:
@@ -169,6 +186,7 @@ class ReviewSession:
                 self._replaced_ids.add(item.decision_id)
                 self.replaced += 1
         self.counts[answer] += 1
+        self.answered += 1
         item.answer = answer
         item.seconds = seconds
         self.history.append(item)
