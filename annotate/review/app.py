@@ -101,7 +101,7 @@ class ReviewApp(App[int]):
             self.session.loading = True
             self.run_worker(self._load, thread=True, exclusive=True, name="loader")
         self.call_after_refresh(self._settle_heap, "first screen")
-        self.set_interval(1.0, self.redraw_status)  # the task's timer: one status line a second
+        self.task_timer = self.set_interval(1.0, self.redraw_status)  # the task's timer: one status line a second
 
     def _settle_heap(self, stage: str) -> None:
         """Keep the garbage collector off a key's way to the screen (called once the frame is out).
