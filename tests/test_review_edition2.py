@@ -345,3 +345,38 @@ async def test_review_app_status_shows_the_task_timer_and_tasks_per_hour(store: 
         app.redraw_status()
         screen = app.visible_text()
         assert "⏱ 0:05" in screen and "29 tasks/h" in screen  # 1 task in 125 s
+
+
+# ---------------------------------------------------------------- features: theme and label keys through the keymap
+
+
+async def test_review_app_theme_and_label_keys_are_remapped_by_the_keymap(store: Store):
+    app = make_app(store, keymap={"theme_AI": "ctrl+a", "label_ORG": "o"})
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("f1")  # no longer AI's key
+        assert app.session.state.themes["AI"] is False
+        await pilot.press("ctrl+a", "2")
+        assert app.session.state.themes["AI"] is True and app.session.state.span["label"] == "MONEY"
+        await pilot.press("1")  # no longer ORG's key
+        assert app.session.state.span["label"] == "MONEY"
+        await pilot.press("o")
+        assert app.session.state.span["label"] == "ORG"
+        assert "CTRL+A" in app.visible_text()
+        await pilot.press("question_mark")
+        assert "CTRL+A" in app.screen.text.plain
+
+
+@pytest.mark.parametrize(
+    ("content", "needle"),
+    [('theme_IA = "ctrl+a"\n', "did you mean 'theme_AI'"), ('theme_AI = "a"\n', "key 'a' is bound to accept and to theme AI")],
+    ids=["unknown-theme", "theme-key-clash"],
+)
+def test_review_keymap_theme_entries_are_checked_with_the_labels(tmp_path: Path, content: str, needle: str):
+    from annotate.errors import AnnotateError
+    from annotate.review.keymap import check_keys, read_keymap
+
+    km = tmp_path / "k.toml"
+    km.write_text(content)
+    with pytest.raises(AnnotateError) as info:
+        check_keys(read_keymap(km), LABELS, keymap_path=km)
+    assert needle in str(info.value) and str(km) in str(info.value) and info.value.exit_code == 2

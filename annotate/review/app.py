@@ -20,7 +20,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 
 from ..errors import AnnotateError
-from .keymap import ACTIONS, keys_of
+from .keymap import ACTION_IDS, ACTIONS, apply_label_keys, keys_of
 from .screens import HelpScreen
 from .session import ReviewSession, TaskState
 from .widgets import DocView, KeyLine, Panel, StatusBar, ThemePanel
@@ -68,7 +68,10 @@ class ReviewApp(App[int]):
         super().__init__()
         self.session = session
         self.loader = loader
-        self.keymap_overrides = dict(keymap or {})
+        overrides = dict(keymap or {})
+        # relabel and theme keys are remapped in the label set: the panel, the key line and the help show them
+        session.labels = apply_label_keys(session.labels, overrides)
+        self.keymap_overrides = {k: v for k, v in overrides.items() if k in ACTION_IDS}
         self.keys_of = keys_of(self.keymap_overrides)
         self.bad_lines: list[AnnotateError] = []
         self.loaded = (0, 0)

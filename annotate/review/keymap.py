@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from ..errors import EXIT_USAGE, AnnotateError
 
@@ -91,7 +91,7 @@ def read_keymap(path: Path | None) -> dict[str, str]:
         raise AnnotateError(f"invalid TOML: {e}", where=path, fix="write lines like next_span = \"j\"", code="E323") from None
     out: dict[str, str] = {}
     for k, v in data.items():
-        if k not in ACTION_IDS:
+        if k not in ACTION_IDS and not k.startswith(KEYED_PREFIXES):  # label_/theme_ ids: checked with the labels
             from ..labels import did_you_mean
 
             raise AnnotateError(f"unknown action {k!r}", where=path, fix=did_you_mean(k, list(ACTION_IDS)), code="E324")
@@ -108,7 +108,32 @@ def read_keymap(path: Path | None) -> dict[str, str]:
 
 
 def _default_keys(action: str) -> str:
-    return next(a.keys for a in ACTIONS if a.id == action)
+    return next((a.keys for a in ACTIONS if a.id == action), "f1")
+
+
+# the ids of the relabel and theme keys in a keymap: label_ORG = "1", theme_AI = "ctrl+a"
+KEYED_PREFIXES = ("label_", "theme_")
+
+
+def apply_label_keys(labels: Any, overrides: dict[str, str], *, keymap_path: str | Path | None = None) -> Any:
+    """``labels`` (a :class:`~annotate.review.labelset.ReviewLabels`) with the keys of ``label_NAME`` and
+    ``theme_NAME`` entries of ``overrides``. An unknown name is E324 with a "did you mean" (exit 2)."""
+    import dataclasses
+
+    from ..labels import did_you_mean
+
+    entity_ids = {f"label_{e.name}" for e in labels.entities}
+    theme_ids = {f"theme_{t.name}" for t in labels.themes}
+    for k in overrides:
+        if k.startswith(KEYED_PREFIXES) and k not in entity_ids | theme_ids:
+            known = sorted(entity_ids | theme_ids)
+            raise AnnotateError(f"unknown label or theme in {k!r}", where=keymap_path or "--keymap",
+                                fix=did_you_mean(k, known), code="E324", exit_code=EXIT_USAGE)
+    return dataclasses.replace(
+        labels,
+        entities=tuple(dataclasses.replace(e, key=overrides.get(f"label_{e.name}", e.key)) for e in labels.entities),
+        themes=tuple(dataclasses.replace(t, key=overrides.get(f"theme_{t.name}", t.key)) for t in labels.themes),
+    )
 
 
 # Textual's names of the keys that are not a character (a character is itself or its Unicode name:
@@ -149,13 +174,17 @@ def check_keys(overrides: dict[str, str], labels: object, *, keymap_path: str | 
     where_labels = labels_path if labels_path is not None else "labels/"
     owners: list[tuple[str, str, str | Path]] = []  # (key, what, where)
     for a in ACTIONS:
-        for key in keys_of(overrides)[a.id].split(","):
+        for key in keys_of({k: v for k, v in overrides.items() if k in ACTION_IDS})[a.id].split(","):
             owners.append((key.strip(), a.id, where_map if a.id in overrides else "the default keys"))
-    for e in getattr(labels, "entities", ()):
-        owners.append((e.key, f"label {e.name} (labels.toml)", where_labels))
-    for th in getattr(labels, "themes", ()):
-        owners.append((th.key, f"theme {th.name} (themes.toml)", where_labels))
+    labels = apply_label_keys(labels, overrides, keymap_path=keymap_path)
+    for e in labels.entities:
+        remapped = f"label_{e.name}" in overrides
+        owners.append((e.key, f"label {e.name}" + ("" if remapped else " (labels.toml)"), where_map if remapped else where_labels))
+    for th in labels.themes:
+        remapped = f"theme_{th.name}" in overrides
+        owners.append((th.key, f"theme {th.name}" + ("" if remapped else " (themes.toml)"), where_map if remapped else where_labels))
     seen: dict[str, tuple[str, str | Path]] = {}
+    owners = [(k.strip(), what, where) for keys, what, where in owners for k in keys.split(",")]
     for key, what, where in owners:
         if not is_key_name(key):
             raise AnnotateError(
