@@ -380,3 +380,24 @@ def test_review_keymap_theme_entries_are_checked_with_the_labels(tmp_path: Path,
     with pytest.raises(AnnotateError) as info:
         check_keys(read_keymap(km), LABELS, keymap_path=km)
     assert needle in str(info.value) and str(km) in str(info.value) and info.value.exit_code == 2
+
+
+# ---------------------------------------------------------------- features: the current span in the panel
+
+
+async def test_review_app_panel_shows_the_current_span_source_and_value(tmp_path: Path):
+    task = make_task("Le 6 août 2026, Airbus signe.", [("6 août 2026", "DATE"), ("Airbus", "ORG")])
+    task["spans"][0].update(source="rules", value="2026-08-06")
+    task["spans"][1].update(source="model")
+    with Store(tmp_path / "v.db") as store:
+        store.add_tasks("eco", [task])
+        app = make_app(store)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            screen = app.visible_text()
+            assert "DATE ✓ kept" in screen and "source rules · 2026-08-06" in screen
+            side = app.query_one("#side")
+            assert len(side.content.plain.rstrip("\n").split("\n")) <= side.content_region.height  # fits at 80×24
+            await pilot.press("right", "r")
+            screen = app.visible_text()
+            assert "ORG ✗ rejected" in screen and "source model" in screen and "2026-08-06" not in screen

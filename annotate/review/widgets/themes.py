@@ -1,13 +1,16 @@
-"""The side panel: the task's themes (key, on/off, score against the taxonomy's threshold) and span counts."""
+"""The side panel: the task's themes (key, on/off, score against the taxonomy's threshold), span counts and the
+current span (label, text, state, source, normalized value)."""
 
 from __future__ import annotations
 
+import json
 from typing import ClassVar
 
 from rich.style import Style
 from rich.text import Text
 
 from ..session import ReviewLabels, TaskState
+from ..taskstate import visible_text
 from .panel import Panel
 
 PLAIN = Style()  # no style: the default of the style arguments
@@ -34,7 +37,26 @@ def render_themes(state: TaskState | None, labels: ReviewLabels, key: Style = PL
         t.append(f"{bar:<6}\n", style=above if score >= threshold else "dim")
     acc, rej = state.counts()
     t.append(f"\nSpans: {acc} kept, {rej} rejected\n", style="")
+    span = state.span
+    if span is not None and not state.adding:
+        shown = _short(state.display_text[span["start"]:span["end"]])
+        t.append(f"▸ {span['label']} ", style="bold")
+        t.append(f"{SPAN_STATES[state.span_state(span)]}\n")
+        t.append(f"  {shown}\n")
+        t.append(f"  source {span.get('source') or 'unknown'}", style="dim")
+        if "value" in span:
+            value = span["value"]
+            t.append(f" · {_short(value if isinstance(value, str) else json.dumps(value, ensure_ascii=False), 18)}")
+        t.append("\n")
     return t
+
+
+SPAN_STATES = {"kept": "✓ kept", "rejected": "✗ rejected", "edited": "✎ edited (kept)", "added": "+ added (kept)"}
+
+
+def _short(s: str, n: int = 28) -> str:
+    s = visible_text(s.replace("\n", " "))
+    return s if len(s) <= n else s[: n - 1] + "…"
 
 
 class ThemePanel(Panel):
