@@ -401,3 +401,21 @@ async def test_review_app_panel_shows_the_current_span_source_and_value(tmp_path
             await pilot.press("right", "r")
             screen = app.visible_text()
             assert "ORG ✗ rejected" in screen and "source model" in screen and "2026-08-06" not in screen
+
+
+# ---------------------------------------------------------------- features: 80×24
+
+
+@pytest.mark.parametrize(("size", "side"), [((80, 24), 32), ((110, 30), 40), ((160, 40), 44)], ids=["80x24", "110x30", "160x40"])
+async def test_review_app_footer_keeps_help_and_quit_and_the_panel_follows_the_width(store: Store, size, side: int):
+    app = make_app(store)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        keys = app.query_one("#keys")
+        rows = keys.content_region.height
+        lines = [line.plain for line in keys.content.wrap(app.console, keys.content_region.width)]
+        shown = " ".join(" ".join(lines).split())
+        assert len(lines) <= rows and ("? help" in shown or "?/f12 help" in shown) and "q quit" in shown
+        assert app.query_one("#side").outer_size.width == side
+        panel = app.query_one("#side")
+        assert all(len(line) <= panel.content_region.width for line in panel.content.plain.split("\n"))

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from rich.text import Text
+from textual import events
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -24,6 +25,7 @@ from .keymap import ACTION_IDS, ACTIONS, apply_label_keys, keys_of
 from .screens import HelpScreen
 from .session import ReviewSession, TaskState
 from .widgets import DocView, KeyLine, Panel, StatusBar, ThemePanel
+from .widgets.themes import side_width
 
 # action id -> the TaskState method it applies to the task on screen (then the changed rows are redrawn);
 # relabel and toggle_theme take the label or theme name their key binding passes
@@ -95,7 +97,11 @@ class ReviewApp(App[int]):
         yield Panel(id="message")
         yield KeyLine(id="keys")
 
+    def on_resize(self, event: events.Resize) -> None:
+        self.query_one(ThemePanel).styles.width = side_width(event.size.width)
+
     def on_mount(self) -> None:
+        self.query_one(ThemePanel).styles.width = side_width(self.size.width)
         if self.keymap_overrides:
             self.set_keymap(self.keymap_overrides)
         self.query_one(KeyLine).show(self.keys_of, self.session.labels)
