@@ -116,11 +116,11 @@ BARE_ESCAPE = "escape (bare ESC)"
 # (name, bytes a terminal sends) for one cycle; starts at the first span and drifts right by about three
 # spans per cycle, so the presses stay near the start of the long paragraph (the worst place to relabel)
 KEY_BYTES = {
-    "right": b"\x1b[C", "left": b"\x1b[D", "down": b"\x1b[B", "up": b"\x1b[A", "t": b"t", "n": b"n", "m": b"m",
+    "right": b"\x1b[C", "left": b"\x1b[D", "down": b"\x1b[B", "up": b"\x1b[A", "t": b"t", "r": b"r", "n": b"n", "m": b"m",
     "[": b"[", "]": b"]", "{": b"{", "}": b"}", "1": b"1", "2": b"2", "3": b"3", "4": b"4", "f1": b"\x1bOP",
     "f2": b"\x1bOQ", "escape": b"\x1b[27u", "u": b"u", "z": b"z",
 }
-KEY_MIX = ["right", "right", "t", "]", "}", "f1", "2", "left", "t", "n", "right", "m", "right", "escape", "f2", "1",
+KEY_MIX = ["right", "right", "r", "]", "}", "f1", "2", "left", "r", "n", "right", "m", "right", "escape", "f2", "1",
            "right", "3", "[", "{", "4", "1", "down", "up"]
 
 
@@ -421,7 +421,7 @@ async def bench_keys(db: Path, presses: int) -> tuple[list[float], list[float], 
     with Store(db) as s:
         s.add_tasks("bench", [task])
         app = ReviewApp(ReviewSession(s, "bench", "bench", LABELS))
-        keys = ["right", "right", "t", "right_square_bracket", "right_curly_bracket", "f1", "2", "left", "t", "n",
+        keys = ["right", "right", "r", "right_square_bracket", "right_curly_bracket", "f1", "2", "left", "r", "n",
                 "right", "m", "right", "escape", "f2", "1"]
         times = []
         in_app: list[float] = []

@@ -208,7 +208,10 @@ def test_review_session_undo_twice_then_redo_in_order(store: Store):
     sess.answer("reject")
     assert sess.state.text == tasks[2]["text"]
     assert [d["answer"] for d in store.iter_decisions("news")] == ["reject", "reject"]
-    assert not ReviewSession(store, "news", "alice", LABELS).undo()
+    # issue #12: a new session's undo brings back the annotator's last stored decision
+    later = ReviewSession(store, "news", "alice", LABELS)
+    assert later.undo() and later.state.text == tasks[1]["text"]
+    assert not ReviewSession(store, "news", "bob", LABELS).undo()
 
 
 def test_review_session_accept_all(store: Store):

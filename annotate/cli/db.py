@@ -51,9 +51,13 @@ def list_command(
         print(f"{r['name']:<{width}}  {r['tasks']:>8}  {r['decisions']:>9}  {r['annotators']:>10}  {created}")
 
 
+def _n(count: int, word: str) -> str:
+    return f"{count} {word}" + ("" if count == 1 else "s")
+
+
 def format_stats(st: dict[str, Any]) -> str:
-    out = [f"dataset {st['dataset']}: {st['tasks']} tasks, {st['decisions']} decisions, {st['sessions']} sessions, "
-           f"{st['seconds']:.0f} s spent"]
+    out = [f"dataset {st['dataset']}: {_n(st['tasks'], 'task')}, {_n(st['decisions'], 'decision')}, "
+           f"{_n(st['sessions'], 'session')}, {st['seconds']:.0f} s spent"]
     out.append("answers: " + ", ".join(f"{k} {v}" for k, v in st["answers"].items()))
     if st["labels"]:
         out.append("spans (in accepted tasks):")

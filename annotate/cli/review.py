@@ -43,12 +43,14 @@ def review_command(
     keys = read_keymap(keymap)
     result = run_review(
         list(inputs or []), dataset=dataset, annotator=annotator, db=db, labels_path=labels, strict=strict,
-        accept_all=accept_all, keymap=keys, lang=lang, n_process=n_process,
+        accept_all=accept_all, keymap=keys, keymap_path=keymap, lang=lang, n_process=n_process,
         on_bad_line=(lambda e: print(f"annotate: warning: {e}", file=sys.stderr)) if accept_all else None,
         on_warning=(lambda msg: print(f"annotate: warning: {msg}", file=sys.stderr)) if accept_all else None,
     )
+    replaced = f", {result.replaced} earlier decision(s) replaced" if result.replaced else ""
     err_console.print(
         f"{dataset}: {result.added} task(s) added, {result.duplicates} already stored; {result.saved} decision(s) saved"
+        f"{replaced}"
     )
     if not accept_all:  # the screen showed them as notifications; they are printed once it is closed
         for msg in [*result.warnings, *result.bad_lines]:

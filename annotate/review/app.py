@@ -15,22 +15,28 @@ from collections.abc import Callable
 from typing import Any
 
 from rich.text import Text
+from textual import events
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 
 from ..errors import AnnotateError
-from .keymap import ACTIONS, keys_of
+from .keymap import ACTION_IDS, ACTIONS, apply_label_keys, keys_of
 from .screens import HelpScreen
 from .session import ReviewSession, TaskState
 from .widgets import DocView, KeyLine, Panel, StatusBar, ThemePanel
+from .widgets.themes import side_width
 
 # action id -> the TaskState method it applies to the task on screen (then the changed rows are redrawn);
 # relabel and toggle_theme take the label or theme name their key binding passes
 TASK_EDITS: dict[str, Callable[..., bool]] = {
     "next_span": TaskState.next_span,
     "prev_span": TaskState.prev_span,
-    "toggle_span": TaskState.toggle_span,
+    "first_span": TaskState.first_span,
+    "last_span": TaskState.last_span,
+    "next_same_label": TaskState.next_same_label,
+    "accept_span": TaskState.accept_span,
+    "reject_span": TaskState.reject_span,
     "relabel": TaskState.relabel,
     "widen_start": TaskState.widen_start,
     "widen_end": TaskState.widen_end,
@@ -64,7 +70,10 @@ class ReviewApp(App[int]):
         super().__init__()
         self.session = session
         self.loader = loader
-        self.keymap_overrides = dict(keymap or {})
+        overrides = dict(keymap or {})
+        # relabel and theme keys are remapped in the label set: the panel, the key line and the help show them
+        session.labels = apply_label_keys(session.labels, overrides)
+        self.keymap_overrides = {k: v for k, v in overrides.items() if k in ACTION_IDS}
         self.keys_of = keys_of(self.keymap_overrides)
         self.bad_lines: list[AnnotateError] = []
         self.loaded = (0, 0)
@@ -88,7 +97,11 @@ class ReviewApp(App[int]):
         yield Panel(id="message")
         yield KeyLine(id="keys")
 
+    def on_resize(self, event: events.Resize) -> None:
+        self.query_one(ThemePanel).styles.width = side_width(event.size.width)
+
     def on_mount(self) -> None:
+        self.query_one(ThemePanel).styles.width = side_width(self.size.width)
         if self.keymap_overrides:
             self.set_keymap(self.keymap_overrides)
         self.query_one(KeyLine).show(self.keys_of, self.session.labels)
@@ -97,6 +110,7 @@ class ReviewApp(App[int]):
             self.session.loading = True
             self.run_worker(self._load, thread=True, exclusive=True, name="loader")
         self.call_after_refresh(self._settle_heap, "first screen")
+        self.task_timer = self.set_interval(1.0, self.redraw_status)  # the task's timer: one status line a second
 
     def _settle_heap(self, stage: str) -> None:
         """Keep the garbage collector off a key's way to the screen (called once the frame is out).
@@ -256,8 +270,20 @@ class ReviewApp(App[int]):
     def action_scroll_up(self) -> None:
         self.query_one(DocView).scroll_relative(y=-3, animate=False)
 
+    def action_page_down(self) -> None:
+        doc = self.query_one(DocView)
+        doc.scroll_relative(y=max(doc.scrollable_content_region.height - 1, 1), animate=False)
+
+    def action_page_up(self) -> None:
+        doc = self.query_one(DocView)
+        doc.scroll_relative(y=-max(doc.scrollable_content_region.height - 1, 1), animate=False)
+
     def action_help(self) -> None:
         self.push_screen(HelpScreen(self.keys_of, self.session.labels))
+
+    def action_help_quit(self) -> None:
+        """Ctrl-C (Textual's system binding) quits like q: every decision is already saved."""
+        self.action_quit()
 
     def action_quit(self) -> None:  # type: ignore[override]
         self._stopping = True

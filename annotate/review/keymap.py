@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from ..errors import EXIT_USAGE, AnnotateError
 
@@ -27,11 +27,15 @@ class Action(NamedTuple):
 ACTIONS: tuple[Action, ...] = (
     Action("next_span", "right,l", "next span (in add mode: next token)", "span"),
     Action("prev_span", "left,h", "previous span (in add mode: previous token)", ""),
-    Action("toggle_span", "t,enter", "accept / reject the current span", "keep/drop"),
-    Action("widen_start", "left_square_bracket", "widen the span by a token at the start", "widen"),
-    Action("widen_end", "right_square_bracket", "widen the span by a token at the end", ""),
-    Action("shrink_start", "left_curly_bracket", "shrink the span by a token at the start", "shrink"),
-    Action("shrink_end", "right_curly_bracket", "shrink the span by a token at the end", ""),
+    Action("first_span", "home", "first span (in add mode: first word)", ""),
+    Action("last_span", "end", "last span (in add mode: last word)", ""),
+    Action("next_same_label", "s", "next span with the current span's label", ""),
+    Action("accept_span", "t,enter", "accept (keep) the current span; again: it stays kept", "keep"),
+    Action("reject_span", "r", "reject the current span; again: it stays rejected", "drop"),
+    Action("widen_start", "left_square_bracket", "widen the span by a word at the start", "widen"),
+    Action("widen_end", "right_square_bracket", "widen the span by a word at the end", ""),
+    Action("shrink_start", "left_curly_bracket", "shrink the span by a word at the start", "shrink"),
+    Action("shrink_end", "right_curly_bracket", "shrink the span by a word at the end", ""),
     Action("delete_span", "d,delete", "delete the current span", "delete"),
     Action("add_span", "n", "add a span: start the token cursor (again: cancel)", "new"),
     Action("mark", "m", "add mode: mark the start, then the end", "mark"),
@@ -39,11 +43,13 @@ ACTIONS: tuple[Action, ...] = (
     Action("accept", "a", "accept the task (saves every span's state and the themes)", "ACCEPT"),
     Action("reject", "x", "reject the task", "REJECT"),
     Action("ignore", "space", "ignore the task", "ignore"),
-    Action("undo", "u,backspace", "undo the last decision (it comes back, editable)", "undo"),
+    Action("undo", "u,backspace", "undo the last decision (it comes back, editable; also from an earlier session)", "undo"),
     Action("scroll_down", "down,j", "scroll the text down", ""),
     Action("scroll_up", "up,k", "scroll the text up", ""),
+    Action("page_down", "pagedown", "scroll the text down by a page", ""),
+    Action("page_up", "pageup", "scroll the text up by a page", ""),
     Action("help", "question_mark,f12", "this help", "help"),
-    Action("quit", "q", "quit (every decision is already saved)", "quit"),
+    Action("quit", "q", "quit (every decision is already saved; Ctrl-C too)", "quit"),
 )
 
 ACTION_IDS: tuple[str, ...] = tuple(a.id for a in ACTIONS)
@@ -51,7 +57,8 @@ ACTION_IDS: tuple[str, ...] = tuple(a.id for a in ACTIONS)
 _KEY_NAMES = {
     "right": "→", "left": "←", "up": "↑", "down": "↓", "left_square_bracket": "[", "right_square_bracket": "]",
     "left_curly_bracket": "{", "right_curly_bracket": "}", "space": "space", "question_mark": "?",
-    "escape": "esc", "enter": "⏎", "backspace": "⌫", "delete": "del",
+    "escape": "esc", "enter": "⏎", "backspace": "⌫", "delete": "del", "pagedown": "PgDn", "pageup": "PgUp",
+    "home": "Home", "end": "End",
 }
 
 
@@ -84,11 +91,115 @@ def read_keymap(path: Path | None) -> dict[str, str]:
         raise AnnotateError(f"invalid TOML: {e}", where=path, fix="write lines like next_span = \"j\"", code="E323") from None
     out: dict[str, str] = {}
     for k, v in data.items():
-        if k not in ACTION_IDS:
+        if k not in ACTION_IDS and not k.startswith(KEYED_PREFIXES):  # label_/theme_ ids: checked with the labels
             from ..labels import did_you_mean
 
             raise AnnotateError(f"unknown action {k!r}", where=path, fix=did_you_mean(k, list(ACTION_IDS)), code="E324")
-        if not isinstance(v, str) or not v.strip():
+        if not isinstance(v, str):
             raise AnnotateError(f"keys of {k} must be a string such as \"j,down\"", where=path, fix="quote the keys", code="E324")
-        out[k] = v
+        if not v.strip() or not all(x.strip() for x in v.split(",")):
+            raise AnnotateError(
+                f"keys of {k} must be a string such as \"j,down\", not {v!r}: it names no key", where=path,
+                fix=f"give {k} at least one key ({k} = \"{_default_keys(k)}\"), or remove the line to keep its default",
+                code="E324",
+            )
+        out[k] = ",".join(x.strip() for x in v.split(","))
     return out
+
+
+def _default_keys(action: str) -> str:
+    return next((a.keys for a in ACTIONS if a.id == action), "f1")
+
+
+# the ids of the relabel and theme keys in a keymap: label_ORG = "1", theme_AI = "ctrl+a"
+KEYED_PREFIXES = ("label_", "theme_")
+
+
+def apply_label_keys(labels: Any, overrides: dict[str, str], *, keymap_path: str | Path | None = None) -> Any:
+    """``labels`` (a :class:`~annotate.review.labelset.ReviewLabels`) with the keys of ``label_NAME`` and
+    ``theme_NAME`` entries of ``overrides``. An unknown name is E324 with a "did you mean" (exit 2)."""
+    import dataclasses
+
+    from ..labels import did_you_mean
+
+    entity_ids = {f"label_{e.name}" for e in labels.entities}
+    theme_ids = {f"theme_{t.name}" for t in labels.themes}
+    for k in overrides:
+        if k.startswith(KEYED_PREFIXES) and k not in entity_ids | theme_ids:
+            known = sorted(entity_ids | theme_ids)
+            raise AnnotateError(f"unknown label or theme in {k!r}", where=keymap_path or "--keymap",
+                                fix=did_you_mean(k, known), code="E324", exit_code=EXIT_USAGE)
+    return dataclasses.replace(
+        labels,
+        entities=tuple(dataclasses.replace(e, key=overrides.get(f"label_{e.name}", e.key)) for e in labels.entities),
+        themes=tuple(dataclasses.replace(t, key=overrides.get(f"theme_{t.name}", t.key)) for t in labels.themes),
+    )
+
+
+# Textual's names of the keys that are not a character (a character is itself or its Unicode name:
+# "question_mark", "left_square_bracket"); a modifier comes before, joined with "+": "ctrl+s"
+NAMED_KEYS = frozenset(
+    {"backspace", "delete", "down", "end", "enter", "escape", "home", "insert", "left", "pagedown", "pageup",
+     "return", "right", "space", "tab", "up"} | {f"f{i}" for i in range(1, 25)}
+)
+MODIFIERS = frozenset({"ctrl", "shift", "alt", "meta", "super", "hyper"})
+
+
+def is_key_name(key: str) -> bool:
+    """A key name Textual knows: ``j``, ``J``, ``ctrl+s``, ``f5``, ``pageup``, ``question_mark``."""
+    import unicodedata
+
+    *mods, base = key.split("+") if key != "+" else ["+"]
+    if any(m not in MODIFIERS for m in mods) or not base:
+        return False
+    if len(base) == 1:
+        return base.isprintable() and not base.isspace()
+    if base in NAMED_KEYS:
+        return True
+    try:
+        char = unicodedata.lookup(base.replace("_", " ").upper())
+    except KeyError:
+        return False
+    return char.isprintable() and not char.isspace()
+
+
+def check_keys(overrides: dict[str, str], labels: object, *, keymap_path: str | Path | None = None,
+               labels_path: str | Path | None = None) -> None:
+    """Refuse a key name Textual does not know and a key bound twice, among the actions' keys (the defaults
+    with ``overrides``, action id -> keys, from ``keymap_path``), the label keys and the theme keys of
+    ``labels`` (a :class:`~annotate.review.session.ReviewLabels` from ``labels_path``). The message names the
+    file to change: the keymap when one of the two keys comes from it. E327 (unknown key), E328 (clash), exit 2.
+    """
+    where_map = keymap_path if keymap_path is not None else "--keymap"
+    where_labels = labels_path if labels_path is not None else "labels/"
+    owners: list[tuple[str, str, str | Path]] = []  # (key, what, where)
+    for a in ACTIONS:
+        for key in keys_of({k: v for k, v in overrides.items() if k in ACTION_IDS})[a.id].split(","):
+            owners.append((key.strip(), a.id, where_map if a.id in overrides else "the default keys"))
+    labels = apply_label_keys(labels, overrides, keymap_path=keymap_path)
+    for e in labels.entities:
+        remapped = f"label_{e.name}" in overrides
+        owners.append((e.key, f"label {e.name}" + ("" if remapped else " (labels.toml)"), where_map if remapped else where_labels))
+    for th in labels.themes:
+        remapped = f"theme_{th.name}" in overrides
+        owners.append((th.key, f"theme {th.name}" + ("" if remapped else " (themes.toml)"), where_map if remapped else where_labels))
+    seen: dict[str, tuple[str, str | Path]] = {}
+    owners = [(k.strip(), what, where) for keys, what, where in owners for k in keys.split(",")]
+    for key, what, where in owners:
+        if not is_key_name(key):
+            raise AnnotateError(
+                f"unknown key name {key!r} for {what}", where=where,
+                fix='use a character ("j"), a named key ("pageup", "f5", "escape") or a modifier and one ("ctrl+s")',
+                code="E327", exit_code=EXIT_USAGE,
+            )
+        if key in seen:
+            first, first_where = seen[key]
+            culprit = next((w for w in (where, first_where) if w == where_map),
+                           next((w for w in (where, first_where) if w == where_labels), where))
+            raise AnnotateError(
+                f"key {key!r} is bound to {first} and to {what}", where=culprit,
+                fix=f"give one of them another key (in {keymap_path or 'a --keymap file'}: action = \"keys\"; "
+                    "labels' and themes' keys in labels/)",
+                code="E328", exit_code=EXIT_USAGE,
+            )
+        seen[key] = (what, where)

@@ -218,7 +218,7 @@ class Layout:
         self._by_para: dict[tuple[int, int, int], tuple[list[list[Piece]], list[tuple[int, int, str, int]]]] = {}
 
     def update(self, state: TaskState, width: int) -> None:
-        text = state.text
+        text = state.display_text  # the text as drawn (control characters made visible, same offsets)
         all_spans = state.spans
         keyed = [(s["start"], -s["end"], i) for i, s in enumerate(all_spans)]
         keyed.sort()  # by start, longest first, then index: the order spans are drawn in

@@ -15,6 +15,7 @@ from ..errors import EXIT_USAGE, AnnotateError
 from ..io import check_not_empty
 from ..pipeline.workers import n_processes
 from ..store import Store
+from .keymap import check_keys
 from .loader import FIRST_BATCH, check_review_input, iter_review_tasks, load_tasks
 from .session import ReviewLabels, ReviewSession, default_annotator
 
@@ -25,7 +26,8 @@ class ReviewResult:
 
     added: int = 0
     duplicates: int = 0
-    saved: int = 0
+    saved: int = 0  # new decisions (what the store gained); answering again after an undo replaces one
+    replaced: int = 0  # decisions of earlier sessions replaced (undo, then answered again)
     bad_lines: list[str] = field(default_factory=list)  # one "path:line: message Fix: ..." per skipped line
     warnings: list[str] = field(default_factory=list)
 
@@ -44,6 +46,7 @@ def run_review(
     strict: bool = False,
     accept_all: bool = False,
     keymap: dict[str, str] | None = None,
+    keymap_path: str | Path | None = None,
     lang: str | None = None,
     n_process: int = 1,
     on_bad_line: Callable[[AnnotateError], None] | None = None,
@@ -54,7 +57,8 @@ def run_review(
 
     ``inputs``: task JSONL from ``annotate pre`` or raw input (pre-annotated on the way, ``lang`` and
     ``labels_path`` as for ``annotate pre``); empty: resume the dataset. ``strict``: check every line
-    before storing anything. ``keymap``: action id -> keys (:func:`.keymap.read_keymap`).
+    before storing anything. ``keymap``: action id -> keys (:func:`.keymap.read_keymap` of ``keymap_path``),
+    checked with the label and theme keys (:func:`.keymap.check_keys`: E327, E328) before anything is loaded.
     ``n_process`` processes pre-annotate raw input (-1: one per core). Why it cannot pay off (a small
     input) is in ``warnings`` of the result, and told to ``on_warning`` with ``accept_all`` or to the
     screen's notifications. Lines that are not valid tasks are skipped, told to ``on_bad_line`` with
@@ -72,6 +76,8 @@ def run_review(
     if inputs:
         check_not_empty(inputs)  # path errors and empty input before anything else
     labels = ReviewLabels.load(labels_path)
+    if not accept_all:  # the keys only matter to the screen
+        check_keys(keymap or {}, labels, keymap_path=keymap_path, labels_path=labels_path)
     who = annotator or default_annotator()
     pre_options: dict[str, Any] = {"lang": lang, "labels": labels_path} if (lang or labels_path) else {}
     if n_process > 1:
@@ -87,6 +93,8 @@ def run_review(
             on_bad_line(e)
 
     with Store(db) as store:
+        if not inputs:
+            store.require_dataset(dataset)  # resuming a dataset that is not there: E313 with a "did you mean"
         if accept_all:
             def warn(msg: str) -> None:
                 warnings.append(msg)
@@ -139,6 +147,7 @@ def run_review(
                 tasks.close()  # quitting mid-load shuts the worker pool down
 
         review_app = ReviewApp(session, loader=loader if inputs else None, keymap=keymap)
-        saved = review_app.run() or 0
-        return ReviewResult(added=totals["added"], duplicates=totals["duplicates"], saved=int(saved),
+        review_app.run()
+        return ReviewResult(added=totals["added"], duplicates=totals["duplicates"], saved=session.saved,
+                            replaced=session.replaced,
                             bad_lines=[str(e) for e in bad], warnings=warnings)

@@ -1,9 +1,10 @@
 """The review state, without any UI: what the review screen shows and changes.
 
-* :class:`TaskState` is one task being reviewed: its spans (each accepted or
-  rejected), the current span, the token cursor used to add a span, and the
-  themes. Every edit keeps the accepted spans free of overlaps, so the result
-  always fits ``doc.ents``.
+* :class:`TaskState` (:mod:`.taskstate`) is one task being reviewed: its spans
+  (each accepted or rejected), the current span, the token cursor used to add a
+  span, and the themes. Every edit keeps the accepted spans free of overlaps, so
+  the result always fits ``doc.ents``. The labels it needs are a
+  :class:`ReviewLabels` (:mod:`.labelset`); both are importable from here.
 * :class:`ReviewSession` is the controller the app talks to: it pulls
   pending tasks from the :class:`~annotate.store.Store`, stores each decision
   (committed before the next task is shown), undoes, and counts progress.
@@ -13,8 +14,6 @@ The Textual app only calls these methods and renders what they return.
 
 from __future__ import annotations
 
-import bisect
-import copy
 import getpass
 import os
 import time
@@ -25,76 +24,11 @@ from typing import Any
 
 from ..errors import EXIT_USAGE, AnnotateError
 from ..store import Store
+from .labelset import EntityStyle, ReviewLabels, ThemeStyle
+from .taskstate import ACCEPT, EDGE_PUNCT, REJECT, TaskState
 
-ACCEPT, REJECT = "accept", "reject"
-
-
-@dataclass(frozen=True)
-class EntityStyle:
-    name: str
-    color: str
-    key: str
-
-
-@dataclass(frozen=True)
-class ThemeStyle:
-    name: str
-    key: str
-    description: str = ""
-
-
-@dataclass(frozen=True)
-class ReviewLabels:
-    """What the review screen needs from ``labels/``: entity labels and themes with their keys."""
-
-    entities: tuple[EntityStyle, ...]
-    themes: tuple[ThemeStyle, ...]
-    threshold: float = 0.5
-
-    @property
-    def entity_names(self) -> list[str]:
-        return [e.name for e in self.entities]
-
-    @property
-    def theme_names(self) -> list[str]:
-        return [t.name for t in self.themes]
-
-    @classmethod
-    def from_labels(cls, labels: Any) -> ReviewLabels:
-        return cls(
-            entities=tuple(EntityStyle(e.name, e.color, e.key) for e in labels.labels.entity),
-            themes=tuple(ThemeStyle(t.name, t.key, t.description) for t in labels.taxonomy.theme),
-            threshold=float(labels.taxonomy.settings.threshold),
-        )
-
-    @classmethod
-    def load(cls, path: str | None = None) -> ReviewLabels:
-        """Read the entity labels and themes of a labels folder (``labels.toml`` and ``themes.toml``)."""
-        from pathlib import Path
-
-        from .. import labels as L
-
-        try:
-            return cls.from_labels(L.load_labels(path))
-        except AnnotateError as e:
-            # review only needs labels.toml and themes.toml; tolerate the other files being absent
-            root = Path(path) if path is not None else L.default_labels_dir()
-            if e.code != "E100" or not (root / L.ENTITY_LABELS_FILE).exists() or not (root / L.THEMES_FILE).exists():
-                raise
-            from pydantic import ValidationError
-
-            out = []
-            for name, model in ((L.ENTITY_LABELS_FILE, L.LabelSet), (L.THEMES_FILE, L.Taxonomy)):
-                try:
-                    out.append(model.model_validate(L._read_toml(root / name)))
-                except ValidationError as err:
-                    raise L._flatten(err, root / name) from None
-            labelset, taxonomy = out
-            return cls(
-                entities=tuple(EntityStyle(x.name, x.color, x.key) for x in labelset.entity),
-                themes=tuple(ThemeStyle(t.name, t.key, t.description) for t in taxonomy.theme),
-                threshold=float(taxonomy.settings.threshold),
-            )
+__all__ = ["ACCEPT", "EDGE_PUNCT", "REJECT", "EntityStyle", "ReviewLabels", "ReviewSession", "TaskState", "ThemeStyle",
+           "default_annotator"]
 
 
 def default_annotator() -> str:
@@ -105,277 +39,6 @@ def default_annotator() -> str:
         return getpass.getuser() or "default"
     except Exception:  # pragma: no cover - no user name on this system
         return "default"
-
-
-class TaskState:
-    """One task under review. Token indices are those of ``task["tokens"]``."""
-
-    def __init__(self, task: dict[str, Any], labels: ReviewLabels) -> None:
-        self.original = task
-        self.labels = labels
-        self.text: str = task["text"]
-        self.tokens: list[dict[str, Any]] = task.get("tokens") or []
-        self._starts = [t["start"] for t in self.tokens]
-        self._ends = [t["end"] for t in self.tokens]
-        spans = []
-        for s in task.get("spans") or []:
-            d = dict(s)
-            d["answer"] = ACCEPT if d.get("answer", ACCEPT) == ACCEPT else REJECT
-            if "token_start" not in d or "token_end" not in d:
-                d["token_start"], d["token_end"] = self._token_range(d["start"], d["end"])
-            spans.append(d)
-        self.spans: list[dict[str, Any]] = sorted(spans, key=lambda s: (s["start"], s["end"]))
-        self.current: int | None = 0 if self.spans else None
-        cats = task.get("cats") if isinstance(task.get("cats"), dict) else {}
-        self.scores: dict[str, float] = {}
-        for name in labels.theme_names:
-            try:
-                self.scores[name] = float(cats.get(name, 0.0))
-            except (TypeError, ValueError):
-                self.scores[name] = 0.0
-        if isinstance(task.get("accept"), list):
-            chosen = set(task["accept"])
-        else:
-            chosen = {k for k, v in self.scores.items() if v >= labels.threshold}
-        self.themes: dict[str, bool] = {name: name in chosen for name in labels.theme_names}
-        # extra accepted themes not in our taxonomy are kept as they were
-        self._extra_accept = [t for t in task.get("accept", []) if t not in self.themes] if isinstance(task.get("accept"), list) else []
-        # add-span mode: a token cursor, an anchor (start mark) and an optional end mark
-        self.adding = False
-        self.cursor = 0
-        self.anchor: int | None = None
-        self.end_mark: int | None = None
-        self.message = ""
-        self.version = 0  # bumped on every change; the UI redraws when it moves
-
-    # ------------------------------------------------------------ helpers
-
-    def _token_range(self, start: int, end: int) -> tuple[int, int]:
-        i = bisect.bisect_right(self._starts, start) - 1
-        j = bisect.bisect_left(self._ends, end)
-        return max(i, 0), min(j, len(self.tokens) - 1)
-
-    def _changed(self, message: str = "") -> bool:
-        self.message = message
-        self.version += 1
-        return True
-
-    def _refuse(self, message: str) -> bool:
-        self.message = message
-        self.version += 1
-        return False
-
-    def _make_span(self, ts: int, te: int, label: str, base: dict[str, Any] | None = None) -> dict[str, Any]:
-        start, end = self.tokens[ts]["start"], self.tokens[te]["end"]
-        d = {k: v for k, v in (base or {}).items() if k != "value"}
-        d.update(
-            start=start, end=end, token_start=ts, token_end=te, label=label, text=self.text[start:end],
-            answer=d.get("answer", ACCEPT),
-        )
-        if base is None or (base["start"], base["end"]) != (start, end) or base.get("label") != label:
-            d["source"] = "manual"
-        if base is not None and "value" in base and (base["start"], base["end"], base["label"]) == (start, end, label):
-            d["value"] = base["value"]
-        return d
-
-    def conflict(self, ts: int, te: int, skip: int | None = None) -> dict[str, Any] | None:
-        """An accepted span (other than ``skip``) overlapping tokens ts..te."""
-        for i, s in enumerate(self.spans):
-            if i == skip or s["answer"] != ACCEPT:
-                continue
-            if s["token_start"] <= te and ts <= s["token_end"]:
-                return s
-        return None
-
-    def _sort(self, keep: dict[str, Any] | None) -> None:
-        self.spans.sort(key=lambda s: (s["start"], s["end"]))
-        if keep is not None:
-            self.current = next(i for i, s in enumerate(self.spans) if s is keep)
-
-    @property
-    def span(self) -> dict[str, Any] | None:
-        return None if self.current is None else self.spans[self.current]
-
-    # ------------------------------------------------------------ span navigation and edits
-
-    def next_span(self) -> bool:
-        if self.adding:
-            return self.move_cursor(1)
-        if not self.spans:
-            return self._refuse("no span: press n to add one")
-        self.current = 0 if self.current is None else min(self.current + 1, len(self.spans) - 1)
-        return self._changed()
-
-    def prev_span(self) -> bool:
-        if self.adding:
-            return self.move_cursor(-1)
-        if not self.spans:
-            return self._refuse("no span: press n to add one")
-        self.current = 0 if self.current is None else max(self.current - 1, 0)
-        return self._changed()
-
-    def toggle_span(self) -> bool:
-        s = self.span
-        if s is None:
-            return self._refuse("no span to accept or reject")
-        if s["answer"] == ACCEPT:
-            s["answer"] = REJECT
-            return self._changed(f"rejected {s['label']} {s['text']!r}")
-        other = self.conflict(s["token_start"], s["token_end"], skip=self.current)
-        if other is not None:
-            return self._refuse(f"overlaps accepted {other['label']} {other['text']!r}: reject or delete it first")
-        s["answer"] = ACCEPT
-        return self._changed(f"accepted {s['label']} {s['text']!r}")
-
-    def relabel(self, label: str) -> bool:
-        if label not in self.labels.entity_names:
-            return self._refuse(f"unknown label {label}")
-        if self.adding:
-            return self.finish_add(label)
-        s = self.span
-        if s is None:
-            return self._refuse("no span to relabel: press n to add one")
-        new = self._make_span(s["token_start"], s["token_end"], label, s)
-        new["answer"] = ACCEPT
-        other = self.conflict(new["token_start"], new["token_end"], skip=self.current)
-        if other is not None:
-            return self._refuse(f"overlaps accepted {other['label']} {other['text']!r}: reject or delete it first")
-        self.spans[self.current] = new  # type: ignore[index]
-        return self._changed(f"relabelled {s['text']!r} as {label}")
-
-    def resize(self, edge: str, delta: int) -> bool:
-        """Move one end of the current span by one token: edge "start"/"end", delta -1/+1."""
-        s = self.span
-        if s is None:
-            return self._refuse("no span to resize")
-        ts, te = s["token_start"], s["token_end"]
-        if edge == "start":
-            ts += delta
-        else:
-            te += delta
-        if ts < 0 or te >= len(self.tokens):
-            return self._refuse("the span is at the edge of the text")
-        if ts > te:
-            return self._refuse("a span keeps at least one token: delete it with d")
-        if s["answer"] == ACCEPT:
-            other = self.conflict(ts, te, skip=self.current)
-            if other is not None:
-                return self._refuse(f"would overlap {other['label']} {other['text']!r}")
-        new = self._make_span(ts, te, s["label"], s)
-        self.spans[self.current] = new  # type: ignore[index]
-        self._sort(new)
-        return self._changed(f"{new['label']} is now {new['text']!r}")
-
-    def widen_start(self) -> bool:
-        return self.resize("start", -1)
-
-    def shrink_start(self) -> bool:
-        return self.resize("start", +1)
-
-    def widen_end(self) -> bool:
-        return self.resize("end", +1)
-
-    def shrink_end(self) -> bool:
-        return self.resize("end", -1)
-
-    def delete_span(self) -> bool:
-        s = self.span
-        if s is None:
-            return self._refuse("no span to delete")
-        del self.spans[self.current]  # type: ignore[arg-type]
-        self.current = None if not self.spans else min(self.current, len(self.spans) - 1)  # type: ignore[type-var]
-        return self._changed(f"deleted {s['label']} {s['text']!r}")
-
-    # ------------------------------------------------------------ adding a span
-
-    def start_add(self) -> bool:
-        if not self.tokens:
-            return self._refuse("the text has no token")
-        if self.adding:
-            return self.cancel_add()
-        self.adding = True
-        s = self.span
-        self.cursor = s["token_start"] if s is not None else 0
-        self.anchor = self.end_mark = None
-        return self._changed("add a span: ←/→ move, m marks start then end, a label key creates it, esc cancels")
-
-    def cancel_add(self) -> bool:
-        if not self.adding:
-            return False
-        self.adding = False
-        self.anchor = self.end_mark = None
-        return self._changed("add cancelled")
-
-    def move_cursor(self, delta: int) -> bool:
-        if not self.adding:
-            return False
-        new = min(max(self.cursor + delta, 0), len(self.tokens) - 1)
-        if self.end_mark is not None:
-            self.end_mark = None  # moving again re-opens the selection
-        self.cursor = new
-        return self._changed()
-
-    def mark(self) -> bool:
-        if not self.adding:
-            return self.start_add()
-        if self.anchor is None:
-            self.anchor = self.cursor
-            return self._changed("start marked: move to the last token, press m again or a label key")
-        if self.end_mark is None:
-            self.end_mark = self.cursor
-            return self._changed("end marked: press a label key")
-        self.anchor, self.end_mark = self.cursor, None
-        return self._changed("start marked again")
-
-    @property
-    def selection(self) -> tuple[int, int] | None:
-        if not self.adding:
-            return None
-        a = self.anchor if self.anchor is not None else self.cursor
-        b = self.end_mark if self.end_mark is not None else self.cursor
-        return (min(a, b), max(a, b))
-
-    def finish_add(self, label: str) -> bool:
-        sel = self.selection
-        if sel is None:
-            return self._refuse("press n to add a span first")
-        ts, te = sel
-        other = self.conflict(ts, te)
-        if other is not None:
-            return self._refuse(f"overlaps accepted {other['label']} {other['text']!r}: reject or delete it first")
-        new = self._make_span(ts, te, label)
-        new["answer"] = ACCEPT
-        self.spans.append(new)
-        self._sort(new)
-        self.adding = False
-        self.anchor = self.end_mark = None
-        return self._changed(f"added {label} {new['text']!r}")
-
-    # ------------------------------------------------------------ themes
-
-    def toggle_theme(self, name: str) -> bool:
-        if name not in self.themes:
-            return self._refuse(f"unknown theme {name}")
-        self.themes[name] = not self.themes[name]
-        return self._changed(f"{name} {'on' if self.themes[name] else 'off'}")
-
-    # ------------------------------------------------------------ result
-
-    @property
-    def accepted_themes(self) -> list[str]:
-        return [t for t in self.labels.theme_names if self.themes[t]] + self._extra_accept
-
-    def to_task(self) -> dict[str, Any]:
-        """The reviewed task: every span with its ``answer``, the accepted themes in ``accept``."""
-        task = copy.deepcopy(self.original)
-        task["spans"] = [dict(s) for s in self.spans]
-        task["accept"] = self.accepted_themes
-        task.pop("answer", None)
-        return task
-
-    def counts(self) -> tuple[int, int]:
-        acc = sum(1 for s in self.spans if s["answer"] == ACCEPT)
-        return acc, len(self.spans) - acc
 
 
 @dataclass
@@ -421,7 +84,12 @@ class ReviewSession:
         self.item: _Item | None = None
         self.state: TaskState | None = None
         self._shown_at = clock()
-        self.saved = 0
+        self.saved = 0  # new decisions stored by this session (what the store gained)
+        self.replaced = 0  # decisions of earlier sessions answered again after an undo (replaced in place, not new)
+        self._created: set[int] = set()
+        self.answered = 0  # answers given in this session (new or replacing), for the pace
+        self.started = clock()
+        self._replaced_ids: set[int] = set()
         self.answered_elsewhere = 0  # tasks answered meanwhile by this annotator in another session
         self.refill()
         self.advance()
@@ -462,6 +130,21 @@ class ReviewSession:
         self._shown_at = self.clock()
 
     @property
+    def task_seconds(self) -> float:
+        """Seconds spent on the task on screen (with the time before an undo brought it back)."""
+        if self.item is None:
+            return 0.0
+        return self.item.seconds + (self.clock() - self._shown_at)
+
+    @property
+    def tasks_per_hour(self) -> float | None:
+        """Answers of this session per hour of it (None before the first answer)."""
+        elapsed = self.clock() - self.started
+        if not self.answered or elapsed <= 0:
+            return None
+        return self.answered * 3600.0 / elapsed
+
+    @property
     def done(self) -> int:
         return sum(self.counts.values())
 
@@ -493,26 +176,34 @@ class ReviewSession:
                     self.state.message = "the previous task was already answered in another session: kept that answer"
                 return None
             item.decision_id = dec_id
+            self.saved += 1
+            self._created.add(dec_id)
         else:
             self.store.replace_decision(item.decision_id, task, answer=answer, seconds=seconds)
             if item.answer is not None:
                 self.counts[item.answer] -= 1
+            if item.decision_id not in self._created and item.decision_id not in self._replaced_ids:
+                self._replaced_ids.add(item.decision_id)
+                self.replaced += 1
         self.counts[answer] += 1
+        self.answered += 1
         item.answer = answer
         item.seconds = seconds
-        self.saved += 1
         self.history.append(item)
         self.advance()
         return item.decision_id
 
     def undo(self) -> bool:
         """Bring the last decision back on screen, editable; answering it again replaces it."""
-        if not self.history:
-            if self.state is not None:
-                self.state.message = "nothing to undo"
-                self.state.version += 1
-            return False
-        last = self.history.pop()
+        if self.history:
+            last = self.history.pop()
+        else:
+            last = self._stored_decision()
+            if last is None:
+                if self.state is not None:
+                    self.state.message = "nothing to undo"
+                    self.state.version += 1
+                return False
         if self.item is not None:
             # the task on screen goes back to the front of the queue, edits kept
             self.item.seconds += self.clock() - self._shown_at
@@ -526,6 +217,24 @@ class ReviewSession:
         self.state.version += 1
         self._shown_at = self.clock()
         return True
+
+    def _stored_decision(self) -> _Item | None:
+        """Nothing to undo in this session: this annotator's latest stored decision (of an earlier session)
+        not yet brought back, as an item whose next answer replaces it."""
+        on_screen = self.item.decision_id if self.item is not None else None
+        ids = [i.decision_id for i in self.queue if i.decision_id is not None]
+        ids += [x for x in (on_screen,) if x is not None]
+        d = self.store.last_decision(self.dataset, self.annotator, before=min(ids) if ids else None)
+        if d is None:
+            return None
+        answer = d["answer"]
+        seconds = d["_seconds"]
+        dec_id = d["_decision_id"]
+        for k in ("answer", "_annotator_id", "_session_id", "_timestamp", "_seconds", "_decision_id"):
+            d.pop(k, None)
+        item = _Item(d, decision_id=dec_id, seconds=seconds, answer=answer)
+        item.state = TaskState(d, self.labels)
+        return item
 
     def accept_all(self) -> int:
         """Store every pending task as accepted, as it is (no screen)."""

@@ -65,6 +65,10 @@ class Store(Connection):
 
     # ------------------------------------------------------------ datasets
 
+    def require_dataset(self, name: str) -> None:
+        """Raise E313 (with a "did you mean") when the database has no dataset ``name``."""
+        self._require(name)
+
     def datasets(self) -> list[str]:
         """Every dataset name, sorted."""
         rows = self._run(lambda: self._c.execute("SELECT name FROM dataset ORDER BY name").fetchall())
@@ -290,6 +294,20 @@ class Store(Connection):
             lambda: self._c.execute(
                 "SELECT id, answer, annotator, session, timestamp, seconds, content FROM decision WHERE id = ?",
                 (decision_id,),
+            ).fetchone()
+        )
+        return None if row is None else _decision_dict(row)
+
+    def last_decision(self, dataset: str, annotator: str, *, before: int | None = None) -> dict[str, Any] | None:
+        """This annotator's latest decision in ``dataset`` (with an id below ``before``), or None."""
+        ds = self._run(self._dataset_id, dataset)
+        if ds is None:
+            return None
+        row = self._run(
+            lambda: self._c.execute(
+                "SELECT id, answer, annotator, session, timestamp, seconds, content FROM decision"
+                " WHERE dataset_id = ? AND annotator = ? AND id < ? ORDER BY id DESC LIMIT 1",
+                (ds, annotator, before if before is not None else 2**63 - 1),
             ).fetchone()
         )
         return None if row is None else _decision_dict(row)

@@ -39,7 +39,7 @@ def help_text(keys_of: dict[str, str], labels: ReviewLabels, key: Style = PLAIN,
         "\nAdding a span: n starts a token cursor at the current span; ←/→ move it; m marks the start, "
         "m again the end; a label key creates the span (without marks: the token under the cursor); "
         "esc cancels.\nAccepted spans never overlap (doc.ents); reject or delete one first.\n"
-        "Keys can be remapped with --keymap FILE (TOML: action = \"keys\"), labels' keys in labels/.\n",
+        "Keys can be remapped with --keymap FILE (TOML: action = \"keys\"; label_ORG = \"o\", theme_AI = \"ctrl+a\").\n",
         style="dim",
     )
     t.append("\nesc / q / ? closes this help.", style="italic")

@@ -21,6 +21,12 @@ from ..layout import Layout, Piece
 from ..session import ReviewLabels, TaskState
 
 
+# the mark before a span's label (one cell: the layout counts the label plus one): the state of the span
+# under the cursor is always marked; other kept spans have a blank
+MARKS = {"kept": "✓", "rejected": "✗", "edited": "✎", "added": "+"}
+CURRENT_REJECTED = Style(bold=True, underline=True)
+
+
 @dataclass(frozen=True)
 class SpanStyles:
     """Every style a document line is drawn with, resolved once (per stylesheet) for a label set."""
@@ -70,10 +76,12 @@ def piece_segments(state: TaskState, text: str, line: list[Piece], styles: SpanS
             s = spans[owner] if 0 <= owner < len(spans) else None
             if s is None:
                 continue
-            if owner == state.current and not state.adding:
-                segs.append(Segment(f" {s['label']}", styles.current_tag))
-            elif s["answer"] == "accept":
-                segs.append(Segment(f" {s['label']}", styles.tag.get(s["label"]) or styles.unknown))
+            kind = state.span_state(s)
+            if owner == state.current and not state.adding:  # the state under the cursor: a mark, not a colour
+                segs.append(Segment(f"{MARKS[kind]}{s['label']}", styles.current_tag))
+            elif kind != "rejected":
+                mark = " " if kind == "kept" else MARKS[kind]
+                segs.append(Segment(f"{mark}{s['label']}", styles.tag.get(s["label"]) or styles.unknown))
             else:
                 segs.append(Segment(f"✗{s['label']}", styles.rejected_tag))
             continue
@@ -82,7 +90,10 @@ def piece_segments(state: TaskState, text: str, line: list[Piece], styles: SpanS
         else:
             s = spans[owner]
             if owner == state.current and not state.adding:
-                base = styles.current.get(s["label"]) or styles.unknown
+                if s["answer"] == "accept":
+                    base = styles.current.get(s["label"]) or styles.unknown
+                else:  # struck through as every rejected span, underlined as the current one
+                    base = (styles.rejected.get(s["label"]) or styles.unknown) + CURRENT_REJECTED
             elif s["answer"] == "accept":
                 base = styles.span.get(s["label"]) or styles.unknown
             else:
@@ -138,7 +149,7 @@ class DocView(ScrollView, can_focus=False, inherit_bindings=False):
         """The visible-or-not lines as segments (for tests and plain-text views)."""
         if self.state is None:
             return [[Segment(self.placeholder)]]
-        return [piece_segments(self.state, self.state.text, line, self.styles_) for line in self.layout_.lines]
+        return [piece_segments(self.state, self.state.display_text, line, self.styles_) for line in self.layout_.lines]
 
     def show(self, state: TaskState | None, placeholder: str = "") -> None:
         self.state = state
@@ -184,7 +195,7 @@ class DocView(ScrollView, can_focus=False, inherit_bindings=False):
             self._drawn = None
             self.refresh()
             return
-        rows = [piece_segments(st, st.text, lines[i], self.styles_) if i < len(lines) else []
+        rows = [piece_segments(st, st.display_text, lines[i], self.styles_) if i < len(lines) else []
                 for i in range(top, top + region.height)]
         drawn = self._drawn
         self._drawn = (top, region.width, rows)
@@ -221,6 +232,6 @@ class DocView(ScrollView, can_focus=False, inherit_bindings=False):
             return Strip.blank(width)
         lines = self.layout_.lines
         if 0 <= idx < len(lines):
-            segs = piece_segments(self.state, self.state.text, lines[idx], self.styles_)
+            segs = piece_segments(self.state, self.state.display_text, lines[idx], self.styles_)
             return Strip(segs).crop_extend(0, width, Style())
         return Strip.blank(width)

@@ -1,4 +1,5 @@
-"""The status bar: dataset, annotator, progress, answer counts, add mode, loading and bad lines."""
+"""The status bar: dataset, annotator, progress, answer counts, the task's timer and the pace (tasks per hour),
+add mode, loading and bad lines."""
 
 from __future__ import annotations
 
@@ -28,6 +29,12 @@ class StatusBar(Panel):
         t.append(f"{s.counts['reject']:,}")
         t.append("  ∅ ", style="dim")
         t.append(f"{s.counts['ignore']:,}")
+        if s.item is not None:
+            sec = int(s.task_seconds)
+            t.append(f"   ⏱ {sec // 60}:{sec % 60:02d}", style="dim")
+        rate = s.tasks_per_hour
+        if rate is not None:
+            t.append(f"  {rate:,.0f} tasks/h", style="dim")
         if s.state is not None and s.state.adding:
             t.append("   ADD MODE", style=c("statusbar--add-mode"))
         if s.loading:

@@ -1,22 +1,26 @@
-"""The side panel: the task's themes (key, on/off, score against the taxonomy's threshold) and span counts."""
+"""The side panel: the task's themes (key, on/off, score against the taxonomy's threshold), span counts and the
+current span (label, text, state, source, normalized value)."""
 
 from __future__ import annotations
 
+import json
 from typing import ClassVar
 
 from rich.style import Style
 from rich.text import Text
 
 from ..session import ReviewLabels, TaskState
+from ..taskstate import visible_text
 from .panel import Panel
 
 PLAIN = Style()  # no style: the default of the style arguments
 
 
 def render_themes(state: TaskState | None, labels: ReviewLabels, key: Style = PLAIN, on: Style = PLAIN,
-                  above: Style = PLAIN) -> Text:
+                  above: Style = PLAIN, width: int = 36) -> Text:
     """The panel's text; ``key``, ``on`` and ``above`` style the theme keys, themes switched on and scores at or
-    above the threshold."""
+    above the threshold. ``width``: the panel's; under 33 columns the score bars are left out."""
+    bars = width >= 33
     t = Text()
     t.append("Themes", style="bold")
     t.append("  key · on · score\n", style="dim")
@@ -30,11 +34,30 @@ def render_themes(state: TaskState | None, labels: ReviewLabels, key: Style = PL
         t.append("✓ " if is_on else "· ", style=on if is_on else "dim")
         t.append(f"{theme.name:<15}", style="bold" if is_on else "")
         bar = "█" * int(round(score * 6))
-        t.append(f"{score:4.2f} ", style=above if score >= threshold else "dim")
-        t.append(f"{bar:<6}\n", style=above if score >= threshold else "dim")
+        t.append(f"{score:4.2f}", style=above if score >= threshold else "dim")
+        t.append(f" {bar:<6}\n" if bars else "\n", style=above if score >= threshold else "dim")
     acc, rej = state.counts()
     t.append(f"\nSpans: {acc} kept, {rej} rejected\n", style="")
+    span = state.span
+    if span is not None and not state.adding:
+        shown = _short(state.display_text[span["start"]:span["end"]], max(width - 2, 8))
+        t.append(f"▸ {span['label']} ", style="bold")
+        t.append(f"{SPAN_STATES[state.span_state(span)]}\n")
+        t.append(f"  {shown}\n")
+        t.append(f"  source {span.get('source') or 'unknown'}", style="dim")
+        if "value" in span:
+            value = span["value"]
+            t.append(f" · {_short(value if isinstance(value, str) else json.dumps(value, ensure_ascii=False), 18)}")
+        t.append("\n")
     return t
+
+
+SPAN_STATES = {"kept": "✓ kept", "rejected": "✗ rejected", "edited": "✎ edited (kept)", "added": "+ added (kept)"}
+
+
+def _short(s: str, n: int = 28) -> str:
+    s = visible_text(s.replace("\n", " "))
+    return s if len(s) <= n else s[: n - 1] + "…"
 
 
 class ThemePanel(Panel):
@@ -42,9 +65,26 @@ class ThemePanel(Panel):
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {"themepanel--key", "themepanel--on", "themepanel--above"}
 
+    _shown: tuple[TaskState | None, ReviewLabels] | None = None
+
     def text_for(self, state: TaskState | None, labels: ReviewLabels) -> Text:
         c = self.component_style
-        return render_themes(state, labels, c("themepanel--key"), c("themepanel--on"), c("themepanel--above"))
+        return render_themes(state, labels, c("themepanel--key"), c("themepanel--on"), c("themepanel--above"),
+                             self.content_region.width or 36)
 
     def show(self, state: TaskState | None, labels: ReviewLabels) -> None:
+        self._shown = (state, labels)
         self.set(self.text_for(state, labels))
+
+    def on_resize(self) -> None:
+        if self._shown is not None:
+            self.show(*self._shown)
+
+
+def side_width(screen_width: int) -> int:
+    """The side panel's width (border and padding included) for a screen this wide: the text keeps the rest."""
+    if screen_width >= 140:
+        return 44
+    if screen_width >= 100:
+        return 40
+    return 32
