@@ -238,6 +238,59 @@ class Errors:
         'empty database file (no annotate data in it yet)',
         'pass the right --db PATH, or load tasks first with annotate review or annotate db-in',
     )
+    E320 = Err('empty annotator name', 'pass --annotator NAME', exit_code=USAGE)
+    E321 = Err(
+        'review cannot read stdin: the screen needs the terminal',
+        'save the input to a file and pass its path',
+        exit_code=USAGE,
+    )
+    E322 = Err(
+        'raw input needs the pre-annotation pipeline, which is not installed',
+        'give tasks with spans (the output of annotate pre)',
+    )
+    E323 = Err('keymap file not found', 'check the path', exit_code=USAGE)
+    E324 = Err('unknown action {k!r}', '{fix}')
+    E325 = Err(
+        'review needs a terminal',
+        'run it in a terminal, or pass --accept-all to store every task as is',
+        exit_code=USAGE,
+    )
+    E326 = Err(
+        '{bad} input line(s) not loaded (see the messages above)',
+        'correct those lines and run the same command again: what is stored already is kept',
+    )
+    E327 = Err(
+        'unknown key name {key!r} for {what}',
+        'use a character ("j"), a named key ("pageup", "f5", "escape") or a modifier and one ("ctrl+s")',
+        exit_code=USAGE,
+    )
+    E328 = Err(
+        'key {key!r} is bound to {first} and to {what}',
+        'give one of them another key (in {detail}: action = "keys"; labels\' and themes\' keys in labels/)',
+        exit_code=USAGE,
+    )
+    E330 = Err('"spans" is not a list', 'write "spans" as a JSON list')
+    E331 = Err('tokens do not match the text', 'drop the "tokens" field so the text is tokenized again')
+    E332 = Err(
+        'span {start}-{end} {span_text!r} does not align with the tokens',
+        "move the span's start and end to token boundaries",
+    )
+    E333 = Err('span answer {answer!r} is not accept or reject', 'use "accept" or "reject" (or leave "answer" out)')
+    E334 = Err(
+        'spans {start}-{end} {label} and {start2}-{end2} {label2} overlap',
+        'keep one of them: doc.ents holds no overlapping spans',
+    )
+    E335 = Err('"cats" is not an object', 'write "cats" as {{"THEME": score}}')
+    E336 = Err('unknown theme {k!r} in cats', '{fix}')
+    E337 = Err('theme {k} score {v!r} is not a number from 0 to 1', 'write scores between 0 and 1')
+    E338 = Err('"accept" is not a list of themes', 'write "accept": ["THEME", ...]')
+    E340 = Err('invalid TOML: {e}', 'write lines like next_span = "j"')
+    E341 = Err('keys of {k} must be a string such as "j,down"', 'quote the keys')
+    E342 = Err(
+        'keys of {k} must be a string such as "j,down", not {v!r}: it names no key',
+        'give {k} at least one key ({k} = "{default_keys}"), or remove the line to keep its default',
+    )
+    E343 = Err('unknown label or theme in {k!r}', '{fix}', exit_code=USAGE)
     E400 = Err('unknown --resolve mode {resolve!r}', '{fix}', exit_code=USAGE)
     E401 = Err('spaCy has no language {lang!r} ({type})', 'pass --lang fr or --lang en', exit_code=USAGE)
     E402 = Err('unknown --align mode {align!r}', '{fix}', exit_code=USAGE)

@@ -35,10 +35,10 @@ def test_review_keymap_none_is_no_remapping():
     ("content", "code", "exit_code", "needle"),
     [
         (None, "E323", EXIT_USAGE, "keymap file not found"),
-        ("next_span = \n", "E323", 1, "invalid TOML"),
+        ("next_span = \n", "E340", 1, "invalid TOML"),
         ('acept = "y"\n', "E324", 1, "did you mean 'accept'"),
-        ("undo = 3\n", "E324", 1, "keys of undo must be a string"),
-        ('undo = "  "\n', "E324", 1, "keys of undo must be a string"),
+        ("undo = 3\n", "E341", 1, "keys of undo must be a string"),
+        ('undo = "  "\n', "E342", 1, "keys of undo must be a string"),
     ],
     ids=["missing-file", "not-toml", "misspelt-action", "keys-not-a-string", "blank-keys"],
 )

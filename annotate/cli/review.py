@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from ..errors import AnnotateError
+from ..errors import Errors
 from ..review.keymap import read_keymap
 from ..review.run import run_review
 from .app import app
@@ -56,7 +56,4 @@ def review_command(
         for msg in [*result.warnings, *result.bad_lines]:
             print(f"annotate: warning: {msg}", file=sys.stderr)
     if result.bad:
-        raise AnnotateError(
-            f"{result.bad} input line(s) not loaded (see the messages above)",
-            fix="correct those lines and run the same command again: what is stored already is kept", code="E326",
-        )
+        raise Errors.E326(bad=result.bad)

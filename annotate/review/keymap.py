@@ -14,7 +14,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from ..errors import EXIT_USAGE, AnnotateError
+from ..errors import Errors
 
 
 class Action(NamedTuple):
@@ -86,23 +86,19 @@ def read_keymap(path: Path | None) -> dict[str, str]:
         with path.open("rb") as f:
             data = tomllib.load(f)
     except FileNotFoundError:
-        raise AnnotateError("keymap file not found", where=path, fix="check the path", code="E323", exit_code=EXIT_USAGE) from None
+        raise Errors.E323(where=path) from None
     except tomllib.TOMLDecodeError as e:
-        raise AnnotateError(f"invalid TOML: {e}", where=path, fix="write lines like next_span = \"j\"", code="E323") from None
+        raise Errors.E340(e=e, where=path) from None
     out: dict[str, str] = {}
     for k, v in data.items():
         if k not in ACTION_IDS and not k.startswith(KEYED_PREFIXES):  # label_/theme_ ids: checked with the labels
             from ..labels import did_you_mean
 
-            raise AnnotateError(f"unknown action {k!r}", where=path, fix=did_you_mean(k, list(ACTION_IDS)), code="E324")
+            raise Errors.E324(k=k, fix=did_you_mean(k, list(ACTION_IDS)), where=path)
         if not isinstance(v, str):
-            raise AnnotateError(f"keys of {k} must be a string such as \"j,down\"", where=path, fix="quote the keys", code="E324")
+            raise Errors.E341(k=k, where=path)
         if not v.strip() or not all(x.strip() for x in v.split(",")):
-            raise AnnotateError(
-                f"keys of {k} must be a string such as \"j,down\", not {v!r}: it names no key", where=path,
-                fix=f"give {k} at least one key ({k} = \"{_default_keys(k)}\"), or remove the line to keep its default",
-                code="E324",
-            )
+            raise Errors.E342(k=k, v=v, default_keys=_default_keys(k), where=path)
         out[k] = ",".join(x.strip() for x in v.split(","))
     return out
 
@@ -127,8 +123,7 @@ def apply_label_keys(labels: Any, overrides: dict[str, str], *, keymap_path: str
     for k in overrides:
         if k.startswith(KEYED_PREFIXES) and k not in entity_ids | theme_ids:
             known = sorted(entity_ids | theme_ids)
-            raise AnnotateError(f"unknown label or theme in {k!r}", where=keymap_path or "--keymap",
-                                fix=did_you_mean(k, known), code="E324", exit_code=EXIT_USAGE)
+            raise Errors.E343(k=k, fix=did_you_mean(k, known), where=keymap_path or '--keymap')
     return dataclasses.replace(
         labels,
         entities=tuple(dataclasses.replace(e, key=overrides.get(f"label_{e.name}", e.key)) for e in labels.entities),
@@ -187,19 +182,10 @@ def check_keys(overrides: dict[str, str], labels: object, *, keymap_path: str | 
     owners = [(k.strip(), what, where) for keys, what, where in owners for k in keys.split(",")]
     for key, what, where in owners:
         if not is_key_name(key):
-            raise AnnotateError(
-                f"unknown key name {key!r} for {what}", where=where,
-                fix='use a character ("j"), a named key ("pageup", "f5", "escape") or a modifier and one ("ctrl+s")',
-                code="E327", exit_code=EXIT_USAGE,
-            )
+            raise Errors.E327(key=key, what=what, where=where)
         if key in seen:
             first, first_where = seen[key]
             culprit = next((w for w in (where, first_where) if w == where_map),
                            next((w for w in (where, first_where) if w == where_labels), where))
-            raise AnnotateError(
-                f"key {key!r} is bound to {first} and to {what}", where=culprit,
-                fix=f"give one of them another key (in {keymap_path or 'a --keymap file'}: action = \"keys\"; "
-                    "labels' and themes' keys in labels/)",
-                code="E328", exit_code=EXIT_USAGE,
-            )
+            raise Errors.E328(key=key, first=first, what=what, detail=keymap_path or 'a --keymap file', where=culprit)
         seen[key] = (what, where)

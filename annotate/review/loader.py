@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from ..errors import EXIT_USAGE, AnnotateError
+from ..errors import AnnotateError, Errors
 from ..io import Record, expand_sources, open_binary, parse_record, read_records
 from ..labels import did_you_mean
 from ..tasks import check_spans, set_hashes, tokens_of
@@ -67,7 +67,7 @@ def validate_task(
     """Check one task for review and complete it (tokens, token indices, hashes)."""
     task = dict(data)
     if not isinstance(task.get("spans"), list):
-        raise AnnotateError('"spans" is not a list', where=where, line=line, fix='write "spans" as a JSON list', code="E330")
+        raise Errors.E330(where=where, line=line)
     check_spans(task, labels.entity_names, where=where, line=line)
     text = task["text"]
     tokens = task.get("tokens")
@@ -79,10 +79,7 @@ def validate_task(
         except (KeyError, TypeError):
             ok = False
         if not ok:
-            raise AnnotateError(
-                "tokens do not match the text", where=where, line=line,
-                fix='drop the "tokens" field so the text is tokenized again', code="E331",
-            )
+            raise Errors.E331(where=where, line=line)
     else:
         nlp = (tokenizers or _Tokenizers()).get(_lang_of(task))
         tokens = tokens_of(nlp.make_doc(text))
@@ -93,53 +90,35 @@ def validate_task(
     for s in task["spans"]:
         s = dict(s)
         if s["start"] not in starts or s["end"] not in ends:
-            raise AnnotateError(
-                f"span {s['start']}-{s['end']} {text[s['start']:s['end']]!r} does not align with the tokens",
-                where=where, line=line, fix="move the span's start and end to token boundaries", code="E332",
-            )
+            raise Errors.E332(start=s['start'], end=s['end'], span_text=text[s['start']:s['end']], where=where, line=line)
         s["token_start"], s["token_end"] = starts[s["start"]], ends[s["end"]]
         s.setdefault("text", text[s["start"]:s["end"]])
         if "answer" in s and s["answer"] not in ("accept", "reject"):
-            raise AnnotateError(
-                f"span answer {s['answer']!r} is not accept or reject", where=where, line=line,
-                fix='use "accept" or "reject" (or leave "answer" out)', code="E333",
-            )
+            raise Errors.E333(answer=s['answer'], where=where, line=line)
         spans.append(s)
     kept = sorted((s for s in spans if s.get("answer", "accept") == "accept"), key=lambda s: (s["start"], s["end"]))
     for a, b in zip(kept, kept[1:]):
         if b["start"] < a["end"]:
-            raise AnnotateError(
-                f"spans {a['start']}-{a['end']} {a['label']} and {b['start']}-{b['end']} {b['label']} overlap",
-                where=where, line=line, fix="keep one of them: doc.ents holds no overlapping spans", code="E334",
-            )
+            raise Errors.E334(start=a['start'], end=a['end'], label=a['label'], start2=b['start'], end2=b['end'], label2=b['label'], where=where, line=line)
     task["spans"] = spans
     cats = task.get("cats")
     if cats is not None:
         if not isinstance(cats, dict):
-            raise AnnotateError('"cats" is not an object', where=where, line=line, fix='write "cats" as {"THEME": score}', code="E335")
+            raise Errors.E335(where=where, line=line)
         for k, v in cats.items():
             if k not in labels.theme_names:
-                raise AnnotateError(
-                    f"unknown theme {k!r} in cats", where=where, line=line, fix=did_you_mean(k, labels.theme_names),
-                    code="E336",
-                )
+                raise Errors.E336(k=k, fix=did_you_mean(k, labels.theme_names), where=where, line=line)
             if not isinstance(v, int | float) or isinstance(v, bool) or not 0.0 <= v <= 1.0:
-                raise AnnotateError(
-                    f"theme {k} score {v!r} is not a number from 0 to 1", where=where, line=line,
-                    fix="write scores between 0 and 1", code="E337",
-                )
+                raise Errors.E337(k=k, v=v, where=where, line=line)
     if "accept" in task and not isinstance(task["accept"], list):
-        raise AnnotateError('"accept" is not a list of themes', where=where, line=line, fix='write "accept": ["THEME", ...]', code="E338")
+        raise Errors.E338(where=where, line=line)
     return set_hashes(task)
 
 
 def _records(paths: Iterable[str | Path], on_error: OnError) -> Iterator[Record]:
     for src in expand_sources(paths):
         if src == "-":
-            raise AnnotateError(
-                "review cannot read stdin: the screen needs the terminal", where="-",
-                fix="save the input to a file and pass its path", code="E321", exit_code=EXIT_USAGE,
-            )
+            raise Errors.E321(where='-')
         if not src.lower().endswith(".jsonl"):
             try:
                 yield from read_records([src])
@@ -154,10 +133,7 @@ def _records(paths: Iterable[str | Path], on_error: OnError) -> Iterator[Record]
                     try:
                         line = raw.decode("utf-8").strip()
                     except UnicodeDecodeError as e:
-                        raise AnnotateError(
-                            f"invalid UTF-8 at byte {e.start}", where=src, line=i, fix="re-encode the file as UTF-8",
-                            code="E006",
-                        ) from None
+                        raise Errors.E006(start=e.start, where=src, line=i) from None
                     if not line:
                         continue
                     yield parse_record(line, src, i)
@@ -169,10 +145,7 @@ def _pre_annotate(records: Iterable[Record], first: Record, options: dict[str, A
     try:
         from ..pipeline.pre import pre_annotate
     except ImportError:
-        raise AnnotateError(
-            "raw input needs the pre-annotation pipeline, which is not installed", where=first.where,
-            fix="give tasks with spans (the output of annotate pre)", code="E322",
-        ) from None
+        raise Errors.E322(where=first.where) from None
     yield from pre_annotate(records, **options)
 
 

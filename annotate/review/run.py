@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import EXIT_USAGE, AnnotateError
+from ..errors import AnnotateError, Errors
 from ..io import check_not_empty
 from ..pipeline.workers import n_processes
 from ..store import Store
@@ -69,10 +69,7 @@ def run_review(
     """
     n_process = n_processes(n_process)
     if any(str(p) == "-" for p in inputs):
-        raise AnnotateError(
-            "review cannot read stdin: the screen needs the terminal", where="-",
-            fix="save the input to a file and pass its path", code="E321", exit_code=EXIT_USAGE,
-        )
+        raise Errors.E321(where='-')
     if inputs:
         check_not_empty(inputs)  # path errors and empty input before anything else
     labels = ReviewLabels.load(labels_path)
@@ -110,10 +107,7 @@ def run_review(
             n = session.accept_all()
             return ReviewResult(added=added, duplicates=dups, saved=n, bad_lines=[str(e) for e in bad], warnings=warnings)
         if not sys.stdin.isatty() or not sys.stdout.isatty():
-            raise AnnotateError(
-                "review needs a terminal", fix="run it in a terminal, or pass --accept-all to store every task as is",
-                code="E325", exit_code=EXIT_USAGE,
-            )
+            raise Errors.E325()
         from .app import ReviewApp  # Textual only for the screen
 
         db_path = store.path

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import EXIT_USAGE, AnnotateError
+from ..errors import Errors
 from ..store import Store
 from .labelset import EntityStyle, ReviewLabels, ThemeStyle
 from .taskstate import ACCEPT, EDGE_PUNCT, REJECT, TaskState
@@ -65,7 +65,7 @@ class ReviewSession:
         loading: bool = False,
     ) -> None:
         if not annotator or not annotator.strip():
-            raise AnnotateError("empty annotator name", fix="pass --annotator NAME", code="E320", exit_code=EXIT_USAGE)
+            raise Errors.E320()
         self.store = store
         self.dataset = dataset
         self.annotator = annotator
