@@ -12,8 +12,8 @@ import pytest
 import spacy
 
 from annotate.io import Record
-from annotate.pipeline import SHIPPED_EN_NER, build_pipeline, model_description
-from annotate.pre import pre_annotate
+from annotate.pipeline.build import SHIPPED_EN_NER, build_pipeline, model_description
+from annotate.pipeline.pre import pre_annotate
 from annotate.training.en_ner import normalize_tags, read_iob2, to_doc
 
 
