@@ -175,3 +175,20 @@ def test_english_pipeline_saves_and_loads_with_the_model(en_default, tmp_path):
     loaded = spacy.load(tmp_path / "en")
     assert "ner" in loaded.pipe_names
     assert [(e.text, e.label_) for e in loaded(text).ents] == [(e.text, e.label_) for e in en_default(text).ents]
+
+
+# The gazetteer and the model in English (annotate/pipeline/en_org.py): real gazetteer entries
+# inside invented longer names, and one-word entries used as verbs.
+ARBITRATION = [
+    ("model-extends-entry", "He works for Morgan Stanley Wealth Advisory Group now.", ["Morgan Stanley Wealth Advisory Group"]),
+    ("entry-inside-person", "I met Ms. Oracle Fenwick yesterday.", []),
+    ("verb-after-adverb", "Just Google it if you forget the address.", []),
+    ("verb-after-modal", "You can Yahoo them later.", []),
+    ("company-before-pronoun", "Regulators told Google it must pay.", ["Google"]),
+    ("entry-alone", "Oracle sued the vendor.", ["Oracle"]),
+]
+
+
+@pytest.mark.parametrize("text,expected", [c[1:] for c in ARBITRATION], ids=[c[0] for c in ARBITRATION])
+def test_en_ner_arbitrates_gazetteer_entries(en_default, text, expected):
+    assert [e.text for e in en_default(text).ents if e.label_ == "ORG"] == expected

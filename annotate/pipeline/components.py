@@ -300,7 +300,10 @@ class OrgGazetteer(_LabelsComponent):
         for s in spans:
             s.id_ = "gazetteer"
         _add_candidates(doc, spans)
-        _set_preset_ents(doc, spans)
+        if self.lang != "en":
+            # English: the shipped model predicts freely around gazetteer names, so that it can
+            # extend one ("Vantor Bank Capital Markets"); the resolver arbitrates (_en_arbitrate)
+            _set_preset_ents(doc, spans)
         return doc
 
 
@@ -347,7 +350,11 @@ class EntityResolver(_LabelsComponent):
         return {"labels": labels.labels, "lexicon": labels.lexicon}
 
     def _build(self) -> None:
+        from .en_org import arbitrate, used_as_verb
         from .orgrules import OrgRules
+
+        self._arbitrate_en = arbitrate
+        self._verb_en = used_as_verb
 
         # OrgRules sees the saved parts only (the same object whether built or loaded):
         # reading any other field of Labels there fails at once, so add it to PARTS first
@@ -382,6 +389,8 @@ class EntityResolver(_LabelsComponent):
 
     def __call__(self, doc: Doc) -> Doc:
         ours = list(doc.spans[SPANS_KEY]) if SPANS_KEY in doc.spans else []
+        if self.lang == "en":
+            ours = self._arbitrate_en(doc, ours)
         ours_keys = {(s.start, s.end) for s in ours}
         model: list[Span] = []
         ctx = self.rules.context(doc)
@@ -389,6 +398,8 @@ class EntityResolver(_LabelsComponent):
             if (e.start, e.end) in ours_keys:
                 continue
             fixed = self.rules.mend_model_entity(e, ctx)
+            if fixed is not None and self.lang == "en" and self._verb_en(fixed):
+                fixed = None
             if fixed is not None:
                 fixed.id_ = "model" if e.label_ == "ORG" else "model+rules"
                 model.append(fixed)

@@ -1,0 +1,60 @@
+"""English arbitration between the gazetteer and the shipped English NER.
+
+In English the gazetteer does not preset its names before the model (see ``OrgGazetteer``), so the
+model sees every token and may tag a longer name around a gazetteer entry. Before the resolver
+ranks its groups (ours first), :func:`arbitrate` drops the gazetteer spans that the model's reading
+contradicts:
+
+- a model ORG that contains the entry and is longer: the model names the whole body
+  ("Vantor Bank Capital Markets" around "Vantor Bank"); the model's ORG then wins;
+- a longer capitalised model entity of another type around it: the entry is a word of another
+  name ("Candy Apple Lane" around "Apple");
+- a one-word entry used as a verb: followed by an object pronoun at the start of a clause or after
+  a modal or "to" ("Just Google it", "you can Yahoo them"; not "regulators told Google it must pay").
+  :func:`used_as_verb` also drops such a one-word model ORG.
+"""
+
+from __future__ import annotations
+
+from spacy.tokens import Doc, Span
+
+# "Google it", "Yahoo them": a one-word company name followed by an object pronoun is a verb
+_OBJECT_PRONOUNS = frozenset("it them him her me us yourself yourselves myself".split())
+# what may come before such a verb: a subject pronoun, a modal, "to", an adverb of instruction
+_BEFORE_VERB = frozenset("just to can could should would will might must please you i we they simply then".split())
+
+
+def used_as_verb(span: Span) -> bool:
+    """A one-word name followed by an object pronoun, at a clause start or after a modal or "to"."""
+    doc = span.doc
+    if len(span) != 1 or span.end >= len(doc) or doc[span.end].lower_ not in _OBJECT_PRONOUNS:
+        return False
+    if span.start == 0 or doc[span.start].is_sent_start:
+        return True
+    prev = doc[span.start - 1]
+    return prev.is_punct or prev.lower_ in _BEFORE_VERB
+
+
+def _capitalised(span: Span) -> bool:
+    return all(t.text[:1].isupper() or not t.is_alpha or t.is_stop for t in span)
+
+
+def arbitrate(doc: Doc, ours: list[Span]) -> list[Span]:
+    """``ours`` without the gazetteer spans the model's longer entities or a verb reading contradict."""
+    gazetteer = [s for s in ours if s.id_ == "gazetteer"]
+    if not gazetteer:
+        return ours
+    keys = {(s.start, s.end) for s in ours}
+    model = [e for e in doc.ents if (e.start, e.end) not in keys]
+    drop: set[tuple[int, int]] = set()
+    for g in gazetteer:
+        for m in model:
+            if m.start <= g.start and g.end <= m.end and len(m) > len(g):
+                if m.label_ == "ORG" or _capitalised(m):
+                    drop.add((g.start, g.end))
+                    break
+        if used_as_verb(g):
+            drop.add((g.start, g.end))
+    if not drop:
+        return ours
+    return [s for s in ours if s.id_ != "gazetteer" or (s.start, s.end) not in drop]
