@@ -192,3 +192,16 @@ ARBITRATION = [
 @pytest.mark.parametrize("text,expected", [c[1:] for c in ARBITRATION], ids=[c[0] for c in ARBITRATION])
 def test_en_ner_arbitrates_gazetteer_entries(en_default, text, expected):
     assert [e.text for e in en_default(text).ents if e.label_ == "ORG"] == expected
+
+
+# A model PER that its context makes a business (annotate/pipeline/en_org.py person_is_org).
+PERSON_OR_BUSINESS = [
+    ("business-noun-after", "My sister loves the Tobias Crane bakery downtown.", ["Tobias Crane"]),
+    ("person-alone", "Rufus Denholm resigned.", []),
+    ("person-then-verb", "Olga Petrenko said the bakery was closed.", []),
+]
+
+
+@pytest.mark.parametrize("text,expected", [c[1:] for c in PERSON_OR_BUSINESS], ids=[c[0] for c in PERSON_OR_BUSINESS])
+def test_en_ner_person_in_business_context_is_org(en_default, text, expected):
+    assert [e.text for e in en_default(text).ents if e.label_ == "ORG"] == expected

@@ -350,11 +350,12 @@ class EntityResolver(_LabelsComponent):
         return {"labels": labels.labels, "lexicon": labels.lexicon}
 
     def _build(self) -> None:
-        from .en_org import arbitrate, used_as_verb
+        from .en_org import arbitrate, person_is_org, used_as_verb
         from .orgrules import OrgRules
 
         self._arbitrate_en = arbitrate
         self._verb_en = used_as_verb
+        self._person_org_en = person_is_org
 
         # OrgRules sees the saved parts only (the same object whether built or loaded):
         # reading any other field of Labels there fails at once, so add it to PARTS first
@@ -397,11 +398,14 @@ class EntityResolver(_LabelsComponent):
         for e in doc.ents:
             if (e.start, e.end) in ours_keys:
                 continue
+            source = "model" if e.label_ == "ORG" else "model+rules"
+            if self.lang == "en" and e.label_ == "PER" and self._person_org_en(e):
+                e = Span(doc, e.start, e.end, label="ORG")  # "Quillon restaurant": a business
             fixed = self.rules.mend_model_entity(e, ctx)
             if fixed is not None and self.lang == "en" and self._verb_en(fixed):
                 fixed = None
             if fixed is not None:
-                fixed.id_ = "model" if e.label_ == "ORG" else "model+rules"
+                fixed.id_ = source
                 model.append(fixed)
         keep = {i for s in ours + model if s.label_ in self.targets for i in range(s.start, s.end)}
         extra = self.rules.find(doc, keep, ctx)

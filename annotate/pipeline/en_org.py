@@ -12,6 +12,10 @@ contradicts:
 - a one-word entry used as a verb: followed by an object pronoun at the start of a clause or after
   a modal or "to" ("Just Google it", "you can Yahoo them"; not "regulators told Google it must pay").
   :func:`used_as_verb` also drops such a one-word model ORG.
+
+:func:`person_is_org` retypes a model PER as ORG when the next word is a business noun
+("Quillon restaurant", "Tarvex stock"). ("shares of X", "CEO of X" are
+the trigger rules' once the PER is dropped.)
 """
 
 from __future__ import annotations
@@ -58,3 +62,17 @@ def arbitrate(doc: Doc, ours: list[Span]) -> list[Span]:
     if not drop:
         return ours
     return [s for s in ours if s.id_ != "gazetteer" or (s.start, s.end) not in drop]
+
+
+# a name right before one of these nouns is a business, not a person ("Quillon restaurant", "Tarvex stock");
+# not "shares", a verb as often as a noun after a name ("Jane Oduya shares the prize")
+_BUSINESS_NOUNS = frozenset(
+    "restaurant restaurants store stores shop shops bakery cafe hotel hotels salon dealership brand company firm "
+    "bank airline chain franchise supermarket pharmacy stock".split()
+)
+
+
+def person_is_org(ent: Span) -> bool:
+    """A model PER that its context makes a business."""
+    doc = ent.doc
+    return ent.end < len(doc) and doc[ent.end].lower_ in _BUSINESS_NOUNS
