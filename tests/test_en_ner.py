@@ -185,6 +185,9 @@ ARBITRATION = [
     ("verb-after-adverb", "Just Google it if you forget the address.", []),
     ("verb-after-modal", "You can Yahoo them later.", []),
     ("company-before-pronoun", "Regulators told Google it must pay.", ["Google"]),
+    ("verb-before-determiner", "Google the address before you leave.", []),
+    ("company-before-determiner", "Regulators sold to Google the unit it built.", ["Google"]),
+    ("title-acronym", "She joined Brontal Mining as SVP in March.", ["Brontal Mining"]),
     ("entry-alone", "Oracle sued the vendor.", ["Oracle"]),
 ]
 

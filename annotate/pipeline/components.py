@@ -302,7 +302,7 @@ class OrgGazetteer(_LabelsComponent):
         _add_candidates(doc, spans)
         if self.lang != "en":
             # English: the shipped model predicts freely around gazetteer names, so that it can
-            # extend one ("Vantor Bank Capital Markets"); the resolver arbitrates (_en_arbitrate)
+            # extend one ("Vantor Bank Capital Markets"); the resolver arbitrates (en_org.arbitrate)
             _set_preset_ents(doc, spans)
         return doc
 
@@ -350,11 +350,11 @@ class EntityResolver(_LabelsComponent):
         return {"labels": labels.labels, "lexicon": labels.lexicon}
 
     def _build(self) -> None:
-        from .en_org import arbitrate, person_is_org, used_as_verb
+        from .en_org import arbitrate, not_an_org, person_is_org
         from .orgrules import OrgRules
 
         self._arbitrate_en = arbitrate
-        self._verb_en = used_as_verb
+        self._not_org_en = not_an_org
         self._person_org_en = person_is_org
 
         # OrgRules sees the saved parts only (the same object whether built or loaded):
@@ -402,7 +402,7 @@ class EntityResolver(_LabelsComponent):
             if self.lang == "en" and e.label_ == "PER" and self._person_org_en(e):
                 e = Span(doc, e.start, e.end, label="ORG")  # "Quillon restaurant": a business
             fixed = self.rules.mend_model_entity(e, ctx)
-            if fixed is not None and self.lang == "en" and self._verb_en(fixed):
+            if fixed is not None and self.lang == "en" and self._not_org_en(fixed):
                 fixed = None
             if fixed is not None:
                 fixed.id_ = source

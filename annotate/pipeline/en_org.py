@@ -11,7 +11,8 @@ contradicts:
   name ("Candy Apple Lane" around "Apple");
 - a one-word entry used as a verb: followed by an object pronoun at the start of a clause or after
   a modal or "to" ("Just Google it", "you can Yahoo them"; not "regulators told Google it must pay").
-  :func:`used_as_verb` also drops such a one-word model ORG.
+  ("Google the address" likewise, at a clause start); :func:`not_an_org` also drops such a one-word model ORG, and
+  executive title acronyms ("joined as SVP").
 
 :func:`person_is_org` retypes a model PER as ORG when the next word is a business noun
 ("Quillon restaurant", "Tarvex stock"). ("shares of X", "CEO of X" are
@@ -28,15 +29,30 @@ _OBJECT_PRONOUNS = frozenset("it them him her me us yourself yourselves myself".
 _BEFORE_VERB = frozenset("just to can could should would will might must please you i we they simply then".split())
 
 
+# "Google the address", "Yahoo your old friends": the same verb before a determiner, only at a clause
+# start (after "to" or a modal it may be the company: "sold to Google the unit it built")
+_DETERMINERS = frozenset("the a an your my his her our their this that these those".split())
+# executive titles as acronyms: "joined as SVP", "the CFO said" (English only; "CEO" is in orgrules._NOT_ORG)
+_TITLE_ACRONYMS = frozenset("CFO COO CTO CIO CMO SVP EVP VP".split())
+
+
+def not_an_org(span: Span) -> bool:
+    """English: a one-word name used as a verb, or an executive title acronym."""
+    return span.text in _TITLE_ACRONYMS or used_as_verb(span)
+
+
 def used_as_verb(span: Span) -> bool:
-    """A one-word name followed by an object pronoun, at a clause start or after a modal or "to"."""
+    """A one-word name followed by an object pronoun (or a determiner), at a clause start or after a modal or "to"."""
     doc = span.doc
-    if len(span) != 1 or span.end >= len(doc) or doc[span.end].lower_ not in _OBJECT_PRONOUNS:
+    if len(span) != 1 or span.end >= len(doc):
+        return False
+    nxt = doc[span.end].lower_
+    if nxt not in _OBJECT_PRONOUNS and nxt not in _DETERMINERS:
         return False
     if span.start == 0 or doc[span.start].is_sent_start:
         return True
     prev = doc[span.start - 1]
-    return prev.is_punct or prev.lower_ in _BEFORE_VERB
+    return prev.is_punct or (nxt in _OBJECT_PRONOUNS and prev.lower_ in _BEFORE_VERB)
 
 
 def _capitalised(span: Span) -> bool:
@@ -57,7 +73,7 @@ def arbitrate(doc: Doc, ours: list[Span]) -> list[Span]:
                 if m.label_ == "ORG" or _capitalised(m):
                     drop.add((g.start, g.end))
                     break
-        if used_as_verb(g):
+        if not_an_org(g):
             drop.add((g.start, g.end))
     if not drop:
         return ours
