@@ -208,3 +208,16 @@ PERSON_OR_BUSINESS = [
 @pytest.mark.parametrize("text,expected", [c[1:] for c in PERSON_OR_BUSINESS], ids=[c[0] for c in PERSON_OR_BUSINESS])
 def test_en_ner_person_in_business_context_is_org(en_default, text, expected):
     assert [e.text for e in en_default(text).ents if e.label_ == "ORG"] == expected
+
+
+# English ORG boundaries (annotate/pipeline/en_org.py reshape): hyphen-glued names, names joined by a slash.
+BOUNDARIES = [
+    ("hyphen-glued-name", "The attack was claimed by Harakat-ul-Nadir militants.", ["Harakat-ul-Nadir"]),
+    ("hyphen-lower-tail", "The Quorvane Capital-backed consortium won.", ["Quorvane Capital"]),
+    ("slash-two-names", "He worked at Brontal Mining / Quillon Energy for a decade.", ["Brontal Mining", "Quillon Energy"]),
+]
+
+
+@pytest.mark.parametrize("text,expected", [c[1:] for c in BOUNDARIES], ids=[c[0] for c in BOUNDARIES])
+def test_en_ner_reshapes_org_boundaries(en_default, text, expected):
+    assert [e.text for e in en_default(text).ents if e.label_ == "ORG"] == expected

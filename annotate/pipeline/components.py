@@ -350,12 +350,13 @@ class EntityResolver(_LabelsComponent):
         return {"labels": labels.labels, "lexicon": labels.lexicon}
 
     def _build(self) -> None:
-        from .en_org import arbitrate, not_an_org, person_is_org
+        from .en_org import arbitrate, not_an_org, person_is_org, reshape
         from .orgrules import OrgRules
 
         self._arbitrate_en = arbitrate
         self._not_org_en = not_an_org
         self._person_org_en = person_is_org
+        self._reshape_en = reshape
 
         # OrgRules sees the saved parts only (the same object whether built or loaded):
         # reading any other field of Labels there fails at once, so add it to PARTS first
@@ -426,6 +427,8 @@ class EntityResolver(_LabelsComponent):
         acronyms = self.rules.propagate(doc, final)
         candidates += acronyms
         final = self._extend_names(final + acronyms)
+        if self.lang == "en":
+            final = self._reshape_en(final)
         final.sort(key=lambda s: s.start)
         doc.set_ents(final, default="outside")
         # re-attach values and sources that set_ents keeps per token

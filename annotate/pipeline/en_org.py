@@ -92,3 +92,39 @@ def person_is_org(ent: Span) -> bool:
     """A model PER that its context makes a business."""
     doc = ent.doc
     return ent.end < len(doc) and doc[ent.end].lower_ in _BUSINESS_NOUNS
+
+
+def reshape(final: list[Span]) -> list[Span]:
+    """English ORG boundaries the blank tokenizer and the model get wrong.
+
+    - a name glued by hyphens is one name when its last part is capitalised: "Harakat-ul-Nadir" (the
+      tokenizer splits at "-", the model may stop at the first part), not "Brontal-led";
+    - two names joined by a spaced slash are two names: "Brontal / Quillon".
+    """
+    if not final:
+        return final
+    doc = final[0].doc
+    taken = {i for s in final for i in range(s.start, s.end)}
+    out: list[Span] = []
+    for s in final:
+        if s.label_ != "ORG":
+            out.append(s)
+            continue
+        start, end = s.start, s.end
+        j = end  # glue "-" + word while the words are glued; keep up to the last capitalised word
+        while (j + 1 < len(doc) and not doc[j - 1].whitespace_ and doc[j].text == "-" and not doc[j].whitespace_
+               and doc[j + 1].is_alpha and j not in taken and j + 1 not in taken):
+            j += 2
+            if doc[j - 1].text[:1].isupper():
+                end = j  # "Harakat-ul-Nadir", not "Brontal-led"
+        if end != s.end:
+            s = Span(doc, start, end, label="ORG", kb_id=s.kb_id_, span_id=s.id_)
+        cuts = [i for i in range(start + 1, end - 1) if doc[i].text == "/" and doc[i].whitespace_ and doc[i - 1].whitespace_]
+        if not cuts:
+            out.append(s)
+            continue
+        bounds = [start] + [c for c in cuts for c in (c, c + 1)] + [end]
+        for a, b in zip(bounds[::2], bounds[1::2]):
+            if b > a and doc[a].text[:1].isupper():
+                out.append(Span(doc, a, b, label="ORG", kb_id=s.kb_id_, span_id=s.id_))
+    return out
