@@ -202,6 +202,8 @@ PERSON_OR_BUSINESS = [
     ("business-noun-after", "My sister loves the Tobias Crane bakery downtown.", ["Tobias Crane"]),
     ("person-alone", "Rufus Denholm resigned.", []),
     ("person-then-verb", "Olga Petrenko said the bakery was closed.", []),
+    ("shares-as-verb", "Jane Oduya shares the prize with him.", []),
+    ("shares-as-noun", "Tarvex shares rose 4% on Monday.", ["Tarvex"]),
 ]
 
 
