@@ -182,6 +182,7 @@ def test_english_pipeline_saves_and_loads_with_the_model(en_default, tmp_path):
 ARBITRATION = [
     ("model-extends-entry", "He works for Morgan Stanley Wealth Advisory Group now.", ["Morgan Stanley Wealth Advisory Group"]),
     ("entry-inside-person", "I met Ms. Oracle Fenwick yesterday.", []),
+    ("entry-then-title", "Goldman Sachs Chief Executive Tobin Varley spoke.", ["Goldman Sachs"]),
     ("verb-after-adverb", "Just Google it if you forget the address.", []),
     ("verb-after-modal", "You can Yahoo them later.", []),
     ("company-before-pronoun", "Regulators told Google it must pay.", ["Google"]),

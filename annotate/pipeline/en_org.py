@@ -55,6 +55,13 @@ def used_as_verb(span: Span) -> bool:
     return prev.is_punct or (nxt in _OBJECT_PRONOUNS and prev.lower_ in _BEFORE_VERB)
 
 
+# titles after (or before) a name: a model entity that adds one to a gazetteer entry does not extend it
+_TITLE_WORDS = frozenset(
+    "chief executive ceo cfo coo chairman chairwoman chair president vice founder co-founder director head boss "
+    "spokesman spokeswoman spokesperson analyst analysts secretary minister governor".split()
+)
+
+
 def _capitalised(span: Span) -> bool:
     return all(t.text[:1].isupper() or not t.is_alpha or t.is_stop for t in span)
 
@@ -70,6 +77,8 @@ def arbitrate(doc: Doc, ours: list[Span]) -> list[Span]:
     for g in gazetteer:
         for m in model:
             if m.start <= g.start and g.end <= m.end and len(m) > len(g):
+                if any(t.lower_ in _TITLE_WORDS for t in list(m[: g.start - m.start]) + list(m[g.end - m.start :])):
+                    continue  # "Vantor Bank Chief Executive": the entry, then a title
                 if m.label_ == "ORG" or _capitalised(m):
                     drop.add((g.start, g.end))
                     break
