@@ -183,6 +183,7 @@ ARBITRATION = [
     ("model-extends-entry", "He works for Morgan Stanley Wealth Advisory Group now.", ["Morgan Stanley Wealth Advisory Group"]),
     ("entry-inside-person", "I met Ms. Oracle Fenwick yesterday.", []),
     ("entry-then-title", "Goldman Sachs Chief Executive Tobin Varley spoke.", ["Goldman Sachs"]),
+    ("entry-in-headline", "Google Unveils New Phone As Sales Slow", ["Google"]),
     ("verb-after-adverb", "Just Google it if you forget the address.", []),
     ("verb-after-modal", "You can Yahoo them later.", []),
     ("company-before-pronoun", "Regulators told Google it must pay.", ["Google"]),

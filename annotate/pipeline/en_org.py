@@ -62,6 +62,14 @@ _TITLE_WORDS = frozenset(
 )
 
 
+def _title_case_line(span: Span) -> bool:
+    """Is the sentence around ``span`` a title-case headline (most other words, after the first, capitalised)?"""
+    sent = span.sent if span.doc.has_annotation("SENT_START") else span.doc[:]
+    words = [t for t in sent[1:] if t.is_alpha and not (span.start <= t.i < span.end)]
+    caps = sum(1 for t in words if t.text[:1].isupper())
+    return len(words) >= 2 and caps >= 0.6 * len(words)
+
+
 def _capitalised(span: Span) -> bool:
     return all(t.text[:1].isupper() or not t.is_alpha or t.is_stop for t in span)
 
@@ -79,6 +87,8 @@ def arbitrate(doc: Doc, ours: list[Span]) -> list[Span]:
             if m.start <= g.start and g.end <= m.end and len(m) > len(g):
                 if any(t.lower_ in _TITLE_WORDS for t in list(m[: g.start - m.start]) + list(m[g.end - m.start :])):
                     continue  # "Vantor Bank Chief Executive": the entry, then a title
+                if _title_case_line(m):
+                    continue  # "Vantor Unveils New Phone As Sales Slow": capitals say nothing in a headline
                 if m.label_ == "ORG" or _capitalised(m):
                     drop.add((g.start, g.end))
                     break
