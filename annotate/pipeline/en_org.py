@@ -24,16 +24,53 @@ from __future__ import annotations
 from spacy.tokens import Doc, Span
 
 # "Google it", "Yahoo them": a one-word company name followed by an object pronoun is a verb
-_OBJECT_PRONOUNS = frozenset("it them him her me us yourself yourselves myself".split())
+_OBJECT_PRONOUNS = frozenset(
+    ["it", "them", "him", "her", "me", "us", "yourself", "yourselves", "myself"]
+)
 # what may come before such a verb: a subject pronoun, a modal, "to", an adverb of instruction
-_BEFORE_VERB = frozenset("just to can could should would will might must please you i we they simply then".split())
+_BEFORE_VERB = frozenset(
+    [
+        "just",
+        "to",
+        "can",
+        "could",
+        "should",
+        "would",
+        "will",
+        "might",
+        "must",
+        "please",
+        "you",
+        "i",
+        "we",
+        "they",
+        "simply",
+        "then",
+    ]
+)
 
 
 # "Google the address", "Yahoo your old friends": the same verb before a determiner, only at a clause
 # start (after "to" or a modal it may be the company: "sold to Google the unit it built")
-_DETERMINERS = frozenset("the a an your my his her our their this that these those".split())
+_DETERMINERS = frozenset(
+    [
+        "the",
+        "a",
+        "an",
+        "your",
+        "my",
+        "his",
+        "her",
+        "our",
+        "their",
+        "this",
+        "that",
+        "these",
+        "those",
+    ]
+)
 # executive titles as acronyms: "joined as SVP", "the CFO said" (English only; "CEO" is in orgrules._NOT_ORG)
-_TITLE_ACRONYMS = frozenset("CFO COO CTO CIO CMO SVP EVP VP".split())
+_TITLE_ACRONYMS = frozenset(["CFO", "COO", "CTO", "CIO", "CMO", "SVP", "EVP", "VP"])
 
 
 def not_an_org(span: Span) -> bool:
@@ -57,8 +94,31 @@ def used_as_verb(span: Span) -> bool:
 
 # titles after (or before) a name: a model entity that adds one to a gazetteer entry does not extend it
 _TITLE_WORDS = frozenset(
-    "chief executive ceo cfo coo chairman chairwoman chair president vice founder co-founder director head boss "
-    "spokesman spokeswoman spokesperson analyst analysts secretary minister governor".split()
+    [
+        "chief",
+        "executive",
+        "ceo",
+        "cfo",
+        "coo",
+        "chairman",
+        "chairwoman",
+        "chair",
+        "president",
+        "vice",
+        "founder",
+        "co-founder",
+        "director",
+        "head",
+        "boss",
+        "spokesman",
+        "spokeswoman",
+        "spokesperson",
+        "analyst",
+        "analysts",
+        "secretary",
+        "minister",
+        "governor",
+    ]
 )
 
 
@@ -85,7 +145,10 @@ def arbitrate(doc: Doc, ours: list[Span]) -> list[Span]:
     for g in gazetteer:
         for m in model:
             if m.start <= g.start and g.end <= m.end and len(m) > len(g):
-                if any(t.lower_ in _TITLE_WORDS for t in list(m[: g.start - m.start]) + list(m[g.end - m.start :])):
+                if any(
+                    t.lower_ in _TITLE_WORDS
+                    for t in list(m[: g.start - m.start]) + list(m[g.end - m.start :])
+                ):
                     continue  # "Vantor Bank Chief Executive": the entry, then a title
                 if _title_case_line(m):
                     continue  # "Vantor Unveils New Phone As Sales Slow": capitals say nothing in a headline
@@ -102,8 +165,30 @@ def arbitrate(doc: Doc, ours: list[Span]) -> list[Span]:
 # a name right before one of these nouns is a business, not a person ("Quillon restaurant", "Tarvex stock");
 # not "shares", a verb as often as a noun after a name ("Jane Oduya shares the prize")
 _BUSINESS_NOUNS = frozenset(
-    "restaurant restaurants store stores shop shops bakery cafe hotel hotels salon dealership brand company firm "
-    "bank airline chain franchise supermarket pharmacy stock".split()
+    [
+        "restaurant",
+        "restaurants",
+        "store",
+        "stores",
+        "shop",
+        "shops",
+        "bakery",
+        "cafe",
+        "hotel",
+        "hotels",
+        "salon",
+        "dealership",
+        "brand",
+        "company",
+        "firm",
+        "bank",
+        "airline",
+        "chain",
+        "franchise",
+        "supermarket",
+        "pharmacy",
+        "stock",
+    ]
 )
 
 
@@ -131,14 +216,25 @@ def reshape(final: list[Span]) -> list[Span]:
             continue
         start, end = s.start, s.end
         j = end  # glue "-" + word while the words are glued; keep up to the last capitalised word
-        while (j + 1 < len(doc) and not doc[j - 1].whitespace_ and doc[j].text == "-" and not doc[j].whitespace_
-               and doc[j + 1].is_alpha and j not in taken and j + 1 not in taken):
+        while (
+            j + 1 < len(doc)
+            and not doc[j - 1].whitespace_
+            and doc[j].text == "-"
+            and not doc[j].whitespace_
+            and doc[j + 1].is_alpha
+            and j not in taken
+            and j + 1 not in taken
+        ):
             j += 2
             if doc[j - 1].text[:1].isupper():
                 end = j  # "Harakat-ul-Nadir", not "Brontal-led"
         if end != s.end:
             s = Span(doc, start, end, label="ORG", kb_id=s.kb_id_, span_id=s.id_)
-        cuts = [i for i in range(start + 1, end - 1) if doc[i].text == "/" and doc[i].whitespace_ and doc[i - 1].whitespace_]
+        cuts = [
+            i
+            for i in range(start + 1, end - 1)
+            if doc[i].text == "/" and doc[i].whitespace_ and doc[i - 1].whitespace_
+        ]
         if not cuts:
             out.append(s)
             continue
