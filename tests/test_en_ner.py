@@ -175,3 +175,53 @@ def test_english_pipeline_saves_and_loads_with_the_model(en_default, tmp_path):
     loaded = spacy.load(tmp_path / "en")
     assert "ner" in loaded.pipe_names
     assert [(e.text, e.label_) for e in loaded(text).ents] == [(e.text, e.label_) for e in en_default(text).ents]
+
+
+# The gazetteer and the model in English (annotate/pipeline/en_org.py): real gazetteer entries
+# inside invented longer names, and one-word entries used as verbs.
+ARBITRATION = [
+    ("model-extends-entry", "He works for Morgan Stanley Wealth Advisory Group now.", ["Morgan Stanley Wealth Advisory Group"]),
+    ("entry-inside-person", "I met Ms. Oracle Fenwick yesterday.", []),
+    ("entry-then-title", "Goldman Sachs Chief Executive Tobin Varley spoke.", ["Goldman Sachs"]),
+    ("entry-in-headline", "Google Unveils New Phone As Sales Slow", ["Google"]),
+    ("verb-after-adverb", "Just Google it if you forget the address.", []),
+    ("verb-after-modal", "You can Yahoo them later.", []),
+    ("company-before-pronoun", "Regulators told Google it must pay.", ["Google"]),
+    ("verb-before-determiner", "Google the address before you leave.", []),
+    ("company-before-determiner", "Regulators sold to Google the unit it built.", ["Google"]),
+    ("title-acronym", "She joined Brontal Mining as SVP in March.", ["Brontal Mining"]),
+    ("entry-alone", "Oracle sued the vendor.", ["Oracle"]),
+]
+
+
+@pytest.mark.parametrize("text,expected", [c[1:] for c in ARBITRATION], ids=[c[0] for c in ARBITRATION])
+def test_en_ner_arbitrates_gazetteer_entries(en_default, text, expected):
+    assert [e.text for e in en_default(text).ents if e.label_ == "ORG"] == expected
+
+
+# A model PER that its context makes a business (annotate/pipeline/en_org.py person_is_org).
+PERSON_OR_BUSINESS = [
+    ("business-noun-after", "My sister loves the Tobias Crane bakery downtown.", ["Tobias Crane"]),
+    ("person-alone", "Rufus Denholm resigned.", []),
+    ("person-then-verb", "Olga Petrenko said the bakery was closed.", []),
+    ("shares-as-verb", "Jane Oduya shares the prize with him.", []),
+    ("shares-as-noun", "Tarvex shares rose 4% on Monday.", ["Tarvex"]),
+]
+
+
+@pytest.mark.parametrize("text,expected", [c[1:] for c in PERSON_OR_BUSINESS], ids=[c[0] for c in PERSON_OR_BUSINESS])
+def test_en_ner_person_in_business_context_is_org(en_default, text, expected):
+    assert [e.text for e in en_default(text).ents if e.label_ == "ORG"] == expected
+
+
+# English ORG boundaries (annotate/pipeline/en_org.py reshape): hyphen-glued names, names joined by a slash.
+BOUNDARIES = [
+    ("hyphen-glued-name", "The attack was claimed by Harakat-ul-Nadir militants.", ["Harakat-ul-Nadir"]),
+    ("hyphen-lower-tail", "The Quorvane Capital-backed consortium won.", ["Quorvane Capital"]),
+    ("slash-two-names", "He worked at Brontal Mining / Quillon Energy for a decade.", ["Brontal Mining", "Quillon Energy"]),
+]
+
+
+@pytest.mark.parametrize("text,expected", [c[1:] for c in BOUNDARIES], ids=[c[0] for c in BOUNDARIES])
+def test_en_ner_reshapes_org_boundaries(en_default, text, expected):
+    assert [e.text for e in en_default(text).ents if e.label_ == "ORG"] == expected

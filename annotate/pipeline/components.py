@@ -300,7 +300,10 @@ class OrgGazetteer(_LabelsComponent):
         for s in spans:
             s.id_ = "gazetteer"
         _add_candidates(doc, spans)
-        _set_preset_ents(doc, spans)
+        if self.lang != "en":
+            # English: the shipped model predicts freely around gazetteer names, so that it can
+            # extend one ("Vantor Bank Capital Markets"); the resolver arbitrates (en_org.arbitrate)
+            _set_preset_ents(doc, spans)
         return doc
 
 
@@ -347,7 +350,13 @@ class EntityResolver(_LabelsComponent):
         return {"labels": labels.labels, "lexicon": labels.lexicon}
 
     def _build(self) -> None:
+        from .en_org import arbitrate, not_an_org, person_is_org, reshape
         from .orgrules import OrgRules
+
+        self._arbitrate_en = arbitrate
+        self._not_org_en = not_an_org
+        self._person_org_en = person_is_org
+        self._reshape_en = reshape
 
         # OrgRules sees the saved parts only (the same object whether built or loaded):
         # reading any other field of Labels there fails at once, so add it to PARTS first
@@ -382,15 +391,22 @@ class EntityResolver(_LabelsComponent):
 
     def __call__(self, doc: Doc) -> Doc:
         ours = list(doc.spans[SPANS_KEY]) if SPANS_KEY in doc.spans else []
+        if self.lang == "en":
+            ours = self._arbitrate_en(doc, ours)
         ours_keys = {(s.start, s.end) for s in ours}
         model: list[Span] = []
         ctx = self.rules.context(doc)
         for e in doc.ents:
             if (e.start, e.end) in ours_keys:
                 continue
+            source = "model" if e.label_ == "ORG" else "model+rules"
+            if self.lang == "en" and e.label_ == "PER" and self._person_org_en(e):
+                e = Span(doc, e.start, e.end, label="ORG")  # "Quillon restaurant": a business
             fixed = self.rules.mend_model_entity(e, ctx)
+            if fixed is not None and self.lang == "en" and self._not_org_en(fixed):
+                fixed = None
             if fixed is not None:
-                fixed.id_ = "model" if e.label_ == "ORG" else "model+rules"
+                fixed.id_ = source
                 model.append(fixed)
         keep = {i for s in ours + model if s.label_ in self.targets for i in range(s.start, s.end)}
         extra = self.rules.find(doc, keep, ctx)
@@ -411,6 +427,8 @@ class EntityResolver(_LabelsComponent):
         acronyms = self.rules.propagate(doc, final)
         candidates += acronyms
         final = self._extend_names(final + acronyms)
+        if self.lang == "en":
+            final = self._reshape_en(final)
         final.sort(key=lambda s: s.start)
         doc.set_ents(final, default="outside")
         # re-attach values and sources that set_ents keeps per token

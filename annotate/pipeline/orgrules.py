@@ -61,6 +61,8 @@ _TRIGGERS = {
 }
 # words that announce an organisation right before them ("Nvidia shares")
 _POST_TRIGGERS = {"fr": set(), "en": {"shares", "stock", "share", "spokesperson", "spokesman", "spokeswoman", "chief", "ceo", "executives"}}
+# what follows "shares" used as a verb ("shares the prize", "shares his view"), not as a noun ("shares rose")
+_VERB_OBJECTS = frozenset("the a an his her its their our my your this that these those with".split())
 # capitalised words that never start an organisation name after a trigger
 _STOP_CAPS = {
     "fr": {"Le", "La", "Les", "Un", "Une", "Il", "Elle", "Ils", "Ce", "Cette", "En", "Au", "Aux", "Selon", "Mais", "Et", "M.", "Mme",
@@ -359,8 +361,8 @@ class OrgRules:
                     break
         # before a post-trigger ("Nvidia shares")
         for i in [k for k, h in enumerate(lower) if h in post_h]:
-            if i < 1:
-                continue
+            if i < 1 or (i + 1 < n and doc[i].lower_ in ("shares", "share") and doc[i + 1].lower_ in _VERB_OBJECTS):
+                continue  # "Jane Oduya shares the prize": a verb
             j = i - 1 if doc[i - 1].text in ("’s", "'s") else i
             span = self._name_before(doc, j, taken)
             if span is not None:
