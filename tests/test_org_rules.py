@@ -66,10 +66,20 @@ def test_org_rules_english(en_nlp, text, expected):
     assert orgs(en_nlp, text) == expected
 
 
-def test_org_rules_sources_of_added_spans(en_nlp):
-    """Rule-made ORG (bare heads, propagated acronyms) say so in the task (English: no model there)."""
+@pytest.fixture(scope="module")
+def en_rules_nlp():
+    """The English pipeline without the shipped statistical ner: rules and gazetteer only."""
+    from annotate.pipeline.build import build_pipeline
+
+    nlp = build_pipeline("en")
+    nlp.remove_pipe("ner")
+    return nlp
+
+
+def test_org_rules_sources_of_added_spans(en_rules_nlp):
+    """Rule-made ORG (trigger names, bare heads, propagated acronyms) say so in the task."""
     from annotate.tasks import doc_to_task
 
-    task = doc_to_task(en_nlp("Analysts at Quorvane Capital (QCP) told the Committee that QCP would sell."))
+    task = doc_to_task(en_rules_nlp("Analysts at Quorvane Capital (QCP) told the Committee that QCP would sell."))
     found = [(s["text"], s["source"]) for s in task["spans"] if s["label"] == "ORG"]
     assert found == [("Quorvane Capital", "rules"), ("QCP", "rules"), ("Committee", "rules"), ("QCP", "rules")]
