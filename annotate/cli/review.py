@@ -11,6 +11,7 @@ import typer
 from ..errors import Errors
 from ..review.keymap import read_keymap
 from ..review.run import run_review
+from ._common import DbOpt
 from .app import app
 
 
@@ -19,7 +20,7 @@ def review_command(
     inputs: Annotated[list[str] | None, typer.Argument(help="Tasks (.jsonl from annotate pre) or raw input (.txt, folders, JSONL without spans). Optional: without input, resume the dataset.", show_default=False)] = None,
     dataset: Annotated[str, typer.Option("--dataset", "-d", help="Dataset name in the database.")] = ...,  # type: ignore[assignment]
     annotator: Annotated[str | None, typer.Option("--annotator", "-a", help="Your name (default: $ANNOTATE_ANNOTATOR or your login).")] = None,
-    db: Annotated[Path | None, typer.Option("--db", help="Database file (default: $ANNOTATE_DB or ./annotate.db).")] = None,
+    db: DbOpt = None,
     labels: Annotated[str | None, typer.Option("--labels", help="Labels folder (default: the repository's labels/).")] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Stop before loading anything if a line is bad.")] = False,
     accept_all: Annotated[bool, typer.Option("--accept-all", help="No screen: store every task as accepted, as it is (silver data).")] = False,
