@@ -125,6 +125,13 @@ def test_components_bytes_round_trip(probe_nlp):
     assert _observe(clone(PROBE)) == _observe(probe_nlp(PROBE))
 
 
+def _gazetteer(doc):
+    """The gazetteer's matches (in English they wait in the candidates group for the resolver, not in doc.ents)."""
+    from annotate.tasks import SPANS_KEY
+
+    return [s.text for s in doc.spans.get(SPANS_KEY, []) if s.id_ == "gazetteer"]
+
+
 def test_components_initialize_reads_config_block(probe_dir):
     """``nlp.initialize()`` takes the folder from ``[initialize.components.<name>.labels]``."""
     nlp = spacy.blank("en")
@@ -133,14 +140,14 @@ def test_components_initialize_reads_config_block(probe_dir):
         "labels": {"@misc": "annotate.labels.v1", "path": str(probe_dir)}
     }
     nlp.initialize()
-    assert [e.text for e in nlp(PROBE).ents] == ["Zorblax Widgets"]
+    assert _gazetteer(nlp(PROBE)) == ["Zorblax Widgets"]
 
 
 def test_components_initialize_default_is_default_labels():
     nlp = spacy.blank("en")
     nlp.add_pipe("annotate_org_gazetteer")
     nlp.initialize()
-    assert [e.text for e in nlp("Shares of Nvidia and Zorblax Widgets rose.").ents] == ["Nvidia"]
+    assert _gazetteer(nlp("Shares of Nvidia and Zorblax Widgets rose.")) == ["Nvidia"]
 
 
 @pytest.mark.parametrize("name", OUR_COMPONENTS)

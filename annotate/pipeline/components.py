@@ -353,10 +353,10 @@ class EntityResolver(_LabelsComponent):
         from .en_org import arbitrate, not_an_org, person_is_org, reshape
         from .orgrules import OrgRules
 
-        self._arbitrate_en = arbitrate
-        self._not_org_en = not_an_org
-        self._person_org_en = person_is_org
-        self._reshape_en = reshape
+        self.arbitrate_en = arbitrate
+        self.not_org_en = not_an_org
+        self.person_org_en = person_is_org
+        self.reshape_en = reshape
 
         # OrgRules sees the saved parts only (the same object whether built or loaded):
         # reading any other field of Labels there fails at once, so add it to PARTS first
@@ -392,7 +392,7 @@ class EntityResolver(_LabelsComponent):
     def __call__(self, doc: Doc) -> Doc:
         ours = list(doc.spans[SPANS_KEY]) if SPANS_KEY in doc.spans else []
         if self.lang == "en":
-            ours = self._arbitrate_en(doc, ours)
+            ours = self.arbitrate_en(doc, ours)
         ours_keys = {(s.start, s.end) for s in ours}
         model: list[Span] = []
         ctx = self.rules.context(doc)
@@ -400,10 +400,10 @@ class EntityResolver(_LabelsComponent):
             if (e.start, e.end) in ours_keys:
                 continue
             source = "model" if e.label_ == "ORG" else "model+rules"
-            if self.lang == "en" and e.label_ == "PER" and self._person_org_en(e):
+            if self.lang == "en" and e.label_ == "PER" and self.person_org_en(e):
                 e = Span(doc, e.start, e.end, label="ORG")  # "Quillon restaurant": a business
             fixed = self.rules.mend_model_entity(e, ctx)
-            if fixed is not None and self.lang == "en" and self._not_org_en(fixed):
+            if fixed is not None and self.lang == "en" and self.not_org_en(fixed):
                 fixed = None
             if fixed is not None:
                 fixed.id_ = source
@@ -428,7 +428,7 @@ class EntityResolver(_LabelsComponent):
         candidates += acronyms
         final = self._extend_names(final + acronyms)
         if self.lang == "en":
-            final = self._reshape_en(final)
+            final = self.reshape_en(final)
         final.sort(key=lambda s: s.start)
         doc.set_ents(final, default="outside")
         # re-attach values and sources that set_ents keeps per token
