@@ -10,21 +10,14 @@ import spacy
 from annotate.review.app import ReviewApp
 from annotate.review.session import ReviewLabels, ReviewSession
 from annotate.store import Store
-from annotate.tasks import doc_to_task
+from reliability.helpers import make_task as build_task
 
 NLP = spacy.blank("fr")
 LABELS = ReviewLabels.load()
 
 
 def make_task(text: str, ents: list[tuple[str, str]]) -> dict:
-    doc = NLP.make_doc(text)
-    spans = []
-    for phrase, label in ents:
-        i = text.index(phrase)
-        spans.append(doc.char_span(i, i + len(phrase), label=label))
-    doc.ents = spans
-    doc.cats = {"AI": 0.2}
-    return doc_to_task(doc, meta={"lang": "fr"})
+    return build_task(NLP, text, ents, cats={"AI": 0.2})
 
 
 TASKS = [
