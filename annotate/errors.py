@@ -378,3 +378,10 @@ class Errors:
         'alt {s}-{e} of {span_desc} does not overlap its span',
         'an alt is another reading of the same words: give offsets that overlap the span',
     )
+    # --- foreign formats: Prodigy, doccano, CoNLL, offsets (E830-E869) ---
+    E830 = Err(
+        'span {start}-{end} {label}: its text {given!r} is not the text at those offsets ({found!r}), '
+        'counted in code points, UTF-16 units, graphemes or UTF-8 bytes',
+        'correct the span offsets or its "text"',
+    )
+    E831 = Err('span {span} has no integer "start" and "end"', 'give character offsets as integers')

@@ -87,6 +87,7 @@ class ImportReport:
     unknown_labels: dict[str, int] = field(default_factory=dict)
     unknown_themes: dict[str, int] = field(default_factory=dict)
     renamed: dict[str, int] = field(default_factory=dict)
+    converted: dict[str, int] = field(default_factory=dict)
     skipped: list[Issue] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -104,6 +105,9 @@ class ImportReport:
         if self.answers:
             out.append("  answers: " + ", ".join(f"{k} {v}" for k, v in sorted(self.answers.items())))
         out.append("  spans per label: " + (", ".join(f"{k} {v}" for k, v in sorted(self.labels.items())) or "none"))
+        if self.converted:
+            out.append("  span offsets converted to code points: " + ", ".join(f"{k} {v}" for k, v in sorted(self.converted.items()))
+                       + " (their text matched there, not at the offsets as given)")
         if self.renamed:
             out.append("  renamed: " + ", ".join(f"{k} {v}" for k, v in sorted(self.renamed.items())))
         for name, n in sorted(self.unknown_labels.items()):
@@ -145,13 +149,20 @@ def _lines_of(stream: IO[bytes], where: str) -> Iterator[tuple[str, int, str | N
 
 
 def normalize_record(
-    data: Any, *, label_map: dict[str, str] | None = None, lang: str | None = None
+    data: Any, *, label_map: dict[str, str] | None = None, lang: str | None = None,
+    converted: Counter[str] | None = None,
 ) -> tuple[dict[str, Any], str | None, str]:
-    """One input record -> (task, answer or None, format name). Raises :class:`BadRecord` when malformed."""
+    """One input record -> (task, answer or None, format name). Raises :class:`BadRecord` when malformed.
+
+    ``converted`` (when given) counts the spans whose offsets were converted to
+    code points, per unit they came in (:mod:`.offsets`).
+    """
     task, text = start_task(data)
     reader = detect_format(data)
     raw = reader.read(data, task)
     task, answer = finish_task(data, task, text, raw, reader, label_map=label_map or {}, lang=lang)
+    if converted is not None:
+        converted.update(raw.converted)
     return task, answer, reader.name
 
 
@@ -186,7 +197,7 @@ def import_records(
         lines = buffered if buffered is not None else _iter_lines(srcs, stdin)
         for where, i, line, problem in lines:
             try:
-                _parse(line, problem, label_map, lang)
+                _parse(line, problem, label_map, lang, Counter())
             except BadRecord as e:
                 raise Errors.E422(message=e.message, fix=e.fix, where=where, line=i) from None
 
@@ -196,6 +207,7 @@ def import_records(
     unknown_labels: Counter[str] = Counter()
     unknown_themes: Counter[str] = Counter()
     renamed: Counter[str] = Counter()
+    converted: Counter[str] = Counter()
     known_l = set(entity_labels) if entity_labels is not None else None
     known_t = set(theme_names) if theme_names is not None else None
     batch: list[dict[str, Any]] = []
@@ -210,7 +222,7 @@ def import_records(
     lines = buffered if buffered is not None else _iter_lines(srcs, stdin)
     for where, i, line, problem in lines:
         try:
-            data, task, answer, fmt = _parse(line, problem, label_map, lang)
+            data, task, answer, fmt = _parse(line, problem, label_map, lang, converted)
         except BadRecord as e:
             report.skipped.append(Issue(where, i, e.message, e.fix))
             continue
@@ -250,16 +262,19 @@ def import_records(
     report.unknown_labels = dict(unknown_labels)
     report.unknown_themes = dict(unknown_themes)
     report.renamed = dict(renamed)
+    report.converted = dict(converted)
     report.seconds = time.perf_counter() - t0
     return report
 
 
-def _parse(line: str | None, problem: str | None, label_map: dict[str, str], lang: str | None) -> tuple[Any, dict[str, Any], str | None, str]:
+def _parse(
+    line: str | None, problem: str | None, label_map: dict[str, str], lang: str | None, converted: Counter[str]
+) -> tuple[Any, dict[str, Any], str | None, str]:
     if problem is not None or line is None:
         raise BadRecord(problem or "unreadable line", "re-encode the file as UTF-8 (e.g. iconv -f latin1 -t utf-8)")
     try:
         data = json.loads(line)
     except json.JSONDecodeError as e:
         raise BadRecord(f"invalid JSON ({e.msg} at column {e.colno})", 'write one JSON object per line, e.g. {"text": "..."}') from None
-    task, answer, fmt = normalize_record(data, label_map=label_map, lang=lang)
+    task, answer, fmt = normalize_record(data, label_map=label_map, lang=lang, converted=converted)
     return data, task, answer, fmt

@@ -15,8 +15,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..errors import AnnotateError
 from ..store import ANSWERS
 from ..tasks import set_hashes
+from .offsets import UTF16, check_span, convert_offsets, guess_unit
 
 # keys of an input record that belong to a decision, not to the task
 DECISION_META = ("answer", "_annotator_id", "_session_id", "_timestamp", "_seconds", "_decision_id")
@@ -37,6 +39,8 @@ class RawRecord:
 
     spans: list[tuple[int, int, str, dict[str, Any]]] = field(default_factory=list)
     themes: list[str] | None = None
+    # spans whose offsets were converted to code points, per unit they came in (filled by finish_task)
+    converted: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -103,7 +107,22 @@ def finish_task(
             starts[ts] = i
             ends[te] = i
     out_spans = []
+    # spans without their own text: only their places on the words betray offsets in UTF-16 units
+    bare = [(a, b) for a, b, _, s in raw.spans if not isinstance(s.get("text"), str)]
+    bare_utf16 = guess_unit(text, bare) == UTF16
     for start, end, lab, s in raw.spans:
+        if bare_utf16 and not isinstance(s.get("text"), str):
+            conv = convert_offsets(text, start, end, UTF16)
+            if conv is not None:
+                start, end = conv
+                raw.converted[UTF16] = raw.converted.get(UTF16, 0) + 1
+        try:
+            checked = check_span(text, {"start": start, "end": end, "label": lab, "text": s.get("text")})
+        except AnnotateError as e:
+            raise BadRecord(f"[{e.code}] {e.message}", e.fix or "") from None
+        if checked.converted:
+            raw.converted[checked.unit] = raw.converted.get(checked.unit, 0) + 1
+            start, end = checked.start, checked.end
         if not 0 <= start < end <= len(text):
             raise BadRecord(f"span {start}-{end} falls outside the text (length {len(text)})", "correct the offsets (Python code points)")
         span = {k: v for k, v in s.items()}

@@ -1,0 +1,195 @@
+"""Span offsets from other tools, checked against the text they claim to cover.
+
+Offsets in this toolkit are Python code points. Other tools count otherwise:
+doccano and older Label Studio count UTF-16 code units (JavaScript string
+indices), some tools count UTF-8 bytes, some user-perceived characters
+(grapheme clusters). The counts agree on plain ASCII and Latin text and part
+ways after the first emoji or combining accent, which is how a span
+``"Airbus"`` gets stored as ``"bus a "``.
+
+:func:`check_span` checks a span carrying its own ``text`` against
+``text[start:end]``. When they differ and one of the other counts explains the
+offsets, the span is converted (the caller counts and reports it); anything else
+is a one-line error naming the file, line and span. The span's ``text`` is
+checked, never overwritten.
+
+:func:`convert_offsets` converts a pair of offsets from a named unit; it is for
+spans that carry no text (doccano's ``[start, end, label]``), where only an
+offset past the end of the text in code points betrays another unit.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import Errors
+
+CODEPOINTS = "codepoints"
+UTF16 = "utf16"
+UTF8 = "utf8"
+GRAPHEMES = "graphemes"
+# tried in this order when the offsets do not match in code points
+UNITS = (UTF16, GRAPHEMES, UTF8)
+
+_ZWJ = "\u200d"
+
+
+@dataclass(frozen=True)
+class SpanOffsets:
+    """A checked span: code-point offsets, and the unit the input offsets were in."""
+
+    start: int
+    end: int
+    unit: str = CODEPOINTS
+
+    @property
+    def converted(self) -> bool:
+        return self.unit != CODEPOINTS
+
+
+def _utf16_units(ch: str) -> int:
+    return 2 if ord(ch) > 0xFFFF else 1
+
+
+def _extends(prev: str, ch: str) -> bool:
+    """Whether ``ch`` continues the grapheme cluster that ``prev`` is in (a practical subset of UAX #29)."""
+    o = ord(ch)
+    if unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Me", "Mc"):
+        return True
+    if ch == _ZWJ or 0xFE00 <= o <= 0xFE0F or 0x1F3FB <= o <= 0x1F3FF or 0xE0020 <= o <= 0xE007F:
+        return True  # zero-width joiner, variation selectors, skin tones, tag characters
+    if prev == _ZWJ:
+        return True  # the character a ZWJ joins
+    return prev == "\r" and ch == "\n"
+
+
+def _boundaries(text: str, unit: str) -> list[int]:
+    """``b[i]``: the offset, in ``unit``, of code point ``i`` (and ``b[len(text)]`` the length).
+
+    For graphemes the offset of a code point inside a cluster is that of its cluster.
+    """
+    out = [0] * (len(text) + 1)
+    pos = 0
+    ri_run = 0  # regional indicators pair up into flags
+    prev = ""
+    for i, ch in enumerate(text):
+        if unit == UTF16:
+            out[i] = pos
+            pos += _utf16_units(ch)
+        elif unit == UTF8:
+            out[i] = pos
+            pos += len(ch.encode("utf-8", "surrogatepass"))
+        else:
+            is_ri = 0x1F1E6 <= ord(ch) <= 0x1F1FF
+            joins = i > 0 and (_extends(prev, ch) or (is_ri and ri_run % 2 == 1))
+            if not joins:
+                pos += 1 if i > 0 else 0
+            out[i] = pos
+            ri_run = ri_run + 1 if is_ri else 0
+            prev = ch
+    if unit == GRAPHEMES:
+        out[len(text)] = pos + 1 if text else 0
+    else:
+        out[len(text)] = pos
+    return out
+
+
+def _to_codepoints(text: str, start: int, end: int, unit: str) -> tuple[int, int] | None:
+    """``start``/``end`` counted in ``unit`` as code points, or None when they fall inside a character."""
+    if unit == CODEPOINTS:
+        return start, end
+    b = _boundaries(text, unit)
+    index: dict[int, int] = {}
+    for i, off in enumerate(b):
+        index.setdefault(off, i)  # a grapheme offset maps to its cluster's first code point
+    # an end offset k is where character k starts (the end of the text for the last)
+    s, e = index.get(start), index.get(end)
+    if s is None or e is None:
+        return None
+    return s, e
+
+
+def convert_offsets(text: str, start: int, end: int, unit: str) -> tuple[int, int] | None:
+    """Offsets counted in ``unit`` (``utf16``, ``utf8``, ``graphemes`` or ``codepoints``) as code points."""
+    if unit not in (CODEPOINTS, *UNITS):
+        raise ValueError(f"unknown offset unit {unit!r}")
+    return _to_codepoints(text, start, end, unit)
+
+
+def needs_conversion(text: str) -> bool:
+    """Whether any other count can differ from code points on ``text`` (not on ASCII)."""
+    return not text.isascii()
+
+
+def check_span(text: str, span: dict[str, Any], where: Any = None, line: int | None = None) -> SpanOffsets:
+    """Check ``span`` (``start``, ``end`` and, when it has one, ``text``) against ``text``.
+
+    Returns the span's code-point offsets and the unit its offsets were counted
+    in. A span without a ``text`` string is returned as given (after a bounds
+    check only when it fits no unit at all). A span whose ``text`` is not at its
+    offsets in any count raises E830 naming ``where``/``line`` and the span; offsets
+    that are not integers raise E831.
+    """
+    try:
+        start, end = span["start"], span["end"]
+    except (KeyError, TypeError):
+        raise Errors.E831(span=_show(span), where=where, line=line) from None
+    if isinstance(start, bool) or isinstance(end, bool) or not isinstance(start, int) or not isinstance(end, int):
+        raise Errors.E831(span=_show(span), where=where, line=line)
+    given = span.get("text") if isinstance(span, dict) else None
+    if not isinstance(given, str):
+        if 0 <= start <= end <= len(text):
+            return SpanOffsets(start, end)
+        # past the end in code points: UTF-16 units (astral characters before it) may explain it
+        if any(ord(c) > 0xFFFF for c in text):
+            conv = _to_codepoints(text, start, end, UTF16)
+            if conv is not None:
+                return SpanOffsets(conv[0], conv[1], UTF16)
+        return SpanOffsets(start, end)
+    if 0 <= start <= end <= len(text) and text[start:end] == given:
+        return SpanOffsets(start, end)
+    if needs_conversion(text):
+        for unit in UNITS:
+            conv = _to_codepoints(text, start, end, unit)
+            if conv is not None and text[conv[0]:conv[1]] == given:
+                return SpanOffsets(conv[0], conv[1], unit)
+    found = text[max(start, 0):max(end, 0)] if start <= len(text) else ""
+    raise Errors.E830(
+        start=start, end=end, label=str(span.get("label", "")), given=given, found=found, where=where, line=line
+    )
+
+
+def _show(span: Any) -> str:
+    s = repr(span)
+    return s if len(s) <= 80 else s[:77] + "..."
+
+
+def _edges_ok(text: str, start: int, end: int) -> int:
+    """How many of a span's two edges fall on word boundaries, without whitespace inside the edge."""
+    if not 0 <= start < end <= len(text):
+        return -1
+    ok = 0
+    if (start == 0 or not text[start - 1].isalnum() or not text[start].isalnum()) and not text[start].isspace():
+        ok += 1
+    if (end == len(text) or not text[end].isalnum() or not text[end - 1].isalnum()) and not text[end - 1].isspace():
+        ok += 1
+    return ok
+
+
+def guess_unit(text: str, spans: list[tuple[int, int]]) -> str:
+    """The unit the offsets of spans *without* a text are most likely counted in: ``utf16`` or ``codepoints``.
+
+    The two differ only after an astral character (an emoji, say). Then the
+    offsets are read in UTF-16 units when that puts strictly more span edges on
+    word boundaries than code points do (``"Airbus"``, not ``"bus a "``).
+    """
+    if not spans or all(ord(c) <= 0xFFFF for c in text):
+        return CODEPOINTS
+    cp = sum(_edges_ok(text, s, e) for s, e in spans)
+    u16 = 0
+    for s, e in spans:
+        conv = _to_codepoints(text, s, e, UTF16)
+        u16 += -1 if conv is None else _edges_ok(text, *conv)
+    return UTF16 if u16 > cp else CODEPOINTS
