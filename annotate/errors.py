@@ -329,7 +329,11 @@ class Errors:
     )
     E414 = Err('base pipeline {name!r} is not installed', '{fix}, or pass --base-model none', exit_code=USAGE)
     E420 = Err('bad --label-map {item!r}', 'write OLD=NEW, e.g. --label-map PER=ORG', exit_code=USAGE)
-    E421 = Err('db-in reads JSONL only', 'give .jsonl files (Prodigy, doccano or annotate JSONL)', exit_code=USAGE)
+    E421 = Err(
+        'db-in reads JSONL only, or .json, .csv and CoNLL files',
+        'give .jsonl files (Prodigy, doccano or annotate JSONL), .json arrays, doccano .csv, .conll, or pass --format conll',
+        exit_code=USAGE,
+    )
     E422 = Err('{message} (--strict: nothing was imported)', '{fix}')
     E430 = Err('unknown --format {fmt!r}', 'use jsonl or spacy', exit_code=USAGE)
     E431 = Err(
@@ -384,4 +388,9 @@ class Errors:
         'counted in code points, UTF-16 units, graphemes or UTF-8 bytes',
         'correct the span offsets or its "text"',
     )
+    E840 = Err(
+        '{n} record(s) read but none holds an annotation (no answer, span, label or theme; keys seen: {keys}): nothing was imported',
+        'pass --format to read them as another format, or --as-tasks to import them as tasks to review',
+    )
+    E841 = Err('unknown db-in --format {fmt!r}', 'use one of {known}', exit_code=USAGE)
     E831 = Err('span {span} has no integer "start" and "end"', 'give character offsets as integers')

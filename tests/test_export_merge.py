@@ -182,9 +182,10 @@ def test_export_merge_interleaved_inputs_match_the_rules_one_input_at_a_time(sto
 
 
 def test_export_merge_refuses_hashes_beyond_64_bits_in_one_line():
-    """The plan keeps input hashes and decision ids in 64-bit arrays; the store's always fit, a hand-made list may not."""
+    """The plan keeps decision ids in 64-bit arrays (inputs are keyed by their text, whatever their
+    ``_input_hash``); the store's always fit, a hand-made list may not."""
     with pytest.raises(AnnotateError) as e:
-        plan_merge([{"_input_hash": 1 << 64, "text": TEXT, "answer": "accept", "spans": []}])
+        plan_merge([{"_decision_id": 1 << 64, "text": TEXT, "answer": "accept", "spans": []}])
     assert e.value.code == "E411" and "\n" not in str(e.value) and "64-bit" in str(e.value)
     plan = plan_merge([{"_input_hash": -(1 << 63), "_decision_id": (1 << 63) - 1, "text": TEXT, "answer": "accept"}])
     assert plan.examples == 1 and plan.is_winner((1 << 63) - 1)

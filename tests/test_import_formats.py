@@ -23,8 +23,9 @@ def _run(capsys, *argv):
     return code, out, err
 
 
-def test_import_prodigy_fixture_answers_become_decisions_others_tasks(store):
-    report = import_records(store, "p", [FIXTURES / "prodigy_ner_manual.jsonl"], entity_labels=LABELS, theme_names=THEMES)
+def test_import_prodigy_fixture_as_tasks_answers_become_decisions_others_tasks(store):
+    report = import_records(store, "p", [FIXTURES / "prodigy_ner_manual.jsonl"], entity_labels=LABELS, theme_names=THEMES,
+                            as_tasks=True)
     assert (report.records, report.decisions, report.tasks) == (5, 4, 1)
     assert report.answers == {"accept": 3, "reject": 1}
     assert report.unknown_labels == {"PER": 1}
@@ -48,7 +49,7 @@ def test_import_prodigy_fixture_answers_become_decisions_others_tasks(store):
 def test_import_doccano_fixture_with_label_map(store):
     report = import_records(
         store, "d", [FIXTURES / "doccano.jsonl"], label_map=parse_label_map(["ORGANIZATION=ORG"]),
-        entity_labels=LABELS, theme_names=THEMES, lang="fr",
+        entity_labels=LABELS, theme_names=THEMES, lang="fr", as_tasks=True,
     )
     assert (report.records, report.decisions, report.tasks) == (3, 0, 3)
     assert report.formats == {"doccano": 3}
@@ -72,8 +73,8 @@ def test_import_unknown_labels_are_reported_with_the_fix(store, tmp_path, capsys
 
 
 def test_import_twice_adds_no_duplicate_task(store):
-    import_records(store, "d", [FIXTURES / "doccano.jsonl"])
-    report = import_records(store, "d", [FIXTURES / "doccano.jsonl"])
+    import_records(store, "d", [FIXTURES / "doccano.jsonl"], as_tasks=True)
+    report = import_records(store, "d", [FIXTURES / "doccano.jsonl"], as_tasks=True)
     assert (report.tasks, report.duplicates) == (0, 3)
 
 
@@ -113,13 +114,13 @@ def test_import_strict_imports_nothing_when_a_line_is_bad(store, tmp_path, capsy
 def test_import_invalid_utf8_line(store, tmp_path):
     src = tmp_path / "in.jsonl"
     src.write_bytes(b'{"text": "ok"}\n{"text": "caf\xe9"}\n')
-    report = import_records(store, "u", [src])
+    report = import_records(store, "u", [src], as_tasks=True)
     assert report.records == 1 and report.skipped[0].line == 2 and "UTF-8" in report.skipped[0].message
 
 
 def test_import_from_stdin_strict(store):
     data = '{"text": "un", "answer": "accept"}\n{"text": "deux"}\n'
-    report = import_records(store, "in", ["-"], strict=True, stdin=text_stream(data))
+    report = import_records(store, "in", ["-"], strict=True, stdin=text_stream(data), as_tasks=True)
     assert (report.decisions, report.tasks) == (1, 1)
 
 

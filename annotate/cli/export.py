@@ -92,7 +92,13 @@ def export_cmd(
 @app.command("db-in")
 def db_in_cmd(
     dataset: Annotated[str, typer.Argument(help="Dataset to import into (created if missing).", show_default=False)],
-    sources: Annotated[list[str], typer.Argument(help="JSONL files or folders (- for stdin).", show_default=False)],
+    sources: Annotated[list[str], typer.Argument(help="JSONL, JSON, CSV or CoNLL files (- for stdin).", show_default=False)],
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="auto (recognise each record and say what was found), annotate, prodigy, doccano or conll.")
+    ] = "auto",
+    as_tasks: Annotated[
+        bool, typer.Option("--as-tasks", help="Records without an answer become tasks to review (default: accepted, as Prodigy's db-in).")
+    ] = False,
     label_map: Annotated[
         list[str] | None, typer.Option("--label-map", help="Rename a label or theme: OLD=NEW (repeatable).", show_default=False)
     ] = None,
@@ -102,17 +108,20 @@ def db_in_cmd(
     db: DbOpt = None,
     labels: LabelsOpt = None,
 ) -> None:
-    """Import Prodigy, doccano or annotate JSONL: records with an answer become decisions, others tasks to review.
+    """Import Prodigy, doccano, CoNLL or annotate data: every record becomes a decision (accepted when it has no answer), or with --as-tasks a task to review.
 
-    Spans may come with or without tokens; doccano's {"text", "label": [[start, end, "LABEL"], ...]} is understood. Labels unknown to labels/ are reported. Malformed lines are listed (path:line and fix), skipped, and the command exits 1; with --strict nothing is imported.
+    Spans may come with or without tokens; span offsets are checked against the span's text (UTF-16 offsets are converted and reported). Prodigy binary answers (accept/reject on one label or span) are kept. doccano's JSONL, JSON, CSV and relation/intent exports are understood. Labels unknown to labels/ are reported. Malformed lines are listed (path:line and fix), skipped, and the command exits 1; with --strict nothing is imported.
 
     Example:
 
         annotate db-in news old_prodigy_export.jsonl
         annotate db-in news doccano.jsonl --label-map ORGANIZATION=ORG --lang fr
+        annotate db-in news tasks.jsonl --as-tasks
+        annotate db-in news train.conll --format conll --lang fr
     """
     result = import_dataset(
-        dataset, sources, db=db, labels=labels, label_map=label_map or [], strict=strict, lang=lang, annotator=annotator
+        dataset, sources, db=db, labels=labels, label_map=label_map or [], strict=strict, lang=lang, annotator=annotator,
+        format=fmt, as_tasks=as_tasks,
     )
     _err(result.lines())
     error = result.error()

@@ -35,12 +35,13 @@ from murmurhash.mrmr import hash as _mmh3
 from ..errors import AnnotateError, Errors
 from .examples import (
     DEFAULT_SPANS_KEY,
+    INCORRECT_SPANS_KEY,
     Align,
     ExampleBuilder,
     blank_nlp,
     example_to_doc,
 )
-from .merge import Decisions, Resolve, in_sorted, merged_decisions, plan_merge
+from .merge import Decisions, Resolve, in_sorted, merged_decisions, plan_merge, split_key
 from .report import ExportReport, check_writable, fill_report, nothing_to_export
 from .train_config import make_config, resolve_base_model
 
@@ -258,15 +259,17 @@ def export_spacy(
     try:
         any_spans = False
         any_themes = False
+        any_rejected = False
         overlaps = 0
         for d in merged_decisions(decisions(), plan):
             ex = builder.build(d)
             if ex is None or builder.n_misaligned:
                 continue  # keep going to list every misaligned span, write nothing
-            w = writers["dev" if in_sorted(dev, int(d["_input_hash"])) else "train"]
+            w = writers["dev" if in_sorted(dev, split_key(d["text"])) else "train"]
             doc = example_to_doc(w.vocab, ex.record, spans_key=spans_key)
             overlaps += len(doc.spans[spans_key]) - len(doc.ents)
-            any_spans = any_spans or bool(ex.record["spans"])
+            any_spans = any_spans or bool(ex.record["spans"]) or bool(ex.record.get("rejected_spans"))
+            any_rejected = any_rejected or bool(ex.record.get("rejected_spans"))
             any_themes = any_themes or ex.themes_reviewed
             w.add(doc)
         builder.check()
@@ -274,6 +277,9 @@ def export_spacy(
         if not components:
             raise Errors.E408()
         config = make_config(the_lang, components, vectors=vectors)
+        if any_rejected and "ner" in components:
+            # spans binary answers rejected: ner learns they are not entities (spaCy's incorrect_spans_key)
+            config["components"]["ner"]["incorrect_spans_key"] = INCORRECT_SPANS_KEY
         cfg_tmp = tmp / "config.cfg"
         config.to_disk(cfg_tmp)
         shards = {name: w.close() for name, w in writers.items()}

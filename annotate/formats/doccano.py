@@ -1,59 +1,175 @@
-"""doccano's JSONL exports.
+"""doccano's exports (JSONL, and the same records in a ``.json`` array or doccano's CSV).
 
-* sequence labelling: ``{"text", "label": [[start, end, "LABEL"], ...]}``;
-* newer exports: ``{"text", "entities": [{"start_offset", "end_offset", "label"}, ...]}``;
-* text classification: ``{"text", "label": ["THEME", ...]}`` (the accepted themes).
+* sequence labelling: ``{"text", "label": [[start, end, "LABEL"], ...]}`` (``"labels"`` in older versions);
+* relation extraction: ``{"text", "entities": [{"id", "start_offset", "end_offset", "label"}],
+  "relations": [{"id", "from_id", "to_id", "type"}]}``: each span keeps its entity id (``doccano_id``)
+  and the relations go into ``meta.doccano_relations`` with those ids;
+* intent detection and slot filling: ``{"text", "entities": [[start, end, "SLOT"], ...], "cats": ["INTENT"]}``;
+* text classification: ``{"text", "label": ["THEME", ...]}`` (the accepted themes);
+* doccano 1.0's ``{"text", "annotations": [{"label", "start_offset", "end_offset", "user", ...}],
+  "annotation_approver"}`` (label ids as doccano wrote them: rename them with ``--label-map 3=ORG``).
 
 The record's ``id`` is kept as ``meta.doccano_id``; ``meta.source`` and every
-span's ``source`` are ``doccano``.
+span's ``source`` are ``doccano``. A record a reviewer approved
+(``annotation_approver``) is an accepted decision by that reviewer, at the
+time of its latest annotation. Offsets are checked by :mod:`.offsets`
+(doccano counts UTF-16 units in some versions).
 """
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from .native import BadRecord, RawRecord, Reader, as_int
 
+_SPAN_LISTS = ("label", "labels")
+
+
+def _is_triples(v: Any) -> bool:
+    return isinstance(v, list) and bool(v) and all(isinstance(x, list) for x in v)
+
 
 def detect(data: dict[str, Any]) -> bool:
-    return "spans" not in data and (isinstance(data.get("label"), list) or isinstance(data.get("entities"), list))
+    if "spans" in data:
+        return False
+    if isinstance(data.get("entities"), list) or isinstance(data.get("annotations"), list):
+        return True
+    return any(isinstance(data.get(k), list) for k in _SPAN_LISTS) and not isinstance(data.get("answer"), str)
+
+
+def describe(data: dict[str, Any]) -> str:
+    if isinstance(data.get("annotations"), list):
+        return 'doccano 1.0 "annotations" with start_offset/end_offset'
+    if isinstance(data.get("entities"), list):
+        if isinstance(data.get("cats"), list):
+            return 'intent detection: "entities" and "cats"'
+        return '"entities"' + (' and "relations"' if isinstance(data.get("relations"), list) else "")
+    for k in _SPAN_LISTS:
+        v = data.get(k)
+        if _is_triples(v):
+            return f'"{k}" holds [start, end, label] lists'
+        if isinstance(v, list):
+            return f'"{k}" holds class names (text classification)'
+    return ""
+
+
+def _triple(x: Any, what: str) -> tuple[int, int, str]:
+    if not (isinstance(x, list) and len(x) == 3 and isinstance(x[2], str | int) and not isinstance(x[2], bool)):
+        raise BadRecord(f"doccano {what} {x!r} is not [start, end, \"LABEL\"]", 'write doccano labels as [[start, end, "LABEL"], ...]')
+    return as_int(x[0], f"{what} start"), as_int(x[1], f"{what} end"), str(x[2])
+
+
+def _label_name(v: Any, what: str) -> str:
+    if isinstance(v, str) and v:
+        return v
+    if isinstance(v, int) and not isinstance(v, bool):
+        return str(v)  # doccano 1.0 label ids
+    raise BadRecord(f"{what} has no label", f'give each {what} a "label"')
 
 
 def read(data: dict[str, Any], task: dict[str, Any]) -> RawRecord:
     raw = RawRecord()
-    label = data.get("label")
-    task.pop("label", None)
-    task.pop("entities", None)
-    if isinstance(label, list) and label and all(isinstance(x, str) for x in label):
-        raw.themes = list(label)  # text classification export
-    elif isinstance(label, list):
-        for x in label:
-            if not (isinstance(x, list) and len(x) == 3 and isinstance(x[2], str)):
-                raise BadRecord(f"doccano label {x!r} is not [start, end, \"LABEL\"]", 'write doccano labels as [[start, end, "LABEL"], ...]')
-            raw.spans.append((as_int(x[0], "label start"), as_int(x[1], "label end"), x[2], {}))
+    themes: list[str] = []
+    has_themes = False
+    for key in _SPAN_LISTS:
+        value = data.get(key)
+        task.pop(key, None)
+        if not isinstance(value, list):
+            continue
+        if value and all(isinstance(x, str) for x in value):
+            themes.extend(value)  # text classification export
+            has_themes = True
+        else:
+            for x in value:
+                a, b, lab = _triple(x, "label")
+                raw.spans.append((a, b, lab, {}))
     ents = data.get("entities")
+    task.pop("entities", None)
     if isinstance(ents, list):
         for x in ents:
-            if not isinstance(x, dict) or not isinstance(x.get("label"), str):
-                raise BadRecord(f"entity {x!r} has no label", 'give each entity "start_offset", "end_offset" and "label"')
-            raw.spans.append((as_int(x.get("start_offset"), "start_offset"), as_int(x.get("end_offset"), "end_offset"), x["label"], {}))
-    meta = task.get("meta") if isinstance(task.get("meta"), dict) else {}
-    meta = dict(meta)
+            if isinstance(x, list):
+                a, b, lab = _triple(x, "entity")
+                raw.spans.append((a, b, lab, {}))
+                continue
+            if not isinstance(x, dict):
+                raise BadRecord(f"entity {x!r} is not an object", 'give each entity "start_offset", "end_offset" and "label"')
+            extra = {"doccano_id": x["id"]} if "id" in x else {}
+            raw.spans.append((as_int(x.get("start_offset"), "start_offset"), as_int(x.get("end_offset"), "end_offset"),
+                              _label_name(x.get("label"), "entity"), extra))
+    cats = data.get("cats")
+    if isinstance(cats, list):  # intent detection: the intents
+        task.pop("cats", None)
+        if not all(isinstance(c, str) for c in cats):
+            raise BadRecord('"cats" is not a list of names', 'write doccano intents as "cats": ["INTENT"]')
+        themes.extend(cats)
+        has_themes = True
+    anns = data.get("annotations")
+    task.pop("annotations", None)
+    if isinstance(anns, list):  # doccano 1.0
+        for x in anns:
+            if not isinstance(x, dict):
+                raise BadRecord(f"annotation {x!r} is not an object", 'give each annotation "label" (and offsets for spans)')
+            lab = _label_name(x.get("label"), "annotation")
+            if "start_offset" in x or "end_offset" in x:
+                raw.spans.append((as_int(x.get("start_offset"), "start_offset"), as_int(x.get("end_offset"), "end_offset"), lab, {}))
+            else:
+                themes.append(lab)
+                has_themes = True
+    if has_themes:
+        raw.themes = list(dict.fromkeys(themes))
+    meta = dict(task.get("meta") if isinstance(task.get("meta"), dict) else {})
     meta.setdefault("source", "doccano")
     if "id" in task:
         meta.setdefault("doccano_id", task.pop("id"))
+    rels = task.pop("relations", None)
+    if isinstance(rels, list) and rels:
+        meta["doccano_relations"] = rels
+    for key in ("annotation_approver", "Comments", "comments"):
+        if key in task:
+            v = task.pop(key)
+            if v not in (None, []):
+                meta[f"doccano_{key.lower()}"] = v
     task["meta"] = meta
     return raw
 
 
+def answer(data: dict[str, Any]) -> str | None:
+    """An approved record is accepted by its approver, at its latest annotation's time (set on ``data``)."""
+    approver = data.get("annotation_approver")
+    if not isinstance(approver, str) or not approver:
+        return None
+    data.setdefault("_annotator_id", approver)
+    times = [a.get("updated_at") or a.get("created_at") for a in data.get("annotations") or [] if isinstance(a, dict)]
+    stamps = [_epoch(t) for t in times if isinstance(t, str)]
+    stamps = [s for s in stamps if s is not None]
+    if stamps:
+        data.setdefault("_timestamp", max(stamps))
+    return "accept"
+
+
+def _epoch(iso: str) -> int | None:
+    try:
+        dt = datetime.datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=datetime.UTC)
+    return int(dt.timestamp())
+
+
 def raw_labels(data: dict[str, Any]) -> list[str]:
-    out = []
-    label = data.get("label")
-    if isinstance(label, list) and not all(isinstance(x, str) for x in label):
-        out.extend(x[2] for x in label)
-    if isinstance(data.get("entities"), list):
-        out.extend(x["label"] for x in data["entities"])
+    out: list[str] = []
+    for key in _SPAN_LISTS:
+        v = data.get(key)
+        if isinstance(v, list) and not all(isinstance(x, str) for x in v):
+            out.extend(str(x[2]) for x in v)
+    for x in data.get("entities") or []:
+        out.append(str(x[2]) if isinstance(x, list) else str(x.get("label")))
+    for x in data.get("annotations") or []:
+        if isinstance(x, dict) and ("start_offset" in x or "end_offset" in x):
+            out.append(str(x.get("label")))
     return out
 
 
-READER = Reader("doccano", detect, read, raw_labels, span_source="doccano")
+READER = Reader("doccano", detect, read, raw_labels, span_source="doccano", describe=describe, answer=answer)

@@ -31,7 +31,11 @@ class Align(StrEnum):
 ALIGN_MODES = tuple(m.value for m in Align)
 DEFAULT_SPANS_KEY = "sc"
 # keys of a stored decision that are not part of an exported example
-_DROP_KEYS = frozenset({"_decision_id", "_seconds", "spans", "tokens", "accept", "cats", "answer"})
+_DROP_KEYS = frozenset({
+    "_decision_id", "_seconds", "spans", "tokens", "accept", "cats", "answer", "rejected_spans", "binary_cats", "binary",
+})
+# the span group holding the spans binary answers rejected (spaCy's ner ``incorrect_spans_key``)
+INCORRECT_SPANS_KEY = "incorrect_spans"
 MAX_LISTED = 20
 
 
@@ -198,6 +202,9 @@ class ExampleBuilder:
         self.themes_accepted: Counter[str] = Counter()
         self.themes_unreviewed = 0
         self.unknown_themes: Counter[str] = Counter()
+        self.binary_cats: Counter[str] = Counter()
+        self.rejected_spans = 0
+        self.rejected_unaligned = 0
 
     def build(self, d: dict[str, Any]) -> Example | None:
         text = d.get("text")
@@ -252,6 +259,25 @@ class ExampleBuilder:
         rec["tokens"] = tokens
         rec["spans"] = out_spans
         rec["answer"] = "accept"
+        if "binary" in d:
+            # binary answers merged in; True: no manual decision, tokens outside the spans are not known to be O
+            rec["binary"] = bool(d["binary"])
+        rejected = []
+        for s in d.get("rejected_spans") or []:
+            try:
+                a, b, label = int(s["start"]), int(s["end"]), str(s["label"])
+            except (KeyError, TypeError, ValueError):
+                continue
+            ts, te = start_idx.get(a), end_idx.get(b)
+            if ts is None or te is None or ts > te:
+                self.rejected_unaligned += 1  # a rejected span off the tokens teaches nothing: left out, counted
+                continue
+            rejected.append({**{k: v for k, v in s.items() if k != "answer"},
+                             "start": a, "end": b, "token_start": ts, "token_end": te, "label": label, "text": text[a:b]})
+        if rejected:
+            rejected.sort(key=lambda x: (x["start"], x["end"], x["label"]))
+            rec["rejected_spans"] = rejected
+            self.rejected_spans += len(rejected)
         for sp in out_spans:
             self.spans[sp["label"]] += 1
         themes = reviewed_themes(d)
@@ -267,7 +293,17 @@ class ExampleBuilder:
                 if t not in self._theme_order:
                     self.unknown_themes[t] += 1
             rec["cats"] = cats
-        return Example(rec, themes is not None)
+        binary_cats = d.get("binary_cats")
+        if isinstance(binary_cats, dict) and binary_cats:
+            # answered labels only: a label never asked is absent (missing), not 0
+            cats = dict(rec.get("cats") or {})
+            for t in sorted(binary_cats, key=lambda t: (self._theme_order.get(t, len(self.themes)), t)):
+                cats[t] = float(binary_cats[t])
+                self.binary_cats[f"{t} {'accept' if binary_cats[t] else 'reject'}"] += 1
+                if t not in self._theme_order:
+                    self.unknown_themes[t] += 1
+            rec["cats"] = cats
+        return Example(rec, themes is not None or bool(binary_cats))
 
     def _misaligned(self, d: dict[str, Any], a: int, b: int, label: str, text: str, reason: str | None = None) -> None:
         self.n_misaligned += 1
@@ -296,7 +332,11 @@ def example_to_doc(vocab: Any, example: dict[str, Any], *, spans_key: str = DEFA
         spans.append(Span(doc, s["token_start"], s["token_end"] + 1, label=s["label"], kb_id=kb))
     doc.spans[spans_key] = spans
     ents = filter_spans(spans)
-    doc.set_ents(ents, default="outside")
-    if with_cats and isinstance(example.get("cats"), dict) and "accept" in example:
+    # binary answers: tokens outside the accepted spans are missing, not O ("no entity")
+    doc.set_ents(ents, default="missing" if example.get("binary") else "outside")
+    rejected = example.get("rejected_spans")
+    if rejected:
+        doc.spans[INCORRECT_SPANS_KEY] = [Span(doc, s["token_start"], s["token_end"] + 1, label=s["label"]) for s in rejected]
+    if with_cats and isinstance(example.get("cats"), dict) and ("accept" in example or "binary" in example):
         doc.cats = {k: float(v) for k, v in example["cats"].items()}
     return doc

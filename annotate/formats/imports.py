@@ -22,8 +22,6 @@ and imports nothing when any line is malformed.
 
 from __future__ import annotations
 
-import json
-import sys
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -32,14 +30,33 @@ from pathlib import Path
 from typing import IO, Any
 
 from ..errors import Errors
-from ..io import check_not_empty, open_binary
+from ..io import check_not_empty
 from . import doccano, prodigy
 from .native import BadRecord, Reader, finish_task, start_task
+from .sources import Item, file_kind, iter_items
 
 _BATCH = 500
 
 # format name -> reader, tried in this order; the last one (prodigy) reads any record with a text
 READERS: dict[str, Reader] = {r.name: r for r in (doccano.READER, prodigy.READER)}
+AUTO = "auto"
+# --format of db-in: auto, the readers, and the names that read with one of them
+FORMATS = (AUTO, "annotate", "prodigy", "doccano", "conll")
+_READER_OF = {"annotate": "prodigy", "conll": "prodigy"}
+
+
+def parse_import_format(fmt: str) -> str:
+    """``fmt`` checked against :data:`FORMATS` and :data:`READERS`; an unknown one is a usage error (E841)."""
+    known = dict.fromkeys([*FORMATS, *READERS])
+    if fmt not in known:
+        raise Errors.E841(fmt=fmt, known=", ".join(known))
+    return fmt
+
+
+def read_conll_items(text: str, where: str) -> Iterator[Item]:
+    from .conll import conll_items
+
+    return conll_items(text, where)
 
 
 def detect_format(data: dict[str, Any]) -> Reader:
@@ -88,6 +105,9 @@ class ImportReport:
     unknown_themes: dict[str, int] = field(default_factory=dict)
     renamed: dict[str, int] = field(default_factory=dict)
     converted: dict[str, int] = field(default_factory=dict)
+    accepted_by_default: int = 0
+    # per source: (format, records, what was recognised) as sniffed by --format auto
+    sniffed: dict[str, list[tuple[str, int, str]]] = field(default_factory=dict)
     skipped: list[Issue] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -102,6 +122,11 @@ class ImportReport:
         ]
         if self.formats:
             out.append("  formats: " + ", ".join(f"{k} {v}" for k, v in sorted(self.formats.items())))
+        for where, found in self.sniffed.items():
+            out.append(f"  read {where} as: " + "; ".join(f"{name} {n}" + (f" ({why})" if why else "") for name, n, why in found))
+        if self.accepted_by_default:
+            out.append(f"  records without an answer accepted (Prodigy's db-in default; --as-tasks keeps them as tasks to review): "
+                       f"{self.accepted_by_default}")
         if self.answers:
             out.append("  answers: " + ", ".join(f"{k} {v}" for k, v in sorted(self.answers.items())))
         out.append("  spans per label: " + (", ".join(f"{k} {v}" for k, v in sorted(self.labels.items())) or "none"))
@@ -124,30 +149,6 @@ class ImportReport:
         return out
 
 
-def _iter_lines(sources: list[str], stdin: IO[bytes] | None) -> Iterator[tuple[str, int, str | None, str | None]]:
-    """(where, line number, text or None, decoding problem or None) for every non-empty line."""
-    for src in sources:
-        if src == "-":
-            stream = stdin if stdin is not None else sys.stdin.buffer
-            yield from _lines_of(stream, "<stdin>")
-            continue
-        with open_binary(src) as f:
-            yield from _lines_of(f, src)
-
-
-def _lines_of(stream: IO[bytes], where: str) -> Iterator[tuple[str, int, str | None, str | None]]:
-    for i, raw in enumerate(stream, start=1):
-        if i == 1 and raw.startswith(b"\xef\xbb\xbf"):
-            raw = raw[3:]
-        try:
-            line = raw.decode("utf-8")
-        except UnicodeDecodeError as e:
-            yield where, i, None, f"invalid UTF-8 at byte {e.start}"
-            continue
-        if line.strip():
-            yield where, i, line, None
-
-
 def normalize_record(
     data: Any, *, label_map: dict[str, str] | None = None, lang: str | None = None,
     converted: Counter[str] | None = None,
@@ -163,6 +164,8 @@ def normalize_record(
     task, answer = finish_task(data, task, text, raw, reader, label_map=label_map or {}, lang=lang)
     if converted is not None:
         converted.update(raw.converted)
+    if answer is None and reader.answer is not None:
+        answer = reader.answer(data)
     return task, answer, reader.name
 
 
@@ -171,6 +174,8 @@ def import_records(
     dataset: str,
     sources: Iterable[str | Path],
     *,
+    format: str = AUTO,
+    as_tasks: bool = False,
     label_map: dict[str, str] | None = None,
     entity_labels: list[str] | None = None,
     theme_names: list[str] | None = None,
@@ -180,36 +185,40 @@ def import_records(
     session: str | None = None,
     stdin: IO[bytes] | None = None,
 ) -> ImportReport:
-    """Import JSONL records into ``dataset``: decisions for records with an answer, tasks for the others."""
+    """Import records into ``dataset``: decisions for records with an answer, and for those without one
+    (accepted, Prodigy's ``db-in`` default) unless ``as_tasks``, which keeps them as tasks to review.
+
+    ``format``: ``auto`` (each record's format is recognised, the report says
+    what was found) or one of :data:`FORMATS`. An import whose records hold no
+    annotation at all (no answer, span, label or theme) is an error (E840),
+    unless ``as_tasks``: nothing is written.
+    """
     t0 = time.perf_counter()
     srcs = check_not_empty(sources)
+    fmt = parse_import_format(format)
     for s in srcs:
-        if s != "-" and not s.lower().endswith(".jsonl"):
-            raise Errors.E421(where=s)
+        file_kind(s, fmt)  # an unreadable kind of file fails before anything is read
     label_map = label_map or {}
     session = session or f"{dataset}-import-{int(time.time())}"
     report = ImportReport(dataset=dataset, sources=["<stdin>" if s == "-" else s for s in srcs])
-
-    buffered: list[tuple[str, int, str | None, str | None]] | None = None
-    if strict:
-        # check everything first; stdin is read once, so keep its lines
-        buffered = list(_iter_lines(srcs, stdin)) if "-" in srcs else None
-        lines = buffered if buffered is not None else _iter_lines(srcs, stdin)
-        for where, i, line, problem in lines:
-            try:
-                _parse(line, problem, label_map, lang, Counter())
-            except BadRecord as e:
-                raise Errors.E422(message=e.message, fix=e.fix, where=where, line=i) from None
-
-    formats: Counter[str] = Counter()
-    answers: Counter[str] = Counter()
-    labels: Counter[str] = Counter()
-    unknown_labels: Counter[str] = Counter()
-    unknown_themes: Counter[str] = Counter()
-    renamed: Counter[str] = Counter()
-    converted: Counter[str] = Counter()
     known_l = set(entity_labels) if entity_labels is not None else None
     known_t = set(theme_names) if theme_names is not None else None
+    forced = None if fmt == AUTO else READERS[_READER_OF.get(fmt, fmt)]
+
+    def items() -> Iterator[Item]:
+        return iter_items(srcs, fmt, stdin, conll=read_conll_items)
+
+    buffered: list[Item] | None = None
+    if strict:
+        # check everything first; stdin is read once, so keep its records
+        buffered = list(items()) if "-" in srcs else None
+        for it in buffered if buffered is not None else items():
+            try:
+                _normalize(it, forced, label_map, lang, Counter(), known_t)
+            except BadRecord as e:
+                raise Errors.E422(message=e.message, fix=e.fix, where=it.where, line=it.line) from None
+
+    c = _Counts()
     batch: list[dict[str, Any]] = []
 
     def flush() -> None:
@@ -219,30 +228,13 @@ def import_records(
             report.duplicates += dups
             batch.clear()
 
-    lines = buffered if buffered is not None else _iter_lines(srcs, stdin)
-    for where, i, line, problem in lines:
-        try:
-            data, task, answer, fmt = _parse(line, problem, label_map, lang, converted)
-        except BadRecord as e:
-            report.skipped.append(Issue(where, i, e.message, e.fix))
-            continue
-        report.records += 1
-        formats[fmt] += 1
-        for s, raw in zip(task["spans"], READERS[fmt].raw_labels(data), strict=False):
-            labels[s["label"]] += 1
-            if raw != s["label"]:
-                renamed[f"{raw}->{s['label']}"] += 1
-            if known_l is not None and s["label"] not in known_l:
-                unknown_labels[s["label"]] += 1
-        for t in task.get("accept") or []:
-            if known_t is not None and t not in known_t:
-                unknown_themes[t] += 1
+    def write(data: dict[str, Any], task: dict[str, Any], answer: str | None) -> None:
         if answer is None:
             batch.append(task)
             if len(batch) >= _BATCH:
                 flush()
-            continue
-        answers[answer] += 1
+            return
+        c.answers[answer] += 1
         seconds = data.get("_seconds", 0.0)
         ts = data.get("_timestamp")
         store.add_decision(
@@ -255,26 +247,123 @@ def import_records(
             timestamp=float(ts) if isinstance(ts, int | float) and not isinstance(ts, bool) else None,
         )
         report.decisions += 1
+
+    # records holding no annotation wait until one that does comes (an import of only those is E840)
+    waiting: list[tuple[dict[str, Any], dict[str, Any], str | None]] | None = None if as_tasks else []
+    for it in buffered if buffered is not None else items():
+        try:
+            data, task, answer, reader = _normalize(it, forced, label_map, lang, c.converted, known_t)
+        except BadRecord as e:
+            report.skipped.append(Issue(it.where, it.line, e.message, e.fix))
+            continue
+        report.records += 1
+        c.count(it.where, data, task, reader, known_l, known_t)
+        if answer is None and not as_tasks:
+            answer = "accept"
+            report.accepted_by_default += 1
+        if waiting is not None:
+            if not _annotated(data, task):
+                waiting.append((data, task, answer))
+                continue
+            for w in waiting:
+                write(*w)
+            waiting = None
+        write(data, task, answer)
+    if waiting:
+        raise Errors.E840(n=len(waiting), keys=", ".join(sorted(c.keys)) or "text", where=report.sources[0])
     flush()
-    report.formats = dict(formats)
-    report.answers = dict(answers)
-    report.labels = dict(labels)
-    report.unknown_labels = dict(unknown_labels)
-    report.unknown_themes = dict(unknown_themes)
-    report.renamed = dict(renamed)
-    report.converted = dict(converted)
+    c.fill(report)
     report.seconds = time.perf_counter() - t0
     return report
 
 
-def _parse(
-    line: str | None, problem: str | None, label_map: dict[str, str], lang: str | None, converted: Counter[str]
-) -> tuple[Any, dict[str, Any], str | None, str]:
-    if problem is not None or line is None:
-        raise BadRecord(problem or "unreadable line", "re-encode the file as UTF-8 (e.g. iconv -f latin1 -t utf-8)")
-    try:
-        data = json.loads(line)
-    except json.JSONDecodeError as e:
-        raise BadRecord(f"invalid JSON ({e.msg} at column {e.colno})", 'write one JSON object per line, e.g. {"text": "..."}') from None
-    task, answer, fmt = normalize_record(data, label_map=label_map, lang=lang, converted=converted)
-    return data, task, answer, fmt
+def _annotated(data: dict[str, Any], task: dict[str, Any]) -> bool:
+    """Whether an input record holds an annotation: an answer, spans, a label, themes or scores."""
+    return bool(
+        "answer" in data or task.get("spans") or "spans" in data or isinstance(task.get("label"), str)
+        or "accept" in task or "choice_accept" in task or task.get("cats")
+        or any(k in data for k in ("label", "entities", "annotations", "cats"))
+    )
+
+
+@dataclass
+class _Counts:
+    formats: Counter[str] = field(default_factory=Counter)
+    answers: Counter[str] = field(default_factory=Counter)
+    labels: Counter[str] = field(default_factory=Counter)
+    unknown_labels: Counter[str] = field(default_factory=Counter)
+    unknown_themes: Counter[str] = field(default_factory=Counter)
+    renamed: Counter[str] = field(default_factory=Counter)
+    converted: Counter[str] = field(default_factory=Counter)
+    sniffed: dict[str, Counter[str]] = field(default_factory=dict)
+    why: dict[tuple[str, str], str] = field(default_factory=dict)
+    keys: set[str] = field(default_factory=set)
+
+    def count(self, where: str, data: dict[str, Any], task: dict[str, Any], reader: Reader,
+              known_l: set[str] | None, known_t: set[str] | None) -> None:
+        self.formats[reader.name] += 1
+        self.sniffed.setdefault(where, Counter())[reader.name] += 1
+        if (where, reader.name) not in self.why and reader.describe is not None:
+            self.why[(where, reader.name)] = reader.describe(data)
+        if len(self.keys) < 20:
+            self.keys.update(k for k in data if isinstance(k, str) and not k.startswith("_"))
+        for s, raw in zip(task["spans"], reader.raw_labels(data), strict=False):
+            self.labels[s["label"]] += 1
+            if raw != s["label"]:
+                self.renamed[f"{raw}->{s['label']}"] += 1
+            if known_l is not None and s["label"] not in known_l:
+                self.unknown_labels[s["label"]] += 1
+        themes = list(task.get("accept") or [])
+        if isinstance(task.get("label"), str):
+            themes.append(task["label"])
+        for t in themes:
+            if known_t is not None and t not in known_t:
+                self.unknown_themes[t] += 1
+
+    def fill(self, report: ImportReport) -> None:
+        report.formats = dict(self.formats)
+        report.answers = dict(self.answers)
+        report.labels = dict(self.labels)
+        report.unknown_labels = dict(self.unknown_labels)
+        report.unknown_themes = dict(self.unknown_themes)
+        report.renamed = dict(self.renamed)
+        report.converted = dict(self.converted)
+        report.sniffed = {
+            where: [(name, n, self.why.get((where, name), "")) for name, n in counts.most_common()]
+            for where, counts in self.sniffed.items()
+        }
+
+
+def _normalize(
+    it: Item, forced: Reader | None, label_map: dict[str, str], lang: str | None, converted: Counter[str],
+    known_t: set[str] | None,
+) -> tuple[dict[str, Any], dict[str, Any], str | None, Reader]:
+    if it.error is not None:
+        raise it.error
+    data = it.data
+    task, text = start_task(data)
+    reader = forced if forced is not None else detect_format(data)
+    raw = reader.read(data, task)
+    task, answer = finish_task(data, task, text, raw, reader, label_map=label_map, lang=lang)
+    converted.update(raw.converted)
+    choice_ids(data, task, known_t)
+    if answer is None and reader.answer is not None:
+        answer = reader.answer(data)
+    return data, task, answer, reader
+
+
+def choice_ids(data: dict[str, Any], task: dict[str, Any], known_t: set[str] | None) -> None:
+    """Prodigy choice/NEL answers (``options`` + ``accept`` ids) that are not themes move to ``choice_accept``.
+
+    They are themes when one of the options is a theme of the taxonomy;
+    otherwise (entity ids such as ``Q90``, answer options) they are kept under
+    ``choice_accept`` and never read as themes.
+    """
+    opts = data.get("options")
+    acc = task.get("accept")
+    if not isinstance(opts, list) or not isinstance(acc, list) or known_t is None:
+        return
+    ids = {str(o.get("id")) for o in opts if isinstance(o, dict) and "id" in o}
+    if ids & known_t:
+        return
+    task["choice_accept"] = task.pop("accept")

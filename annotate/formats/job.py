@@ -185,9 +185,13 @@ def import_dataset(
     strict: bool = False,
     lang: str | None = None,
     annotator: str = "import",
+    format: str = "auto",
+    as_tasks: bool = False,
     stdin: IO[bytes] | None = None,
 ) -> ImportResult:
-    """Import JSONL ``sources`` (any registered format; ``-`` = stdin) into ``dataset`` (created if missing).
+    """Import ``sources`` (``format``: auto or a registered format; ``-`` = stdin) into ``dataset`` (created if missing).
+
+    Records without an answer are accepted decisions, or tasks to review with ``as_tasks``.
 
     ``label_map`` holds ``OLD=NEW`` items. Malformed lines are skipped and
     listed in the report (``result.error()`` is then the error to end with),
@@ -200,7 +204,7 @@ def import_dataset(
     with _open_store(db, create=True) as store:
         report = import_records(
             store, dataset, sources, label_map=mapping, entity_labels=lab.entity_names, theme_names=lab.theme_names,
-            strict=strict, lang=lang, annotator=annotator, stdin=stdin,
+            strict=strict, lang=lang, annotator=annotator, stdin=stdin, format=format, as_tasks=as_tasks,
         )
     return ImportResult(report, lab.entity_names, lab.theme_names)
 

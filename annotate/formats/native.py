@@ -52,7 +52,10 @@ class Reader:
     keys; ``read`` removes or rewrites the format's own keys in it).
     ``raw_labels(record)``: the labels of the spans as written, in the order of
     ``read`` (to count renamed labels). ``span_source``: the ``source`` given to
-    every span read (None: as given).
+    every span read (None: as given). ``describe(record)``: what was recognised
+    in it, for the import report (``--format auto`` says what it found).
+    ``answer(record)``: the answer a record without ``"answer"`` carries in the
+    format's own terms (doccano's approved records), or None.
     """
 
     name: str
@@ -60,6 +63,8 @@ class Reader:
     read: Callable[[dict[str, Any], dict[str, Any]], RawRecord]
     raw_labels: Callable[[dict[str, Any]], list[str]]
     span_source: str | None = None
+    describe: Callable[[dict[str, Any]], str] | None = None
+    answer: Callable[[dict[str, Any]], str | None] | None = None
 
 
 def as_int(v: Any, what: str) -> int:

@@ -42,4 +42,23 @@ def raw_labels(data: dict[str, Any]) -> list[str]:
     return [s["label"] for s in data.get("spans") or []]
 
 
-READER = Reader("prodigy", detect, read, raw_labels)
+def describe(data: dict[str, Any]) -> str:
+    """What the record looks like: Prodigy's task shape, and the kind of answer in it."""
+    view = data.get("_view_id")
+    what = []
+    if isinstance(view, str):
+        what.append(f"_view_id {view}")
+    if isinstance(data.get("label"), str):
+        what.append('binary "label"')
+    if isinstance(data.get("spans"), list):
+        what.append('"spans"')
+    if isinstance(data.get("options"), list):
+        what.append('"options"/"accept" choices')
+    elif "accept" in data:
+        what.append('"accept" themes')
+    if not what:
+        what.append('only "text"')
+    return "Prodigy/annotate task shape: " + ", ".join(what)
+
+
+READER = Reader("prodigy", detect, read, raw_labels, describe=describe)

@@ -30,6 +30,10 @@ class ExportReport:
     dropped: list[str] = field(default_factory=list)
     retokenized: int = 0
     overlaps_not_in_ents: int = 0
+    binary_examples: int = 0
+    binary_cats: dict[str, int] = field(default_factory=dict)
+    rejected_spans: int = 0
+    rejected_unaligned: int = 0
     unknown_themes: dict[str, int] = field(default_factory=dict)
     components: list[str] = field(default_factory=list)
     vectors: str | None = None
@@ -54,6 +58,13 @@ class ExportReport:
         out.append(f"  left out: {left}")
         how = "latest accepted decision kept" if self.resolve == "latest" else "examples left out"
         out.append(f"  conflicts: {self.conflicts} ({how}, --resolve {self.resolve})")
+        if self.binary_examples:
+            out.append(
+                f"  binary answers (accept/reject) merged into {self.binary_examples} example(s): "
+                f"{self.rejected_spans} rejected span(s) kept as incorrect"
+                + (f" ({self.rejected_unaligned} off the tokens left out)" if self.rejected_unaligned else "")
+                + "; labels answered: " + (", ".join(f"{k} {v}" for k, v in sorted(self.binary_cats.items())) or "none")
+            )
         if self.snapped:
             out.append(f"  spans snapped to token boundaries: {self.snapped}")
         if self.dropped:
@@ -93,6 +104,10 @@ def fill_report(report: ExportReport, plan: MergePlan, builder: ExampleBuilder) 
     report.snapped = builder.snapped
     report.dropped = [d.render() for d in builder.dropped]
     report.retokenized = builder.retokenized
+    report.binary_examples = plan.binary
+    report.binary_cats = dict(builder.binary_cats)
+    report.rejected_spans = builder.rejected_spans
+    report.rejected_unaligned = builder.rejected_unaligned
     report.unknown_themes = dict(builder.unknown_themes)
 
 
