@@ -335,7 +335,7 @@ class Errors:
         exit_code=USAGE,
     )
     E422 = Err('{message} (--strict: nothing was imported)', '{fix}')
-    E430 = Err('unknown --format {fmt!r}', 'use jsonl or spacy', exit_code=USAGE)
+    E430 = Err('unknown --format {fmt!r}', 'use jsonl, spacy, doccano or conll', exit_code=USAGE)
     E431 = Err(
         'cannot tell the format from {output!r}',
         'name a .jsonl file or a folder, or pass --format jsonl|spacy',

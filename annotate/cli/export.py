@@ -43,7 +43,7 @@ def export_cmd(
     fmt: Annotated[
         Format | None,
         typer.Option("--format", "-f", parser=parse_format, metavar=choices(Format),
-                     help="jsonl or spacy (default: from --output: .jsonl or -, else a folder)."),
+                     help="jsonl, spacy, doccano (doccano's import JSONL) or conll (IOB2) (default: from --output: .jsonl or -, else a folder)."),
     ] = None,
     resolve: Annotated[
         Resolve,
@@ -77,6 +77,8 @@ def export_cmd(
         annotate export news -o exports/news.jsonl
         annotate export news --format spacy -o exports/news/
         python -m spacy train exports/news/config.cfg --paths.train exports/news/train.spacy --paths.dev exports/news/dev.spacy
+        annotate export news --format doccano -o exports/news.doccano.jsonl
+        annotate export news --format conll -o exports/news.conll
     """
     try:
         result = export_dataset(

@@ -172,4 +172,17 @@ def raw_labels(data: dict[str, Any]) -> list[str]:
     return out
 
 
+def to_doccano(example: dict[str, Any]) -> dict[str, Any]:
+    """An exported example in doccano's import shape: ``text``, ``label`` ([start, end, label] for each
+    accepted span) and ``cats`` (the accepted themes; binary answers: the labels accepted)."""
+    out: dict[str, Any] = {"text": example["text"], "label": [[s["start"], s["end"], s["label"]] for s in example["spans"]]}
+    cats = example.get("cats")
+    if isinstance(cats, dict) and ("accept" in example or "binary" in example):
+        out["cats"] = [t for t, v in cats.items() if v >= 0.5]
+    meta = example.get("meta")
+    if isinstance(meta, dict) and "doccano_id" in meta:
+        out["id"] = meta["doccano_id"]
+    return out
+
+
 READER = Reader("doccano", detect, read, raw_labels, span_source="doccano", describe=describe, answer=answer)

@@ -24,25 +24,25 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
 from ..errors import Errors
 from ..io import check_not_empty
-from . import doccano, prodigy
+from . import conll, doccano, prodigy
 from .native import BadRecord, Reader, finish_task, start_task
-from .sources import Item, file_kind, iter_items
+from .sources import IMPORT_SUFFIXES, Item, file_kind, iter_items
 
 _BATCH = 500
 
 # format name -> reader, tried in this order; the last one (prodigy) reads any record with a text
-READERS: dict[str, Reader] = {r.name: r for r in (doccano.READER, prodigy.READER)}
+READERS: dict[str, Reader] = {r.name: r for r in (conll.READER, doccano.READER, prodigy.READER)}
 AUTO = "auto"
 # --format of db-in: auto, the readers, and the names that read with one of them
 FORMATS = (AUTO, "annotate", "prodigy", "doccano", "conll")
-_READER_OF = {"annotate": "prodigy", "conll": "prodigy"}
+_READER_OF = {"annotate": "prodigy"}
 
 
 def parse_import_format(fmt: str) -> str:
@@ -53,10 +53,12 @@ def parse_import_format(fmt: str) -> str:
     return fmt
 
 
-def read_conll_items(text: str, where: str) -> Iterator[Item]:
-    from .conll import conll_items
+def conll_reader(lang: str | None) -> Callable[[str, str], Iterator[Item]]:
+    """The CoNLL file reader (:mod:`.conll`), spacing the text for ``lang``."""
+    def read(text: str, where: str) -> Iterator[Item]:
+        return conll.conll_items(text, where, lang=lang)
 
-    return conll_items(text, where)
+    return read
 
 
 def detect_format(data: dict[str, Any]) -> Reader:
@@ -194,8 +196,9 @@ def import_records(
     unless ``as_tasks``: nothing is written.
     """
     t0 = time.perf_counter()
-    srcs = check_not_empty(sources)
     fmt = parse_import_format(format)
+    # named files of any kind reach file_kind (E421 for a kind db-in cannot read); folders give the readable ones
+    srcs = check_not_empty(sources, suffixes=IMPORT_SUFFIXES)
     for s in srcs:
         file_kind(s, fmt)  # an unreadable kind of file fails before anything is read
     label_map = label_map or {}
@@ -206,7 +209,7 @@ def import_records(
     forced = None if fmt == AUTO else READERS[_READER_OF.get(fmt, fmt)]
 
     def items() -> Iterator[Item]:
-        return iter_items(srcs, fmt, stdin, conll=read_conll_items)
+        return iter_items(srcs, fmt, stdin, conll=conll_reader(lang))
 
     buffered: list[Item] | None = None
     if strict:
@@ -342,7 +345,7 @@ def _normalize(
         raise it.error
     data = it.data
     task, text = start_task(data)
-    reader = forced if forced is not None else detect_format(data)
+    reader = forced if forced is not None else READERS[it.fmt] if it.fmt else detect_format(data)
     raw = reader.read(data, task)
     task, answer = finish_task(data, task, text, raw, reader, label_map=label_map, lang=lang)
     converted.update(raw.converted)

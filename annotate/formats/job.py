@@ -28,6 +28,8 @@ class Format(StrEnum):
 
     jsonl = "jsonl"  # merged examples, Prodigy's task shape
     spacy = "spacy"  # train/dev DocBin files and a config.cfg
+    doccano = "doccano"  # merged examples, doccano's import JSONL
+    conll = "conll"  # merged examples, IOB2 token per line
 
 
 FORMATS = tuple(f.value for f in Format)
@@ -64,10 +66,29 @@ def _write_spacy(decisions: Decisions, output: str, o: ExportOptions) -> ExportR
     )
 
 
+def _write_doccano(decisions: Decisions, output: str, o: ExportOptions) -> ExportReport:
+    from .doccano import to_doccano
+
+    return export_jsonl(
+        decisions, output, dataset=o.dataset, themes=o.themes, lang=o.lang, resolve=o.resolve, align=o.align,
+        force=o.force, shape=to_doccano, format_name="doccano",
+    )
+
+
+def _write_conll(decisions: Decisions, output: str, o: ExportOptions) -> ExportReport:
+    from .conll import export_conll
+
+    return export_conll(
+        decisions, output, dataset=o.dataset, themes=o.themes, lang=o.lang, resolve=o.resolve, align=o.align, force=o.force
+    )
+
+
 # format name -> writer
 EXPORTERS: dict[str, Callable[[Decisions, str, ExportOptions], ExportReport]] = {
     Format.jsonl: _write_jsonl,
     Format.spacy: _write_spacy,
+    Format.doccano: _write_doccano,
+    Format.conll: _write_conll,
 }
 
 
@@ -80,11 +101,14 @@ def parse_format(fmt: str) -> Format:
 
 
 def guess_format(output: str, fmt: Format | str | None = None) -> Format:
-    """``fmt``, else the format ``output`` names: ``-`` or ``.jsonl`` is JSONL, a folder (or no suffix) spaCy."""
+    """``fmt``, else the format ``output`` names: ``-`` or ``.jsonl`` is JSONL, ``.conll``/``.iob`` CoNLL,
+    a folder (or no suffix) spaCy."""
     if fmt is not None:
         return parse_format(fmt)
     if output == "-" or output.lower().endswith(".jsonl"):
         return Format.jsonl
+    if output.lower().endswith((".conll", ".iob", ".iob2", ".bio")):
+        return Format.conll
     if output.endswith(("/", "\\")) or Path(output).is_dir() or not Path(output).suffix:
         return Format.spacy
     raise Errors.E431(output=output)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -23,11 +23,16 @@ def export_jsonl(
     resolve: Resolve | str = Resolve.latest,
     align: Align | str = Align.strict,
     force: bool = False,
+    shape: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+    render: Callable[[dict[str, Any]], str | None] | None = None,
+    format_name: str = "jsonl",
 ) -> ExportReport:
     """Write the merged examples as Prodigy-style JSONL (``-`` = stdout), atomically.
 
     ``decisions`` is a callable returning a fresh iterator over the decisions
-    in the order made (it is called twice).
+    in the order made (it is called twice). ``shape`` turns each example into
+    another tool's record (doccano's, say) before it is written; ``render``
+    writes an example as text instead of a JSON line (None: left out).
     """
     t0 = time.perf_counter()
     check_target_file(out, force)
@@ -36,7 +41,7 @@ def export_jsonl(
         raise nothing_to_export(dataset, plan)
     the_lang = lang or plan.lang or "en"
     builder = ExampleBuilder(lang=the_lang, themes=themes, align=align)
-    report = ExportReport(dataset=dataset, format="jsonl", lang=the_lang)
+    report = ExportReport(dataset=dataset, format=format_name, lang=the_lang)
     n = 0
     if str(out) == "-":
         # stdout cannot be taken back: check every span before writing anything
@@ -49,7 +54,13 @@ def export_jsonl(
             ex = builder.build(d)
             if ex is None:
                 continue
-            f.write(dumps_jsonl(ex.record))
+            if render is not None:
+                chunk = render(ex.record)
+                if chunk is None:
+                    continue
+                f.write(chunk)
+            else:
+                f.write(dumps_jsonl(ex.record if shape is None else shape(ex.record)))
             n += 1
         builder.check()  # raising here removes the temporary file; the target stays untouched
     report.examples = n

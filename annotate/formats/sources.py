@@ -30,6 +30,8 @@ from .native import BadRecord
 
 CONLL_SUFFIXES = (".conll", ".conllu", ".conll2003", ".iob", ".iob2", ".bio", ".bilou", ".tsv")
 KINDS = ("jsonl", "json", "csv", "conll")
+# what db-in reads (.txt only with --format conll)
+IMPORT_SUFFIXES = (".jsonl", ".json", ".csv", ".txt", *CONLL_SUFFIXES)
 
 _NOT_UTF8 = "re-encode the file as UTF-8 (e.g. iconv -f latin1 -t utf-8)"
 _ONE_OBJECT = 'write one JSON object per line, e.g. {"text": "..."}'
@@ -41,6 +43,7 @@ class Item:
     line: int
     data: Any = None
     error: BadRecord | None = None
+    fmt: str | None = None  # the reader of the record, when the file's kind says it (CoNLL)
 
 
 def file_kind(src: str, fmt: str) -> str:

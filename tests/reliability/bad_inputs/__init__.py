@@ -644,7 +644,7 @@ def _(t):
     return ["export", "news", "-o", str(t / "out.jsonl"), "--db", db(t)]
 
 
-@case("export-unknown-format", "export", 2, ["--format 'csv'", "jsonl or spacy"])
+@case("export-unknown-format", "export", 2, ["--format 'csv'", "jsonl, spacy, doccano or conll"])
 def _(t):
     return ["export", "news", "-o", str(t / "out.csv"), "--format", "csv", "--db", db(t)]
 

@@ -1,0 +1,112 @@
+"""doccano in and out: sequence labelling, relations, intents, doccano 1.0, JSON arrays, CSV; export to doccano."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from annotate.cli.main import main
+from annotate.formats.imports import import_records
+from annotate.formats.job import export_dataset, import_dataset
+from annotate.labels import load_labels
+
+F = Path(__file__).parent / "fixtures" / "formats"
+LABELS = load_labels(None)
+
+
+def _import(store, name, *files, **kw):
+    kw.setdefault("entity_labels", LABELS.entity_names)
+    kw.setdefault("theme_names", LABELS.theme_names)
+    return import_records(store, name, [F / f for f in files], **kw)
+
+
+def _spans(d):
+    return [(s["text"], s["label"]) for s in d["spans"]]
+
+
+@pytest.mark.parametrize("fixture", ["doccano_seq.jsonl", "doccano_seq.json"], ids=["jsonl", "json-array"])
+def test_doccano_sequence_labelling_with_utf16_offsets(store, fixture):
+    report = _import(store, "seq", fixture)
+    assert report.formats == {"doccano": 2} and report.decisions == 2 and not report.skipped
+    first, second = store.iter_decisions("seq")
+    assert _spans(first) == [("Orange", "ORG"), ("40 millions d'euros", "MONEY")]
+    assert _spans(second) == [("Airbus", "ORG"), ("12 %", "PERCENT"), ("mai", "DATE")]  # not 'irbus ', shifted
+    assert report.converted == {"utf16": 3}
+    assert second["meta"]["doccano_id"] == 102 and second["meta"]["doccano_comments"] == [{"text": "vérifié"}]
+    assert "doccano" in " ".join(report.lines()) and '"label" holds [start, end, label] lists' in " ".join(report.lines())
+
+
+def test_doccano_relations_keep_entity_ids(store):
+    _import(store, "rel", "doccano_relations.jsonl")
+    [d] = store.iter_decisions("rel")
+    ids = {s["text"]: s["doccano_id"] for s in d["spans"]}
+    assert ids == {"Capgemini": 7, "Altran": 8, "2019": 9}
+    rels = [(r["from_id"], r["to_id"], r["type"]) for r in d["meta"]["doccano_relations"]]
+    assert rels == [(7, 8, "acquired"), (7, 9, "when")]
+
+
+def test_doccano_intent_detection_entities_and_cats(store):
+    report = _import(store, "intent", "doccano_intent.jsonl")
+    assert report.decisions == 2 and not report.skipped
+    a, b = store.iter_decisions("intent")
+    assert _spans(a) == [("Nvidia", "ORG"), ("aujourd'hui", "DATE")] and a["accept"] == ["MARKETS"]
+    assert b["accept"] == ["DEALS", "MARKETS"] and "cats" not in b
+
+
+def test_doccano_v1_annotations_label_ids_and_approver(store):
+    report = _import(store, "v1", "doccano_v1.jsonl", label_map={"3": "ORG", "4": "MONEY"})
+    assert report.decisions == 2 and report.renamed == {"3->ORG": 2, "4->MONEY": 1} and report.unknown_labels == {}
+    approved, other = store.iter_decisions("v1")
+    assert _spans(approved) == [("Schneider Electric", "ORG"), ("500 millions", "MONEY")]
+    assert approved["_annotator_id"] == "marie" and approved["_timestamp"] == 1583143500  # 2020-03-02T10:05Z
+    assert other["_annotator_id"] == "import" and _spans(other) == [("SNCF", "ORG")]
+
+
+def test_doccano_v1_without_label_map_reports_the_label_ids(store):
+    report = _import(store, "v1", "doccano_v1.jsonl")
+    assert report.unknown_labels == {"3": 2, "4": 1}
+
+
+def test_doccano_csv_rows_of_one_text_merge(store):
+    report = _import(store, "csv", "doccano_classification.csv")
+    assert report.records == 3 and not report.skipped
+    by_text = {d["text"]: d for d in store.iter_decisions("csv")}
+    assert by_text["TotalEnergies rachète un producteur solaire."]["accept"] == ["DEALS", "ENERGY"]
+    assert by_text["Le CAC 40 termine en hausse."]["accept"] == ["MARKETS"]
+
+
+def test_doccano_json_array_bad_element_names_its_line(store, tmp_path):
+    src = tmp_path / "x.json"
+    src.write_text('[\n  {"text": "Bon.", "label": []},\n  {"text": "Mauvais.", "label": [[0, "ORG"]]}\n]\n')
+    report = import_records(store, "j", [src])
+    assert report.records == 1 and [(i.line, "is not [start, end" in i.message) for i in report.skipped] == [(3, True)]
+
+
+def test_doccano_records_with_nothing_usable_is_an_error_and_imports_nothing(store, tmp_path, capsys):
+    """A file whose records hold no annotation in any known shape: exit 1, not an empty import with exit 0."""
+    src = tmp_path / "odd.jsonl"
+    src.write_text(json.dumps({"id": 1, "text": "Airbus.", "tags": [{"from": 0, "to": 6, "tag": "ORG"}]}) + "\n")
+    code = main(["db-in", "odd", str(src), "--db", str(store.path)])
+    err = capsys.readouterr().err
+    assert code == 1 and "[E840]" in err and "none holds an annotation" in err and "tags" in err
+    assert not store.has_dataset("odd") or store.count_decisions("odd") == 0
+    assert main(["db-in", "odd", str(src), "--db", str(store.path), "--as-tasks"]) == 0
+
+
+def test_doccano_export_in_doccano_import_shape_and_back(tmp_path):
+    db = tmp_path / "a.db"
+    import_dataset("seq", [str(F / "doccano_seq.jsonl"), str(F / "doccano_intent.jsonl")], db=db)
+    out = tmp_path / "out.jsonl"
+    export_dataset("seq", str(out), format="doccano", db=db, lang="fr")
+    recs = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+    assert set(recs[0]) <= {"id", "text", "label", "cats"}
+    by_text = {r["text"]: r for r in recs}
+    b = by_text["Record 🚀 pour Airbus : 12 % de hausse en mai."]
+    assert [b["text"][s:e] for s, e, _ in b["label"]] == ["Airbus", "12 %", "mai"]
+    assert by_text["Achète 10 actions Thales demain."]["cats"] == ["DEALS", "MARKETS"]
+    # doccano's own import shape reads back to the same spans and themes
+    import_dataset("back", [str(out)], db=db)
+    back = export_dataset("back", str(tmp_path / "back.jsonl"), format="doccano", db=db, lang="fr")
+    assert (tmp_path / "back.jsonl").read_bytes() == out.read_bytes() and back.examples == 4
