@@ -105,12 +105,32 @@ class _Tokenizers:
 
 
 def blank_nlp(lang: str) -> Any:
+    """A blank pipeline of ``lang`` with the project's tokenizer rules (those ``annotate pre`` tokenizes with)."""
     import spacy
 
     try:
-        return spacy.blank(lang)
+        nlp = spacy.blank(lang)
     except (ImportError, KeyError, ValueError) as e:  # unknown language code
         raise Errors.E401(lang=lang, type=type(e).__name__) from None
+    from ..pipeline.build import customize_tokenizer
+
+    customize_tokenizer(nlp)
+    return nlp
+
+
+def record_lang(d: dict[str, Any], default: str) -> str:
+    """A record's language: ``meta.lang``, else its own ``lang``, else told by its words (:func:`detect_lang`)."""
+    meta = d.get("meta")
+    if isinstance(meta, dict) and isinstance(meta.get("lang"), str) and meta["lang"]:
+        return meta["lang"]
+    if isinstance(d.get("lang"), str) and d["lang"]:
+        return d["lang"]
+    from ..pipeline.lang import SUPPORTED, detect_lang
+
+    text = d.get("text")
+    if default in SUPPORTED and isinstance(text, str):
+        return detect_lang(text, default=default)
+    return default
 
 
 def _tokens_exact(tokens: Any, text: str) -> bool:
@@ -175,6 +195,15 @@ def _snap(tokens: list[dict[str, Any]], starts: list[int], ends: list[int], s: i
     return ts, te
 
 
+def _snap_hint(tokens: list[dict[str, Any]], starts: list[int], ends: list[int], text: str, a: int, b: int) -> str:
+    """Why a span does not align, with its text after snapping each way."""
+    out = []
+    for mode in ("expand", "contract"):
+        got = _snap(tokens, starts, ends, a, b, mode)
+        out.append(f"{mode}: {text[starts[got[0]]:ends[got[1]]]!r}" if got else f"{mode}: nothing")
+    return "does not align with the tokens (" + ", ".join(out) + ")"
+
+
 @dataclass
 class Example:
     """One merged, aligned example, ready for JSONL or a Doc."""
@@ -186,9 +215,12 @@ class Example:
 class ExampleBuilder:
     """Turns a winning decision into an exported example: tokens, aligned accepted spans, themes."""
 
-    def __init__(self, *, lang: str, themes: list[str], align: Align | str = Align.strict) -> None:
+    def __init__(self, *, lang: str, themes: list[str], align: Align | str = Align.strict, force_lang: bool = False) -> None:
         align = parse_align(align).value
-        self.lang = lang
+        self.lang = lang  # the default language; each record is tokenized in its own (record_lang) unless force_lang
+        self.force_lang = force_lang
+        self.langs: Counter[str] = Counter()  # records tokenized here, per language
+        self.snapped_items: list[str] = []
         self.themes = list(themes)
         self._theme_order = {t: i for i, t in enumerate(self.themes)}
         self.align = align
@@ -214,7 +246,9 @@ class ExampleBuilder:
         if not (_tokens_exact(tokens, text) or (_tokens_ok(tokens, text) and _words_spaces_ok(tokens, text))):
             if tokens:
                 self.retokenized += 1
-            tokens = self.tokenizers.tokens(text, self.lang)
+            lang = self.lang if self.force_lang else record_lang(d, self.lang)
+            self.langs[lang] += 1
+            tokens = self.tokenizers.tokens(text, lang)
         else:
             tokens = [dict(t, id=i) for i, t in enumerate(tokens)]
         starts = [t["start"] for t in tokens]
@@ -237,7 +271,7 @@ class ExampleBuilder:
             ts, te = start_idx.get(a), end_idx.get(b)
             if ts is None or te is None or ts > te:
                 if self.align == "strict":
-                    self._misaligned(d, a, b, label, text[a:b])
+                    self._misaligned(d, a, b, label, text[a:b], _snap_hint(tokens, starts, ends, text, a, b))
                     bad = True
                     continue
                 snapped = _snap(tokens, starts, ends, a, b, self.align)
@@ -246,8 +280,12 @@ class ExampleBuilder:
                                                    f"contracts to no token (--align {self.align}); left out"))
                     continue
                 ts, te = snapped
+                before = text[a:b]
                 a, b = starts[ts], ends[te]
                 self.snapped += 1
+                if len(self.snapped_items) < MAX_LISTED:
+                    self.snapped_items.append(
+                        f"task {d.get('_task_hash')}: span {s['start']}-{s['end']} {label} {before!r} -> {a}-{b} {text[a:b]!r}")
             span = {k: v for k, v in s.items() if k != "answer"}
             span.update(start=a, end=b, token_start=ts, token_end=te, label=label, text=text[a:b])
             out_spans.append(span)

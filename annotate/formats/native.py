@@ -93,8 +93,9 @@ def finish_task(
     """Check and complete ``task`` from what ``reader`` read; (task, answer or None)."""
     if "meta" in task and not isinstance(task["meta"], dict):
         raise BadRecord('"meta" is not an object', 'write "meta" as a JSON object or leave it out')
-    if lang and not (isinstance(task.get("meta"), dict) and task["meta"].get("lang")):
-        task["meta"] = dict(task.get("meta") or {}, lang=lang)
+    own = task.get("lang") if isinstance(task.get("lang"), str) and task.get("lang") else None
+    if (own or lang) and not (isinstance(task.get("meta"), dict) and task["meta"].get("lang")):
+        task["meta"] = dict(task.get("meta") or {}, lang=own or lang)  # the record's own "lang" first
     # tokens, when given, must match the text
     tokens = task.get("tokens")
     starts: dict[int, int] = {}
@@ -148,6 +149,9 @@ def finish_task(
         if not isinstance(cats, dict) or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in cats.values()):
             raise BadRecord('"cats" is not an object of theme scores', 'write "cats" as {"THEME": 0.0..1.0} or leave it out')
         task["cats"] = {label_map.get(k, k): v for k, v in cats.items()}
+        if "accept" not in task and cats and all(v in (0, 1) for v in cats.values()):
+            # gold records: every theme 0 or 1 is a reviewed answer, not a model's scores
+            task["accept"] = [k for k, v in task["cats"].items() if v == 1]
     answer = data.get("answer")
     if answer is not None and answer not in ANSWERS:
         raise BadRecord(f"unknown answer {answer!r}", "use accept, reject or ignore, or leave the answer out")

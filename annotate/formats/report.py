@@ -27,6 +27,8 @@ class ExportReport:
     conflicts: int = 0
     resolve: str = "latest"
     snapped: int = 0
+    snapped_items: list[str] = field(default_factory=list)
+    tokenized: dict[str, int] = field(default_factory=dict)
     dropped: list[str] = field(default_factory=list)
     retokenized: int = 0
     overlaps_not_in_ents: int = 0
@@ -66,7 +68,13 @@ class ExportReport:
                 + "; labels answered: " + (", ".join(f"{k} {v}" for k, v in sorted(self.binary_cats.items())) or "none")
             )
         if self.snapped:
-            out.append(f"  spans snapped to token boundaries: {self.snapped}")
+            out.append(f"  spans snapped to token boundaries: {self.snapped} (their text changed)")
+            out.extend(f"    {x}" for x in self.snapped_items)
+            if self.snapped > len(self.snapped_items):
+                out.append(f"    ... and {self.snapped - len(self.snapped_items)} more")
+        if self.tokenized:
+            out.append("  examples tokenized by the project's tokenizer, per language: "
+                       + ", ".join(f"{k} {v}" for k, v in sorted(self.tokenized.items())))
         if self.dropped:
             out.append(f"  spans left out by --align contract: {len(self.dropped)}")
             out.extend(f"    {d}" for d in self.dropped[:MAX_LISTED])
@@ -102,6 +110,8 @@ def fill_report(report: ExportReport, plan: MergePlan, builder: ExampleBuilder) 
             report.themes[t] = n
     report.themes_unreviewed = builder.themes_unreviewed
     report.snapped = builder.snapped
+    report.snapped_items = list(builder.snapped_items)
+    report.tokenized = dict(builder.langs)
     report.dropped = [d.render() for d in builder.dropped]
     report.retokenized = builder.retokenized
     report.binary_examples = plan.binary
