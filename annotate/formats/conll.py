@@ -12,7 +12,7 @@ Import (``db-in --format conll``, or a ``.conll``/``.iob``/``.bio`` file):
   are skipped; each sentence becomes one record: its tokens joined with the
   spacing rebuilt (no space before ``, . ; : ) ] } %`` and after ``( [ {``,
   none around an apostrophe that ends (``l'``) or starts (``'s``, ``n't``) a
-  token; French keeps its space before ``; : ! ?``), its ``tokens`` and its
+  token; French keeps its space before ``; : ! ? %``), its ``tokens`` and its
   ``spans`` (with token indices), ``meta.source = "conll"``, the document and
   sentence numbers;
 * a tag that is none of ``O``, ``B-``, ``I-``, ``L-``, ``U-``, ``E-``,
@@ -40,7 +40,7 @@ from .sources import Item
 
 _NO_SPACE_BEFORE = frozenset(",.;:)]}%…")
 _NO_SPACE_AFTER = frozenset("([{")
-_FR_SPACE_BEFORE = frozenset(";:!?")
+_FR_SPACE_BEFORE = frozenset(";:!?%")
 _PREFIXES = ("B", "I", "L", "U", "E", "S")
 
 
