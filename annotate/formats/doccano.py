@@ -35,7 +35,10 @@ def detect(data: dict[str, Any]) -> bool:
         return False
     if isinstance(data.get("entities"), list) or isinstance(data.get("annotations"), list):
         return True
-    return any(isinstance(data.get(k), list) for k in _SPAN_LISTS) and not isinstance(data.get("answer"), str)
+    # "label": [[start, end, "LABEL"], ...] or ["THEME", ...]; a list of objects is not doccano's (Label Studio's JSON_MIN)
+    return any(
+        isinstance(data.get(k), list) and all(isinstance(x, list | str) for x in data[k]) for k in _SPAN_LISTS
+    ) and not isinstance(data.get("answer"), str)
 
 
 def describe(data: dict[str, Any]) -> str:

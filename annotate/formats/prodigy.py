@@ -21,6 +21,10 @@ def detect(data: dict[str, Any]) -> bool:
 
 def read(data: dict[str, Any], task: dict[str, Any]) -> RawRecord:
     raw = RawRecord()
+    if "label" in data and not isinstance(data["label"], str | None):
+        # Prodigy's "label" is one name; a list of objects is another tool's (Label Studio's JSON_MIN)
+        raise BadRecord(f'"label" is {type(data["label"]).__name__}, not a label name: not Prodigy\'s task shape',
+                        "name the format with --format (e.g. labelstudio for Label Studio's JSON_MIN export)")
     spans = data.get("spans", [])
     if spans is None:
         spans = []
