@@ -103,3 +103,17 @@ def test_prodigy_db_out_db_in_db_out_is_byte_identical(teach, tmp_path):
         import_records(other, "teach", [first], theme_names=THEMES)
         export_raw(other.iter_decisions("teach"), second)
     assert first.read_bytes() == second.read_bytes()
+
+
+def test_prodigy_contradicting_binary_answers_latest_wins_and_is_counted(store, tmp_path):
+    text = "Safran livre Airbus."
+    span = {"start": 0, "end": 6, "label": "ORG", "text": "Safran"}
+    src = tmp_path / "t.jsonl"
+    src.write_text("".join(json.dumps({"text": text, "spans": [span], "_view_id": "ner", "answer": a}) + "\n"
+                           for a in ("accept", "reject")), encoding="utf-8")
+    import_records(store, "c", [src])
+    out = tmp_path / "o.jsonl"
+    report = export_jsonl(lambda: store.iter_decisions("c"), out, dataset="c", themes=THEMES)
+    [ex] = map(json.loads, out.read_text(encoding="utf-8").splitlines())
+    assert ex["spans"] == [] and [s["text"] for s in ex["rejected_spans"]] == ["Safran"]
+    assert report.binary_conflicts == 1 and "1 answer(s) contradicted by a later one" in "\n".join(report.lines())

@@ -1,16 +1,20 @@
 """Data formats: merging decisions into examples, JSONL and DocBin export, imports from other tools.
 
 =================  ==========================================================
-``merge``          merge plan: one example per input, latest/strict, conflicts
-``examples``       alignment to tokens, example records, Docs
+``merge``          merge plan: one example per text, latest/strict, conflicts
+``binary``         Prodigy's binary answers (one span or label per task), merged per text
+``examples``       alignment to tokens (the project's tokenizer per record language), example records, Docs
 ``report``         the export report; dataset and output checks
 ``jsonl``          JSONL export, and the raw dump of ``db-out``
 ``docbin``         DocBin shards and the spaCy export
 ``train_config``   the ``config.cfg`` for ``spacy train``
 ``imports``        ``db-in``: the format registry and the import loop
+``sources``        the files ``db-in`` reads: JSONL, JSON arrays, CSV, CoNLL
+``offsets``        span offsets checked against their text; UTF-16/grapheme/UTF-8 converted
 ``native``         this toolkit's task shape (what every reader produces)
 ``prodigy``        Prodigy's task shape (also our own JSONL)
-``doccano``        doccano's exports
+``doccano``        doccano's exports in; doccano's import shape out
+``conll``          CoNLL/IOB in (IOB1, IOB2, BILUO) and out (IOB2)
 ``job``            the dataset jobs: export / import / dump on a database
 =================  ==========================================================
 """

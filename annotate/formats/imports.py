@@ -1,19 +1,26 @@
-"""Data in: JSONL records of any registered format into the store (``annotate db-in``).
+"""Data in: records of any registered format into the store (``annotate db-in``).
 
-Formats are recognised per record, by the readers of :data:`READERS` in
-order (the first whose ``detect`` matches reads the record):
+Files are read by :mod:`.sources` (JSONL, JSON arrays, doccano's CSV,
+CoNLL). With ``--format auto`` the format is recognised per record, by the
+readers of :data:`READERS` in order (the first whose ``detect`` matches reads
+the record), and the report says per file what was found and why:
 
-* :mod:`.doccano`: doccano's sequence-labelling, entity and classification exports;
+* :mod:`.conll`: the sentences of a CoNLL/IOB file (by its suffix or ``--format conll``);
+* :mod:`.doccano`: doccano's sequence-labelling, relation, intent, classification and 1.0 exports;
 * :mod:`.prodigy`: Prodigy's task shape, which is also this toolkit's own JSONL (the fallback).
 
 Adding a format is a module with a :class:`~.native.Reader` and an entry in
-:data:`READERS`. Every record then goes through :func:`.native.finish_task`.
+:data:`READERS`. Every record then goes through :func:`.native.finish_task`
+(offsets checked by :mod:`.offsets`).
 
-A record with an ``answer`` becomes a decision (its ``_annotator_id``,
-``_session_id`` and ``_timestamp`` are kept when present, so that exported
-data imported again exports to the same bytes); a record without one becomes
-a task to review. Labels not in ``labels/`` are counted and reported;
-``label_map`` renames labels (spans and themes) first.
+Every record becomes a decision: its ``answer``, or ``accept`` when it has
+none (Prodigy's ``db-in`` default; ``as_tasks`` keeps those as tasks to
+review). Its ``_annotator_id``, ``_session_id`` and ``_timestamp`` are kept
+when present, so that exported data imported again exports to the same
+bytes. An import whose records hold no annotation at all is an error (E840).
+Labels not in ``labels/`` are counted and reported; ``label_map`` renames
+labels (spans and themes) first. Prodigy choice/NEL answers whose options are
+not themes are kept as ``choice_accept``.
 
 Malformed lines are reported as ``path:line: what; fix``. By default they are
 skipped and the rest is imported; ``strict=True`` checks the whole input first

@@ -115,6 +115,7 @@ class MergePlan:
     examples: int = 0
     _left_out: dict[str, int] = field(default_factory=dict)
     binary: int = 0  # examples with binary decisions
+    binary_conflicts: int = 0  # binary answers a later answer on the same span or label contradicts (set by pass 2)
     # decision ids of the decisions an example is yielded at (each input's last contributing one), sorted,
     # and the role that decision has in its example
     _emit: Any = field(default_factory=lambda: array("q"))
@@ -347,6 +348,7 @@ def merged_decisions(decisions: Iterable[dict[str, Any]], plan: MergePlan) -> It
     meanwhile is the contributing decisions of examples not yet yielded.
     """
     stashed: dict[int, Partial] = {}
+    plan.binary_conflicts = 0
     for pos, d in enumerate(decisions):
         did = int(d.get("_decision_id", pos))
         to = plan.target(did)
@@ -361,4 +363,6 @@ def merged_decisions(decisions: Iterable[dict[str, Any]], plan: MergePlan) -> It
             continue
         part = part or Partial()
         part.add(d, role)
-        yield part.merged()
+        merged = part.merged()
+        plan.binary_conflicts += part.conflicts
+        yield merged

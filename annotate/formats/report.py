@@ -36,6 +36,7 @@ class ExportReport:
     binary_cats: dict[str, int] = field(default_factory=dict)
     rejected_spans: int = 0
     rejected_unaligned: int = 0
+    binary_conflicts: int = 0
     unknown_themes: dict[str, int] = field(default_factory=dict)
     components: list[str] = field(default_factory=list)
     vectors: str | None = None
@@ -66,6 +67,7 @@ class ExportReport:
                 f"{self.rejected_spans} rejected span(s) kept as incorrect"
                 + (f" ({self.rejected_unaligned} off the tokens left out)" if self.rejected_unaligned else "")
                 + "; labels answered: " + (", ".join(f"{k} {v}" for k, v in sorted(self.binary_cats.items())) or "none")
+                + (f"; {self.binary_conflicts} answer(s) contradicted by a later one (the latest kept)" if self.binary_conflicts else "")
             )
         if self.snapped:
             out.append(f"  spans snapped to token boundaries: {self.snapped} (their text changed)")
@@ -115,6 +117,7 @@ def fill_report(report: ExportReport, plan: MergePlan, builder: ExampleBuilder) 
     report.dropped = [d.render() for d in builder.dropped]
     report.retokenized = builder.retokenized
     report.binary_examples = plan.binary
+    report.binary_conflicts = plan.binary_conflicts
     report.binary_cats = dict(builder.binary_cats)
     report.rejected_spans = builder.rejected_spans
     report.rejected_unaligned = builder.rejected_unaligned
