@@ -378,3 +378,18 @@ class Errors:
         'alt {s}-{e} of {span_desc} does not overlap its span',
         'an alt is another reading of the same words: give offsets that overlap the span',
     )
+    # --- teams: agreement, routing, merging databases (E700-E729)
+    E700 = Err(
+        "agreement figures need the 'krippendorff' package",
+        "pip install 'annotate-news[teams]' (or pip install krippendorff)",
+    )
+    E701 = Err('--overlap must be 1 or more, not {overlap}', 'give how many annotators see each task, e.g. --overlap 2', exit_code=USAGE)
+    E702 = Err(
+        'not an annotate database (application_id {app_id}, expected {expected})',
+        'merge only databases written by annotate',
+    )
+    E703 = Err(
+        'schema version {version} differs from the output database ({expected})',
+        'open each database once with the same annotate version (which upgrades it), then merge again',
+    )
+    E704 = Err('the output database is also an input', 'write the merge into a new file, e.g. annotate db merge team.db alice.db bob.db', exit_code=USAGE)
