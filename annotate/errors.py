@@ -393,3 +393,5 @@ class Errors:
         'open each database once with the same annotate version (which upgrades it), then merge again',
     )
     E704 = Err('the output database is also an input', 'write the merge into a new file, e.g. annotate db merge team.db alice.db bob.db', exit_code=USAGE)
+    E705 = Err('--overlap-share must be above 0 and at most 1, not {share}', 'give the share of tasks that go to K annotators, e.g. --overlap-share 0.2', exit_code=USAGE)
+    E706 = Err('--overlap-share without --overlap', 'add --overlap K (how many annotators see the shared tasks)', exit_code=USAGE)

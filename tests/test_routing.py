@@ -17,6 +17,7 @@ from annotate.cli.main import main
 from annotate.errors import AnnotateError
 from annotate.review.session import ReviewLabels, ReviewSession
 from annotate.store import Store
+from annotate.store.claims import in_overlap, target
 from annotate.tasks import set_hashes
 
 LABELS = ReviewLabels.load()
@@ -89,12 +90,12 @@ def test_routing_without_overlap_every_annotator_sees_every_task(store):
     assert store.count_decisions("news") == 21 and store.count_claims("news") == 0
 
 
-def _review_thread(path: Path, who: str, overlap: int, seed: int, errors: list, away: list,
+def _review_thread(path: Path, who: str, overlap: int, share: float, seed: int, errors: list, away: list,
                    start: threading.Barrier) -> None:
     rng = random.Random(seed)
     try:
         with Store(path) as st:  # its own connection, as another process would have
-            session = ReviewSession(st, "news", who, LABELS, overlap=overlap)  # claims its first tasks
+            session = ReviewSession(st, "news", who, LABELS, overlap=overlap, overlap_share=share)  # claims tasks
             start.wait()  # every reviewer holds tasks before anyone answers: the work is shared
             try:
                 while session.item is not None:
@@ -108,15 +109,18 @@ def _review_thread(path: Path, who: str, overlap: int, seed: int, errors: list, 
         errors.append(e)
 
 
-@pytest.mark.parametrize(("n_tasks", "overlap"), [(60, 2), (25, 3), (40, 1)], ids=["k2", "k3", "k1"])
-def test_routing_four_reviewers_at_once_each_task_k_times(tmp_path, n_tasks, overlap):
+@pytest.mark.parametrize(
+    ("n_tasks", "overlap", "share"), [(60, 2, 1.0), (25, 3, 1.0), (40, 1, 1.0), (80, 3, 0.25)],
+    ids=["k2", "k3", "k1", "k3-quarter"],
+)
+def test_routing_four_reviewers_at_once_each_task_k_times(tmp_path, n_tasks, overlap, share):
     path = tmp_path / "team.db"
     with Store(path) as s:
         s.add_tasks("news", _tasks(n_tasks))
     errors: list = []
     away: list = []
     start = threading.Barrier(4, timeout=30)
-    threads = [threading.Thread(target=_review_thread, args=(path, f"r{i}", overlap, i, errors, away, start))
+    threads = [threading.Thread(target=_review_thread, args=(path, f"r{i}", overlap, share, i, errors, away, start))
                for i in range(4)]
     for t in threads:
         t.start()
@@ -126,7 +130,9 @@ def test_routing_four_reviewers_at_once_each_task_k_times(tmp_path, n_tasks, ove
     assert away == [0, 0, 0, 0]  # the claims kept every reviewer off tasks that others were answering
     who = _who_answered(path)
     assert len(who) == n_tasks  # nothing lost
-    assert {len(v) for v in who.values()} == {overlap}  # every task exactly K times
+    want = {th: target(th, overlap, share) for th in who}
+    assert {th: len(v) for th, v in who.items()} == want  # every task exactly K times (1 outside the share)
+    assert set(want.values()) == ({overlap, 1} if share < 1 else {overlap})
     assert all(len(set(v)) == len(v) for v in who.values())  # by K different annotators
     assert len({a for v in who.values() for a in v}) == 4  # the work was shared
     with Store(path) as s:
@@ -137,6 +143,7 @@ _PROCESS = """
 import sys
 from annotate.review.session import ReviewLabels, ReviewSession
 from annotate.store import Store
+from annotate.store.claims import in_overlap, target
 with Store(sys.argv[1]) as st:
     s = ReviewSession(st, "news", sys.argv[2], ReviewLabels.load(), overlap=2)
     n = 0
@@ -182,3 +189,29 @@ def test_routing_cli_accept_all_with_overlap(tmp_path, capsys):
     assert "6 decision(s) saved" in capsys.readouterr().err
     assert main(["review", "-d", "news", "-a", "bob", "--db", db, "--accept-all", "--overlap", "0"]) == 2
     assert "[E701]" in capsys.readouterr().err
+
+
+def test_routing_overlap_share_is_a_stable_draw():
+    keys = [t["_task_hash"] for t in _tasks(400)]
+    drawn = [k for k in keys if in_overlap(k, 0.25)]
+    assert 60 < len(drawn) < 140  # about a quarter
+    assert drawn == [k for k in keys if in_overlap(k, 0.25)]  # the same draw every time (every process)
+    assert all(in_overlap(k, 1.0) for k in keys)
+    assert set(drawn) <= {k for k in keys if in_overlap(k, 0.5)}  # a larger share keeps the smaller one's tasks
+
+
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [(["--overlap-share", "0.5"], "E706"), (["--overlap", "2", "--overlap-share", "0"], "E705"),
+     (["--overlap", "2", "--overlap-share", "1.5"], "E705")],
+    ids=["share-alone", "share-zero", "share-above-one"],
+)
+def test_routing_cli_bad_share_is_a_usage_error(tmp_path, capsys, args, code):
+    with Store(tmp_path / "a.db") as s:
+        s.add_tasks("news", _tasks(2))
+    argv = ["review", "-d", "news", "-a", "bob", "--db", str(tmp_path / "a.db"), "--accept-all", *args]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert f"[{code}]" in err and err.count("\n") == 1
+    with Store(tmp_path / "a.db") as s:
+        assert s.count_decisions("news") == 0

@@ -28,6 +28,7 @@ def review_command(
     lang: Annotated[str | None, typer.Option("--lang", help="Language of raw input (default: detected).")] = None,
     n_process: Annotated[int, typer.Option("--n-process", "-n", help="Processes that pre-annotate raw input (-1: one per core); gains on inputs of more than about 60,000 characters per process.")] = 1,
     overlap: Annotated[int | None, typer.Option("--overlap", help="Teams: each task goes to K annotators and no more (1: split the work, each task once); every reviewer passes the same K. Default: every annotator sees every task.", metavar="K", show_default=False)] = None,
+    overlap_share: Annotated[float, typer.Option("--overlap-share", help="With --overlap: the share of tasks (0-1, a stable draw) that go to K annotators; the rest go to one.", metavar="P")] = 1.0,
 ) -> None:
     """Review tasks on a keyboard-first screen; every decision is saved at once.
 
@@ -40,13 +41,14 @@ def review_command(
         annotate review exports/pre.jsonl --dataset news --annotator alice
         annotate review seeds/ --dataset news --accept-all
         annotate review --dataset news --annotator bob --overlap 2
+        annotate review --dataset news --annotator bob --overlap 3 --overlap-share 0.2
     """
     from ._common import err_console
 
     keys = read_keymap(keymap)
     result = run_review(
         list(inputs or []), dataset=dataset, annotator=annotator, db=db, labels_path=labels, strict=strict,
-        accept_all=accept_all, keymap=keys, keymap_path=keymap, lang=lang, n_process=n_process, overlap=overlap,
+        accept_all=accept_all, keymap=keys, keymap_path=keymap, lang=lang, n_process=n_process, overlap=overlap, overlap_share=overlap_share,
         on_bad_line=(lambda e: print(f"annotate: warning: {e}", file=sys.stderr)) if accept_all else None,
         on_warning=(lambda msg: print(f"annotate: warning: {msg}", file=sys.stderr)) if accept_all else None,
     )

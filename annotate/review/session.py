@@ -24,7 +24,7 @@ from typing import Any
 
 from ..errors import Errors
 from ..store import Store
-from ..store.claims import check_overlap
+from ..store.claims import check_overlap, check_share
 from .labelset import EntityStyle, ReviewLabels, ThemeStyle
 from .taskstate import ACCEPT, EDGE_PUNCT, REJECT, TaskState
 
@@ -68,12 +68,14 @@ class ReviewSession:
         clock: Callable[[], float] = time.monotonic,
         loading: bool = False,
         overlap: int | None = None,
+        overlap_share: float = 1.0,
     ) -> None:
         if not annotator or not annotator.strip():
             raise Errors.E320()
         # --overlap K: claim tasks a few at a time so that each goes to K annotators (store/claims.py);
         # None: every pending task, as before
         self.overlap = check_overlap(overlap) if overlap is not None else None
+        self.overlap_share = check_share(overlap_share)  # --overlap-share: the share of tasks going to K, the rest to 1
         self.routed_away = 0  # tasks whose claim expired and that went to K other annotators meanwhile
         self.store = store
         self.dataset = dataset
@@ -127,7 +129,7 @@ class ReviewSession:
         if want <= 0:
             return 0
         rows = self.store.claim_page(self.dataset, self.annotator, self.session_id, overlap=self.overlap,
-                                     limit=want, skip=self._queued)
+                                     share=self.overlap_share, limit=want, skip=self._queued)
         for _, task in rows:
             self._queued.add(task.get("_task_hash"))
             self.queue.append(_Item(task))
@@ -192,13 +194,14 @@ class ReviewSession:
         task = state.to_task()
         seconds = round(item.seconds + (self.clock() - self._shown_at), 3)
         if item.decision_id is None and self.overlap is not None and not self.store.renew_claim(
-            self.dataset, task.get("_task_hash"), self.annotator, self.session_id, overlap=self.overlap
+            self.dataset, task.get("_task_hash"), self.annotator, self.session_id, overlap=self.overlap,
+            share=self.overlap_share,
         ):
             # the claim expired and the task went to K other annotators meanwhile: K answers are enough
             self.routed_away += 1
             self.advance()
             if self.state is not None:
-                self.state.message = f"the previous task went to {self.overlap} other annotator(s) meanwhile: not saved"
+                self.state.message = "the previous task went to other annotators meanwhile (--overlap): not saved"
             return None
         if item.decision_id is None:
             dec_id = self.store.add_decision(

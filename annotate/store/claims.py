@@ -9,7 +9,10 @@ answered it and fewer than K *other* annotators have answered it (any answer,
 ignore included) or hold a live claim on it. Claims live ``ttl`` seconds,
 renewed whenever the session claims more or answers; a session that ends
 releases its claims (:meth:`Claims.release_claims`), a killed one lets them
-expire. Before storing an answer the session renews its claim
+expire. With a *share* P below 1 (``--overlap-share``), only a stable draw of
+P of the tasks (:func:`in_overlap`, from the task key) goes to K annotators
+and the rest to one: agreement is measured on a sample at a lower cost.
+Before storing an answer the session renews its claim
 (:meth:`Claims.renew_claim`): if the claim expired and the task went to K
 others meanwhile, the answer is refused, so no task gets K + 1 answers.
 
@@ -20,6 +23,7 @@ opaque values here.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from collections.abc import Iterable
@@ -39,6 +43,29 @@ _OTHERS = (
 )
 
 
+def check_share(share: float) -> float:
+    """``share`` as a float above 0 and at most 1 (E705 otherwise)."""
+    if isinstance(share, bool) or not isinstance(share, int | float) or not 0.0 < float(share) <= 1.0:
+        raise Errors.E705(share=share)
+    return float(share)
+
+
+def in_overlap(task_hash: Any, share: float) -> bool:
+    """Whether a task is among the ``share`` of tasks that go to K annotators (the others go to one).
+
+    A stable draw from the task key, the same in every process: every reviewer routes alike.
+    """
+    if share >= 1.0:
+        return True
+    digest = hashlib.blake2b(str(task_hash).encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "big") / 2**64 < share
+
+
+def target(task_hash: Any, overlap: int, share: float) -> int:
+    """How many annotators the task goes to: ``overlap`` for the overlap share, 1 for the rest."""
+    return overlap if in_overlap(task_hash, share) else 1
+
+
 def check_overlap(overlap: int) -> int:
     """``overlap`` as an int of 1 or more (E701 otherwise)."""
     if isinstance(overlap, bool) or not isinstance(overlap, int) or overlap < 1:
@@ -55,12 +82,14 @@ class Claims:
     _dataset_id: Any
 
     def claim_page(
-        self, dataset: str, annotator: str, session: str, *, overlap: int, limit: int = 5,
+        self, dataset: str, annotator: str, session: str, *, overlap: int, share: float = 1.0, limit: int = 5,
         skip: Iterable[Any] = (), ttl: int = CLAIM_TTL, now: float | None = None,
     ) -> list[tuple[int, dict[str, Any]]]:
         """Claim up to ``limit`` tasks for ``annotator`` (as (row id, task), in load order) and renew this
-        session's other claims. ``skip``: task keys the session holds already (its queue)."""
+        session's other claims. ``skip``: task keys the session holds already (its queue). ``share``: the
+        share of tasks that go to ``overlap`` annotators (:func:`in_overlap`); the others go to one."""
         check_overlap(overlap)
+        check_share(share)
         ts = int(time.time() if now is None else now)
         held = set(skip)
 
@@ -77,7 +106,7 @@ class Claims:
                 last = 0
                 while len(out) < limit:
                     rows = c.execute(
-                        "SELECT t.id, t.task_hash, t.content FROM task t WHERE +t.dataset_id = :ds AND t.id > :after"
+                        f"SELECT t.id, t.task_hash, t.content, {_OTHERS} FROM task t WHERE +t.dataset_id = :ds AND t.id > :after"
                         " AND NOT EXISTS (SELECT 1 FROM decision d WHERE d.dataset_id = t.dataset_id"
                         " AND d.annotator = :me AND d.task_hash = t.task_hash)"
                         f" AND {_OTHERS} < :k ORDER BY t.id LIMIT :n",
@@ -85,8 +114,8 @@ class Claims:
                     ).fetchall()
                     if not rows:
                         break
-                    for row_id, th, content in rows:
-                        if th in held:
+                    for row_id, th, content, others in rows:
+                        if th in held or others >= target(th, overlap, share):
                             continue
                         c.execute(
                             "INSERT OR REPLACE INTO claim (dataset_id, task_hash, annotator, session, expires)"
@@ -102,11 +131,13 @@ class Claims:
         return self._run(q)
 
     def renew_claim(
-        self, dataset: str, task_hash: Any, annotator: str, session: str, *, overlap: int,
+        self, dataset: str, task_hash: Any, annotator: str, session: str, *, overlap: int, share: float = 1.0,
         ttl: int = CLAIM_TTL, now: float | None = None,
     ) -> bool:
-        """Hold the task for this session ``ttl`` seconds more; False when it went to ``overlap`` others."""
+        """Hold the task for this session ``ttl`` seconds more; False when it went to enough others
+        (``overlap``, or 1 outside the overlap ``share``)."""
         check_overlap(overlap)
+        check_share(share)
         ts = int(time.time() if now is None else now)
 
         def q() -> bool:
@@ -119,7 +150,7 @@ class Claims:
                     f"SELECT {_OTHERS} FROM (SELECT :ds AS dataset_id, :th AS task_hash) t",
                     {"ds": ds, "th": task_hash, "me": annotator, "now": ts},
                 ).fetchone()[0]
-                if others >= overlap:
+                if others >= target(task_hash, overlap, share):
                     return False
                 c.execute(
                     "INSERT OR REPLACE INTO claim (dataset_id, task_hash, annotator, session, expires) VALUES (?, ?, ?, ?, ?)",
