@@ -185,3 +185,24 @@ def test_agreement_simulated_team_orders_pairs_by_error_rate(tmp_path):
     assert f1[("alice", "bob")] > f1[("alice", "carol")] > f1[("bob", "carol")]
     assert res.spans["overlap_f1"] > res.spans["exact_f1"]  # boundary errors match by overlap only
     assert 0.5 < res.spans["alpha_tokens"] < 1.0
+
+
+def test_agreement_without_krippendorff_says_which_extra(store, hand, monkeypatch):
+    import sys
+
+    from annotate.errors import AnnotateError
+
+    monkeypatch.setitem(sys.modules, "krippendorff", None)  # as if not installed: import raises ImportError
+    with pytest.raises(AnnotateError, match=r"E700.*teams"):
+        agreement(store.iter_decisions("news"))
+
+
+def test_agreement_no_shared_task_says_so(store, capsys):
+    t = _task("aaaa")
+    store.add_tasks("news", [t])
+    _answer(store, t, "a", [], [])
+    res = agreement(store.iter_decisions("news"))
+    assert (res.tasks, res.tasks_single, res.pairs, res.documents) == (0, 1, [], [])
+    store.close()
+    assert main(["agreement", "news", "--db", str(store.path)]) == 0
+    assert "nothing to compare" in capsys.readouterr().out

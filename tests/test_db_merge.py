@@ -175,3 +175,17 @@ def test_db_merge_cli_prints_counts(team, capsys):
     assert main(["db", "merge", str(out), str(alice), str(bob), "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["decisions_added"] == 0 and data["inputs"] == 2
+
+
+def test_db_merge_then_agreement_counts_the_shared_tasks(team):
+    pytest.importorskip("krippendorff")
+    from annotate.evaluation.agreement import agreement
+
+    tmp, alice, bob = team
+    out = tmp / "team.db"
+    merge_databases(out, [alice, bob])
+    with Store(out) as s:
+        res = agreement(s.iter_decisions("news"))
+    # alice answered tasks 0-3, bob 2-5 (task 5 rejected): 2 and 3 are shared; alice has a span, bob none
+    assert (res.tasks, res.tasks_single) == (2, 4)  # single: 0 1 (alice), 4 5 (bob)
+    assert res.spans["exact_f1"] == 0.0

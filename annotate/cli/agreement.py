@@ -75,7 +75,7 @@ def agreement_command(
     annotator pair, per label, and per document, lowest agreement first. An
     annotator's version is their latest decision: accept = the accepted spans
     and themes, reject = no span and no theme, ignore = not counted. Needs the
-    extra: pip install 'annotate-news[teams]'.
+    optional extra teams (the krippendorff package).
 
     Example:
 

@@ -122,9 +122,10 @@ def merge_command(
     """Merge per-annotator databases into one: datasets, tasks, decisions with their history.
 
     Datasets are matched by name, tasks by their key, decisions by dataset,
-    annotator, session, task and time. No decision is lost or altered: a
-    decision changed in both files keeps the output's version and adds the
-    input's to its history. Merging the same files again stores nothing.
+    annotator, session, task and time. No version of a decision is lost: a
+    newer input version becomes current with the older one in the history,
+    and a decision changed in both files keeps the output's version and adds
+    the input's to its history. Merging the same files again stores nothing.
     Every input must be an annotate database of the same schema version.
 
     Example:
