@@ -215,3 +215,13 @@ def test_routing_cli_bad_share_is_a_usage_error(tmp_path, capsys, args, code):
     assert f"[{code}]" in err and err.count("\n") == 1
     with Store(tmp_path / "a.db") as s:
         assert s.count_decisions("news") == 0
+
+
+def test_routing_database_made_before_the_claim_table(store):
+    store.add_tasks("news", _tasks(2))
+    store._run(lambda: store._c.execute("DROP TABLE claim"))  # as a database from before this table
+    assert store.count_claims("news") == 0
+    assert len(store.claim_page("news", "alice", "s-a", overlap=1)) == 2  # the table is created on first use
+    store.drop("news")  # claims go with their dataset: a new dataset may get the same id
+    store.add_tasks("news", _tasks(2))
+    assert store.count_claims("news") == 0 and len(store.claim_page("news", "bob", "s-b", overlap=1)) == 2
