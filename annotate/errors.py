@@ -378,3 +378,25 @@ class Errors:
         'alt {s}-{e} of {span_desc} does not overlap its span',
         'an alt is another reading of the same words: give offsets that overlap the span',
     )
+    # --- teams: adjudication and annotate serve (E730-E759)
+    E730 = Err('--adjudicate needs the dataset to write the final versions to', 'pass -o GOLD_NAME', exit_code=USAGE)
+    E731 = Err(
+        'the gold dataset {gold!r} is the dataset being adjudicated',
+        'write the final versions to a new dataset: -o {gold}-gold',
+        exit_code=USAGE,
+    )
+    E732 = Err(
+        '--adjudicate reads the decisions already stored; it takes no input file',
+        'load and review the input first (annotate review FILE -d NAME), then adjudicate without FILE',
+        exit_code=USAGE,
+    )
+    E733 = Err('{option} only goes with --adjudicate', 'add --adjudicate -o GOLD_NAME, or leave {option} out',
+               exit_code=USAGE)
+    E734 = Err(
+        'annotate serve needs the optional packages textual-serve and aiohttp ({detail})',
+        "install them: pip install 'annotate-news[serve]'",
+    )
+    E735 = Err('--user-header {header!r} is not an HTTP header name', 'use letters, digits and -, e.g. X-Remote-User',
+               exit_code=USAGE)
+    E736 = Err('--accept-all does not go with --adjudicate', 'use --auto-accept-agreed to merge the agreed tasks without the screen',
+               exit_code=USAGE)
