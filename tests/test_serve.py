@@ -1,0 +1,170 @@
+"""`annotate serve`: the review screen in a browser through textual-serve, the annotator from the proxy's header.
+
+The browser test runs Debian's Chromium (/usr/bin/chromium, /usr/bin/chromedriver) headless through selenium,
+reviews one task and finds the decision in the SQLite store; it is skipped when either is missing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shlex
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from adjudication_data import TASKS, make_store
+from annotate.errors import AnnotateError
+from annotate.review.serve import ServeOptions, annotator_from, check_user_header
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("alice", "alice"), ("  bob  ", "bob"), ("", None), (None, None), ("a\x1bb", None), ("x" * 101, None),
+     ("Zoé Durand", "Zoé Durand")],
+    ids=["plain", "padded", "empty", "missing", "control", "too-long", "accented"],
+)
+def test_serve_annotator_from_header(value: str | None, expected: str | None):
+    assert annotator_from(value) == expected
+
+
+@pytest.mark.parametrize("header", ["X User", "", "X-User:", "-x"], ids=["space", "empty", "colon", "dash-first"])
+def test_serve_bad_user_header_name_is_a_usage_error(header: str):
+    with pytest.raises(AnnotateError) as e:
+        check_user_header(header)
+    assert e.value.code == "E735" and e.value.exit_code == 2
+
+
+def test_serve_child_command_quotes_every_word(tmp_path: Path):
+    opts = ServeOptions(dataset="news; rm -rf /", db=tmp_path / "my db.db", adjudicate_to="gold")
+    words = shlex.split(opts.command())
+    assert words[1:] == ["-m", "annotate.review.serve_child", "--dataset", "news; rm -rf /", "--db",
+                         str(tmp_path / "my db.db"), "--adjudicate", "gold"]
+
+
+def test_serve_visitor_process_gets_the_annotator_in_its_environment(tmp_path: Path, monkeypatch):
+    pytest.importorskip("textual_serve")
+    from annotate.review.serve import make_server
+
+    monkeypatch.setenv("ANNOTATE_ANNOTATOR", "server-user")
+    server = make_server(ServeOptions(dataset="news", db=tmp_path / "t.db"), user_header="X-Forwarded-User")
+
+    async def nothing(*args) -> None:
+        return None
+
+    service = server.service_class(server.command, annotator="Zoé", write_bytes=nothing, write_str=nothing,
+                                   close=nothing, download_manager=server.download_manager)
+    env = service._build_environment(100, 30)
+    assert env["ANNOTATE_ANNOTATOR"] == "Zoé" and env["TEXTUAL_DRIVER"].startswith("textual.drivers.web_driver")
+    assert server.command.endswith(f"--db {shlex.quote(str(tmp_path / 't.db'))}")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextlib.contextmanager
+def serving(db: Path, *args: str) -> Iterator[str]:
+    """``annotate serve`` in a subprocess on a free loopback port until the block ends; yields its URL."""
+    port = _free_port()
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    env.pop("ANNOTATE_ANNOTATOR", None)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "annotate", "serve", "--dataset", "news", "--db", str(db), "--port", str(port), *args],
+        cwd=db.parent, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                break
+            if proc.poll() is not None or time.monotonic() > deadline:
+                out = proc.stdout.read() if proc.stdout else ""
+                pytest.fail(f"annotate serve did not start: {out[-2000:]}")
+            time.sleep(0.2)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)
+
+
+def test_serve_without_the_user_header_refuses_before_starting_a_process(tmp_path: Path):
+    pytest.importorskip("textual_serve")
+    db = make_store(tmp_path / "t.db")
+    with serving(db) as url:
+        for path in ("/", "/ws"):
+            with pytest.raises(urllib.error.HTTPError) as e:
+                urllib.request.urlopen(url + path, timeout=10)
+            assert e.value.code == 401
+            assert "X-Remote-User" in e.value.read().decode()
+        req = urllib.request.Request(url + "/", headers={"X-Remote-User": "alice"})
+        with urllib.request.urlopen(req, timeout=10) as r:
+            assert r.status == 200 and "/ws" in r.read().decode()
+
+
+def _chrome():
+    webdriver = pytest.importorskip("selenium.webdriver")
+    from selenium.webdriver.chrome.service import Service
+
+    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
+        pytest.skip("needs Debian's chromium and chromium-driver (/usr/bin/chromium, /usr/bin/chromedriver)")
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = str(CHROMIUM)
+    for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1400,900"):
+        opts.add_argument(a)
+    return webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=opts)
+
+
+def _decisions(db: Path, annotator: str) -> list[tuple[str, str]]:
+    import json
+
+    with contextlib.closing(sqlite3.connect(db)) as c:
+        rows = c.execute("SELECT answer, content FROM decision WHERE annotator = ? ORDER BY id", (annotator,))
+        return [(a, json.loads(content)["text"]) for a, content in rows]
+
+
+def test_serve_headless_chromium_reviews_a_task_into_the_store(tmp_path: Path):
+    pytest.importorskip("textual_serve")
+    from selenium.webdriver.common.by import By
+
+    db = make_store(tmp_path / "t.db")
+    driver = _chrome()
+    try:
+        with serving(db) as url:
+            # what the authenticating proxy does: every request (the page and its websocket) names the user
+            driver.execute_cdp_cmd("Network.enable", {})
+            driver.execute_cdp_cmd("Network.setExtraHTTPHeaders", {"headers": {"X-Remote-User": "webuser"}})
+            driver.get(url + "/")
+            deadline = time.monotonic() + 30
+            while "-first-byte" not in (driver.execute_script("return document.body.className") or ""):
+                assert time.monotonic() < deadline, "the review screen never reached the browser"
+                time.sleep(0.2)
+            time.sleep(1.0)  # the first frame is out; let the app mount its bindings
+            assert _decisions(db, "webuser") == []
+            driver.find_element(By.CSS_SELECTOR, "textarea.xterm-helper-textarea").send_keys("a")  # accept
+            deadline = time.monotonic() + 20
+            while not (found := _decisions(db, "webuser")):
+                assert time.monotonic() < deadline, "no decision of webuser in the store"
+                time.sleep(0.2)
+            assert found == [("accept", TASKS[0]["text"])]
+            driver.quit()  # before the server stops: the visitor's process ends with its websocket
+            driver = None
+    finally:
+        if driver is not None:
+            driver.quit()
