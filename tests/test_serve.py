@@ -49,7 +49,7 @@ def test_serve_bad_user_header_name_is_a_usage_error(header: str):
 def test_serve_child_command_quotes_every_word(tmp_path: Path):
     opts = ServeOptions(dataset="news; rm -rf /", db=tmp_path / "my db.db", adjudicate_to="gold")
     words = shlex.split(opts.command())
-    assert words[1:] == ["-m", "annotate.review.serve_child", "--dataset", "news; rm -rf /", "--db",
+    assert words[0] == "exec" and words[2:] == ["-m", "annotate.review.serve_child", "--dataset", "news; rm -rf /", "--db",
                          str(tmp_path / "my db.db"), "--adjudicate", "gold"]
 
 
@@ -139,6 +139,17 @@ def _decisions(db: Path, annotator: str) -> list[tuple[str, str]]:
         return [(a, json.loads(content)["text"]) for a, content in rows]
 
 
+def _processes_with(text: str) -> list[int]:
+    """The processes whose command line holds ``text`` (from /proc)."""
+    out = []
+    for p in Path("/proc").iterdir():
+        if p.name.isdigit():
+            with contextlib.suppress(OSError):
+                if text in (p / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace"):
+                    out.append(int(p.name))
+    return out
+
+
 def test_serve_headless_chromium_reviews_a_task_into_the_store(tmp_path: Path):
     pytest.importorskip("textual_serve")
     from selenium.webdriver.common.by import By
@@ -163,8 +174,21 @@ def test_serve_headless_chromium_reviews_a_task_into_the_store(tmp_path: Path):
                 assert time.monotonic() < deadline, "no decision of webuser in the store"
                 time.sleep(0.2)
             assert found == [("accept", TASKS[0]["text"])]
-            driver.quit()  # before the server stops: the visitor's process ends with its websocket
-            driver = None
+            assert len(_processes_with(str(db))) == 2  # the server and the visitor's process
+        # the server stopped with the browser still connected: the visitor's process went with it
+        deadline = time.monotonic() + 15
+        while _processes_with(str(db)):
+            assert time.monotonic() < deadline, "a visitor's process outlived the server"
+            time.sleep(0.2)
     finally:
-        if driver is not None:
-            driver.quit()
+        driver.quit()
+
+
+def test_serve_without_textual_serve_says_which_extra_to_install(tmp_path: Path, monkeypatch, capsys):
+    from annotate.cli.main import main
+
+    monkeypatch.setitem(sys.modules, "textual_serve.server", None)  # import fails as if not installed
+    db = make_store(tmp_path / "t.db")
+    assert main(["serve", "--dataset", "news", "--db", str(db)]) == 1
+    err = capsys.readouterr().err
+    assert "[E734]" in err and "annotate-news[serve]" in err and err.count("\n") == 1

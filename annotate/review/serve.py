@@ -78,7 +78,8 @@ class ServeOptions:
             args += ["--adjudicate", self.adjudicate_to]
             if self.auto_accept_agreed:
                 args.append("--auto-accept-agreed")
-        return " ".join(shlex.quote(a) for a in args)
+        # exec: the visitor's Python replaces the shell, so its parent is the server (serve_child watches it)
+        return "exec " + " ".join(shlex.quote(a) for a in args)
 
 
 @dataclass
@@ -150,6 +151,17 @@ def make_server(options: ServeOptions, *, host: str = "127.0.0.1", port: int = 8
 
         service_class = VisitorAppService
 
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.services: set[Any] = set()  # the visitors' processes running now
+
+        async def on_shutdown(self, app: Any) -> None:
+            """Stop every visitor's process (each has stored its decisions already) before the server goes."""
+            services = list(self.services)
+            if services:
+                log.info("stopping %d visitor process(es)", len(services))
+            await asyncio.gather(*(_stop(s) for s in services), return_exceptions=True)
+
         def visitor(self, request: Any) -> str | None:
             return annotator_from(request.headers.get(user_header))
 
@@ -180,6 +192,7 @@ def make_server(options: ServeOptions, *, host: str = "127.0.0.1", port: int = 8
                     write_str=websocket.send_str, close=websocket.close, download_manager=self.download_manager,
                     debug=self.debug)
                 log.info("visitor %r: review process started", annotator)
+                self.services.add(app_service)
                 await app_service.start(width, height)
                 try:
                     await self._process_messages(websocket, app_service)
@@ -191,12 +204,23 @@ def make_server(options: ServeOptions, *, host: str = "127.0.0.1", port: int = 8
                 log.exception(error)
             finally:
                 if app_service is not None:
+                    self.services.discard(app_service)
                     await app_service.stop()
             return websocket
 
     what = f"adjudicate {options.dataset} -> {options.adjudicate_to}" if options.adjudicate_to else options.dataset
     return AnnotateServer(options.command(), host=host, port=port, public_url=public_url,
                           title=title or f"annotate review {what}")
+
+
+async def _stop(service: Any, timeout: float = 5.0) -> None:
+    """Ask a visitor's process to quit; terminate it when it has not within ``timeout`` seconds."""
+    try:
+        await asyncio.wait_for(service.stop(), timeout)
+    except (asyncio.TimeoutError, Exception):  # noqa: BLE001 - the process goes in any case
+        proc = getattr(service, "_process", None)
+        if proc is not None and proc.returncode is None:
+            proc.terminate()
 
 
 def _int(value: str | None, default: int) -> int:

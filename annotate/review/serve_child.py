@@ -8,14 +8,36 @@ set from the visitor's header; not meant to be run by hand. ``python -m annotate
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
+import threading
+import time
 from pathlib import Path
+from typing import Any
 
 from ..errors import AnnotateError, Errors
 from ..store import Store
 from .keymap import read_keymap
 from .session import ReviewLabels, ReviewSession
+
+
+def watch_parent(app: Any, interval: float = 1.0) -> threading.Thread:
+    """When the server goes (this process's parent changes), close the screen; stop hard if it does not close.
+    Every decision is already stored: only the edits of the task on screen, not yet answered, are lost."""
+    parent = os.getppid()
+
+    def run() -> None:
+        while os.getppid() == parent:
+            time.sleep(interval)
+        with contextlib.suppress(Exception):
+            app.call_from_thread(app.exit)
+        time.sleep(5.0)
+        os._exit(0)
+
+    t = threading.Thread(target=run, name="watch-parent", daemon=True)
+    t.start()
+    return t
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -41,11 +63,13 @@ def main(argv: list[str] | None = None) -> int:
 
                 session = AdjudicationSession(store, a.dataset, a.adjudicate, annotator, labels,
                                               auto_accept_agreed=a.auto_accept_agreed)
-                AdjudicationApp(session, keymap=keymap).run()
+                app: Any = AdjudicationApp(session, keymap=keymap)
             else:
                 from .app import ReviewApp
 
-                ReviewApp(ReviewSession(store, a.dataset, annotator, labels), keymap=keymap).run()
+                app = ReviewApp(ReviewSession(store, a.dataset, annotator, labels), keymap=keymap)
+            watch_parent(app)
+            app.run()
     except AnnotateError as e:
         print(f"annotate: error: {e}", file=sys.stderr)
         return e.exit_code
