@@ -400,3 +400,9 @@ class Errors:
                exit_code=USAGE)
     E736 = Err('--accept-all does not go with --adjudicate', 'use --auto-accept-agreed to merge the agreed tasks without the screen',
                exit_code=USAGE)
+    E737 = Err(
+        'adjudication needs a terminal: {n} task(s) to adjudicate on the screen',
+        'run it in a terminal (or in a browser with annotate serve --adjudicate GOLD); --auto-accept-agreed alone'
+        ' merges only the tasks everyone agrees on',
+        exit_code=USAGE,
+    )

@@ -148,3 +148,14 @@ async def test_review_adjudicate_gold_dataset_exports_like_any_other(store: Stor
     first = next(r for r in rows if r["text"] == TASKS[0]["text"])
     assert [(s["text"], s["label"]) for s in first["spans"] if s.get("answer", "accept") == "accept"] == [
         ("Airbus", "ORG"), ("Safran", "ORG")]
+
+
+def test_review_adjudicate_cli_without_a_terminal_stores_nothing(tmp_path: Path, capsys):
+    db = tmp_path / "t.db"
+    with Store(db) as s:
+        fill(s)
+    code = main(["review", "--dataset", "news", "--adjudicate", "-o", "gold", "--auto-accept-agreed", "--db", str(db)])
+    err = capsys.readouterr().err
+    assert code == 2 and "[E737]" in err and "2 task(s) to adjudicate" in err
+    with Store(db) as s:
+        assert not s.has_dataset("gold")  # the agreed task was not merged either

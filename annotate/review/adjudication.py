@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,7 +69,7 @@ class AdjudicationSession(ReviewSession):
             auto = store_agreed(store, pending, gold, adjudicator=adjudicator, session=session_id, source=source,
                                 known_themes=labels.theme_names)
             self.auto_accepted, pending = auto.stored, auto.left
-        self._pending = pending
+        self._pending = deque(pending)
         super().__init__(store, gold, adjudicator, labels, session_id=session_id, clock=clock)
         self.total = self.case_count
 
@@ -80,7 +81,7 @@ class AdjudicationSession(ReviewSession):
     def refill(self, low: int = 50) -> int:
         n = 0
         while self._pending and len(self.queue) < low:
-            case = self._pending.pop(0)
+            case = self._pending.popleft()
             task = case.majority_task(self.labels.theme_names, source=self.source)
             self.queue.append(_Item(task, state=self._state(task, case)))
             n += 1
@@ -130,7 +131,8 @@ def run_adjudication(
     """``annotate review -d DATASET --adjudicate -o GOLD``: store agreed cases (``auto_accept_agreed``), then show the
     others on the adjudication screen. No screen when nothing is left to adjudicate.
 
-    Raises AnnotateError: E313 (no dataset), E731 (gold is the dataset), E325 (no terminal), keymap errors.
+    Raises AnnotateError: E313 (no dataset), E731 (gold is the dataset), E737 (no terminal; raised before anything
+    is stored), keymap errors.
     """
     labels = ReviewLabels.load(labels_path)
     check_keys(keymap or {}, labels, keymap_path=keymap_path, labels_path=labels_path)
@@ -139,12 +141,17 @@ def run_adjudication(
         raise Errors.E731(gold=gold)
     with Store(db) as store:
         store.require_dataset(dataset)
+        if not sys.stdin.isatty() or not sys.stdout.isatty():  # no terminal: fail before storing anything
+            done = decided_hashes(store, gold) if store.has_dataset(gold) else set()
+            cases = [c for c in adjudication_cases(store, dataset, threshold=labels.threshold)
+                     if c.task_hash not in done]
+            shown = sum(1 for c in cases if not (auto_accept_agreed and c.agreed))
+            if shown:
+                raise Errors.E737(n=shown)
         session = AdjudicationSession(store, dataset, gold, who, labels, auto_accept_agreed=auto_accept_agreed)
         result = AdjudicationResult(cases=session.case_count, already=session.already,
                                     auto_accepted=session.auto_accepted)
         if session.state is not None:
-            if not sys.stdin.isatty() or not sys.stdout.isatty():
-                raise Errors.E325()
             from .screens.adjudicate import AdjudicationApp  # Textual only for the screen
 
             AdjudicationApp(session, keymap=keymap).run()
