@@ -43,11 +43,18 @@ def render_versions(state: Any, labels: ReviewLabels, *, width: int = 100, heigh
     t.append(f"  → majority {majority}" if majority else "  → no majority answer: you decide", style="bold")
     sa, sd = case.span_counts()
     ta, td = case.theme_counts(labels.theme_names)
-    t.append(f"\nspans {sa} agreed, ", style=agreed)
-    t.append(f"{sd} disputed", style=disputed if sd else agreed)
-    t.append(f" · themes {ta} agreed, ", style=agreed)
-    t.append(f"{td} disputed", style=disputed if td else agreed)
-    t.append(" (= agreed  ≠ disputed  + yours only; ✓ kept  · not  - not a voter)\n", style="dim")
+    line = Text()
+    line.append(f"spans {sa} agreed, ", style=agreed)
+    line.append(f"{sd} disputed", style=disputed if sd else agreed)
+    line.append(f" · themes {ta} agreed, ", style=agreed)
+    line.append(f"{td} disputed", style=disputed if td else agreed)
+    legend = "  (= agreed ≠ disputed + yours only · ✓ kept · not kept - no vote)"
+    legend_shown = line.cell_len + len(legend) <= width
+    if legend_shown:
+        line.append(legend, style="dim")
+    t.append("\n")
+    t.append_text(line)
+    t.append("\n")
     cols = [max(len(a), 3) for a in case.annotators]
     text_w = max(width - 4 - 10 - sum(c + 1 for c in cols) - 14, 8)
     head = Text(f"  {'':<10}{'':<{text_w}} ")
@@ -105,6 +112,8 @@ def render_versions(state: Any, labels: ReviewLabels, *, width: int = 100, heigh
     for r in rows:
         t.append("\n")
         t.append_text(r)
+    if not legend_shown and len(rows) + 4 <= height:  # the legend under the table when it has room there
+        t.append("\n" + legend.strip()[1:-1], style="dim")
     return t
 
 
