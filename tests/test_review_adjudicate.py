@@ -159,3 +159,31 @@ def test_review_adjudicate_cli_without_a_terminal_stores_nothing(tmp_path: Path,
     assert code == 2 and "[E737]" in err and "2 task(s) to adjudicate" in err
     with Store(db) as s:
         assert not s.has_dataset("gold")  # the agreed task was not merged either
+
+
+def test_review_adjudicate_panel_keeps_the_current_span_in_view_and_marks_spans_of_the_adjudicator(tmp_path: Path):
+    from adjudication_data import NLP, version
+    from reliability.helpers import make_task
+
+    from annotate.review.widgets.versions import render_versions
+
+    words = [f"Firme{i}" for i in range(30)]
+    task = make_task(NLP, " et ".join(words) + ".", [(w, "ORG") for w in words], cats={"AI": 0.1})
+    with Store(tmp_path / "w.db") as s:
+        s.add_tasks("news", [task])
+        s.add_decision("news", version(task, set(words), []), answer="accept", annotator="ann", session="a")
+        s.add_decision("news", version(task, set(words[::2]), []), answer="accept", annotator="ben", session="b")
+        session = AdjudicationSession(s, "news", "gold", "judge", LABELS)
+        state = session.state
+        state.last_span()
+        text = render_versions(state, LABELS, width=100, height=12).plain.splitlines()
+        assert len(text) == 12 and text[-1].startswith("▸≠ ORG") and "Firme29" in text[-1]
+        assert not any("Firme0 " in line for line in text)  # scrolled past the first spans
+        state.delete_span()  # Firme29
+        state.start_add()
+        state.move_cursor(len(state.tokens), to_end=True)
+        while state.tokens[state.cursor]["text"] != "Firme29":
+            state.move_cursor(-1)
+        assert state.finish_add("MONEY"), state.message  # the adjudicator's own span: in no version
+        text = render_versions(state, LABELS, width=100, height=40).plain
+        assert "+ MONEY" in text and "new" in text
