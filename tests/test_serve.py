@@ -192,3 +192,36 @@ def test_serve_without_textual_serve_says_which_extra_to_install(tmp_path: Path,
     assert main(["serve", "--dataset", "news", "--db", str(db)]) == 1
     err = capsys.readouterr().err
     assert "[E734]" in err and "annotate-news[serve]" in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [(["--dataset", "nope"], "E313"), (["--dataset", "news", "--user-header", "X User"], "E735"),
+     (["--dataset", "news", "--auto-accept-agreed"], "E733"), (["--dataset", "news", "--adjudicate", "news"], "E731")],
+    ids=["unknown-dataset", "bad-header", "auto-without-adjudicate", "gold-is-source"],
+)
+def test_serve_checks_before_serving(tmp_path: Path, capsys, args: list[str], code: str):
+    pytest.importorskip("textual_serve")
+    from annotate.cli.main import main
+
+    db = make_store(tmp_path / "t.db")
+    assert main(["serve", "--db", str(db), *args]) != 0
+    err = capsys.readouterr().err
+    assert f"[{code}]" in err and err.count("\n") == 1
+
+
+def test_serve_missing_database_is_not_created(tmp_path: Path, capsys):
+    pytest.importorskip("textual_serve")
+    from annotate.cli.main import main
+
+    assert main(["serve", "--db", str(tmp_path / "none.db"), "--dataset", "news"]) != 0
+    assert not (tmp_path / "none.db").exists()
+
+
+def test_serve_child_without_an_annotator_refuses(tmp_path: Path, monkeypatch, capsys):
+    from annotate.review.serve_child import main
+
+    monkeypatch.delenv("ANNOTATE_ANNOTATOR", raising=False)
+    db = make_store(tmp_path / "t.db")
+    assert main(["--dataset", "news", "--db", str(db)]) == 2
+    assert "[E320]" in capsys.readouterr().err

@@ -99,7 +99,7 @@ def prepare(options: ServeOptions, inputs: list[str], *, lang: str | None = None
     check_keys(read_keymap(options.keymap_path), labels, keymap_path=options.keymap_path,
                labels_path=options.labels_path)
     out = Prepared()
-    with Store(options.db) as store:
+    with Store(options.db, create=bool(inputs)) as store:  # without input: a missing database is an error
         if inputs:
             def bad(e: AnnotateError) -> None:
                 out.bad_lines.append(str(e))
