@@ -77,9 +77,10 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def serving(db: Path, *args: str) -> Iterator[str]:
-    """``annotate serve`` in a subprocess on a free loopback port until the block ends; yields its URL."""
-    port = _free_port()
+def serving(db: Path, *args: str, port: int | None = None) -> Iterator[str]:
+    """``annotate serve`` in a subprocess on a loopback port (a free one by default) until the block ends;
+    yields its URL."""
+    port = port or _free_port()
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     env.pop("ANNOTATE_ANNOTATOR", None)
     proc = subprocess.Popen(
@@ -225,3 +226,90 @@ def test_serve_child_without_an_annotator_refuses(tmp_path: Path, monkeypatch, c
     db = make_store(tmp_path / "t.db")
     assert main(["--dataset", "news", "--db", str(db)]) == 2
     assert "[E320]" in capsys.readouterr().err
+
+
+NGINX = Path("/usr/sbin/nginx")
+# the README's nginx example (auth_basic), on loopback ports; {user} is set when nginx runs as root
+NGINX_CONF = """
+{user}
+worker_processes 1;
+error_log {prefix}/error.log;
+pid {prefix}/nginx.pid;
+events {{ worker_connections 64; }}
+http {{
+    access_log off;
+    map $http_upgrade $connection_upgrade {{ default upgrade; '' close; }}
+    server {{
+        listen 127.0.0.1:{port};
+        auth_basic "annotate";
+        auth_basic_user_file {prefix}/htpasswd;
+        location / {{
+            proxy_pass http://127.0.0.1:{upstream};
+            proxy_http_version 1.1;
+            proxy_set_header Upgrade $http_upgrade;
+            proxy_set_header Connection $connection_upgrade;
+            proxy_set_header Host $host;
+            proxy_set_header X-Remote-User $remote_user;
+            proxy_read_timeout 1d;
+        }}
+    }}
+}}
+"""
+
+
+@contextlib.contextmanager
+def nginx(prefix: Path, port: int, upstream: int, users: dict[str, str]) -> Iterator[None]:
+    import base64
+    import hashlib
+
+    prefix.mkdir()
+    (prefix / "htpasswd").write_text(
+        "".join(f"{u}:{{SHA}}{base64.b64encode(hashlib.sha1(p.encode()).digest()).decode()}\n" for u, p in users.items()))
+    conf = prefix / "nginx.conf"
+    conf.write_text(NGINX_CONF.format(user="user root;" if os.geteuid() == 0 else "", prefix=prefix, port=port,
+                                      upstream=upstream))
+    subprocess.run([str(NGINX), "-c", str(conf), "-p", str(prefix)], check=True, capture_output=True, timeout=20)
+    try:
+        yield
+    finally:
+        with contextlib.suppress(OSError, ValueError):
+            os.kill(int((prefix / "nginx.pid").read_text()), 15)
+
+
+def test_serve_behind_nginx_auth_basic_the_proxy_names_the_annotator(tmp_path: Path):
+    """The README's nginx example: the logged-in user reviews; a client's own X-Remote-User is overwritten."""
+    pytest.importorskip("textual_serve")
+    import base64
+
+    from selenium.webdriver.common.by import By
+
+    if not NGINX.exists():
+        pytest.skip("needs Debian's nginx (/usr/sbin/nginx)")
+    db = make_store(tmp_path / "t.db")
+    proxy_port, upstream = _free_port(), _free_port()
+    driver = _chrome()
+    try:
+        with serving(db, "--public-url", f"http://127.0.0.1:{proxy_port}", port=upstream), \
+                nginx(tmp_path / "nginx", proxy_port, upstream, {"dave": "s3cret"}):
+            url = f"http://127.0.0.1:{proxy_port}/"
+            with pytest.raises(urllib.error.HTTPError) as e:  # the header alone does not get in
+                urllib.request.urlopen(urllib.request.Request(url, headers={"X-Remote-User": "alice"}), timeout=10)
+            assert e.value.code == 401
+            token = base64.b64encode(b"dave:s3cret").decode()
+            driver.execute_cdp_cmd("Network.enable", {})
+            driver.execute_cdp_cmd("Network.setExtraHTTPHeaders",
+                                   {"headers": {"Authorization": f"Basic {token}", "X-Remote-User": "mallory"}})
+            driver.get(url)
+            deadline = time.monotonic() + 30
+            while "-first-byte" not in (driver.execute_script("return document.body.className") or ""):
+                assert time.monotonic() < deadline, "the review screen never reached the browser through nginx"
+                time.sleep(0.2)
+            time.sleep(1.0)
+            driver.find_element(By.CSS_SELECTOR, "textarea.xterm-helper-textarea").send_keys("a")
+            deadline = time.monotonic() + 20
+            while not (found := _decisions(db, "dave")):
+                assert time.monotonic() < deadline, "no decision of dave in the store"
+                time.sleep(0.2)
+            assert found == [("accept", TASKS[0]["text"])] and _decisions(db, "mallory") == []
+    finally:
+        driver.quit()
