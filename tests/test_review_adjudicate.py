@@ -187,3 +187,14 @@ def test_review_adjudicate_panel_keeps_the_current_span_in_view_and_marks_spans_
         assert state.finish_add("MONEY"), state.message  # the adjudicator's own span: in no version
         text = render_versions(state, LABELS, width=100, height=40).plain
         assert "+ MONEY" in text and "new" in text
+
+
+def test_review_adjudicate_two_adjudicators_at_once_keep_one_final_version_per_task(store: Store):
+    first = AdjudicationSession(store, "news", "gold", "judge", LABELS)
+    second = AdjudicationSession(store, "news", "gold", "judy", LABELS)
+    assert first.state.text == second.state.text == TASKS[0]["text"]
+    first.answer("accept")
+    assert second.answer("reject") is None  # judge decided it meanwhile
+    assert "judge stored a final version of the previous task meanwhile" in second.state.message
+    assert second.state.text == TASKS[1]["text"]
+    assert [(d["_annotator_id"], d["answer"]) for d in store.iter_decisions("gold")] == [("judge", "accept")]

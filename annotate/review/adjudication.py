@@ -18,7 +18,7 @@ from typing import Any
 
 from ..errors import Errors
 from ..store import Store
-from ..store.adjudicate import Case, SpanKey, adjudication_cases, decided_hashes, gold_task, span_key, store_agreed
+from ..store.adjudicate import Case, SpanKey, adjudication_cases, decided_hashes, final_by, gold_task, span_key, store_agreed
 from .keymap import check_keys
 from .session import ReviewLabels, ReviewSession, _Item, default_annotator
 from .taskstate import TaskState
@@ -93,6 +93,14 @@ class AdjudicationSession(ReviewSession):
     def answer(self, answer: str) -> int | None:
         """Store the final version (the task on screen) into the gold dataset, then show the next case."""
         if self.item is not None and self.item.decision_id is None:
+            other = final_by(self.store, self.gold, int(self.item.task.get("_task_hash", 0)))
+            if other is not None and other != self.annotator:
+                # another adjudicator (another terminal or browser) decided it meanwhile: keep that version
+                self.answered_elsewhere += 1
+                self.advance()
+                if self.state is not None:
+                    self.state.message = f"{other} stored a final version of the previous task meanwhile: kept theirs"
+                return None
             self.store.add_tasks(self.gold, [gold_task(self.item.task)])  # once: the task of the gold decision
         return super().answer(answer)
 

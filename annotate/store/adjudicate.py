@@ -217,6 +217,17 @@ def decided_hashes(store: Store, gold: str) -> set[int]:
     return {int(d["_task_hash"]) for d in store.iter_decisions(gold) if "_task_hash" in d}
 
 
+def final_by(store: Store, gold: str, task_hash: int) -> str | None:
+    """The adjudicator who stored a final version of this task in ``gold`` (the first one), or None."""
+    ds = store._run(store._dataset_id, gold)
+    if ds is None:
+        return None
+    row = store._run(lambda: store._c.execute(
+        "SELECT annotator FROM decision WHERE dataset_id = ? AND task_hash = ? ORDER BY id LIMIT 1",
+        (ds, int(task_hash))).fetchone())
+    return None if row is None else str(row[0])
+
+
 def store_final(store: Store, gold: str, task: dict[str, Any], *, answer: str, adjudicator: str, session: str,
                 seconds: float = 0.0) -> int | None:
     """Store one final version: the task into ``gold`` (once) and the adjudicator's decision (None when this
