@@ -395,3 +395,31 @@ class Errors:
     E704 = Err('the output database is also an input', 'write the merge into a new file, e.g. annotate db merge team.db alice.db bob.db', exit_code=USAGE)
     E705 = Err('--overlap-share must be above 0 and at most 1, not {share}', 'give the share of tasks that go to K annotators, e.g. --overlap-share 0.2', exit_code=USAGE)
     E706 = Err('--overlap-share without --overlap', 'add --overlap K (how many annotators see the shared tasks)', exit_code=USAGE)
+    # --- teams: adjudication and annotate serve (E730-E759)
+    E730 = Err('--adjudicate needs the dataset to write the final versions to', 'pass -o GOLD_NAME', exit_code=USAGE)
+    E731 = Err(
+        'the gold dataset {gold!r} is the dataset being adjudicated',
+        'write the final versions to a new dataset: -o {gold}-gold',
+        exit_code=USAGE,
+    )
+    E732 = Err(
+        '--adjudicate reads the decisions already stored; it takes no input file',
+        'load and review the input first (annotate review FILE -d NAME), then adjudicate without FILE',
+        exit_code=USAGE,
+    )
+    E733 = Err('{option} only goes with --adjudicate', 'add --adjudicate -o GOLD_NAME, or leave {option} out',
+               exit_code=USAGE)
+    E734 = Err(
+        'annotate serve needs the optional packages textual-serve and aiohttp ({detail})',
+        "install them: pip install 'annotate-news[serve]'",
+    )
+    E735 = Err('--user-header {header!r} is not an HTTP header name', 'use letters, digits and -, e.g. X-Remote-User',
+               exit_code=USAGE)
+    E736 = Err('--accept-all does not go with --adjudicate', 'use --auto-accept-agreed to merge the agreed tasks without the screen',
+               exit_code=USAGE)
+    E737 = Err(
+        'adjudication needs a terminal: {n} task(s) to adjudicate on the screen',
+        'run it in a terminal (or in a browser with annotate serve --adjudicate GOLD); --auto-accept-agreed alone'
+        ' merges only the tasks everyone agrees on',
+        exit_code=USAGE,
+    )
