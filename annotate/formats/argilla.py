@@ -186,7 +186,9 @@ def expand(data: dict[str, Any], ctx: ReadContext) -> list[dict[str, Any]]:
             raise BadRecord(f"{what}: unknown response status {sorted(statuses - set(ANSWERS))}", "use submitted, discarded or draft")
         for q, r in answers.items():
             v = r.get("value")
-            if _is_span_value(v):
+            if v == [] and q == THEMES_QUESTION:
+                rec["accept"] = rec.get("accept", [])  # reviewed: no theme applies
+            elif _is_span_value(v):
                 rec["spans"].extend(_spans(v, text, f"{what} response {q!r}"))
             elif _themes(v) is not None:
                 rec["accept"] = rec.get("accept", []) + (_themes(v) or [])
@@ -207,6 +209,8 @@ def expand(data: dict[str, Any], ctx: ReadContext) -> list[dict[str, Any]]:
             raise BadRecord(f"{what}: suggestion for {q!r} is not an object", _FIX)
         v, score, agent = sug.get("value"), sug.get("score"), sug.get("agent")
         scores = score if isinstance(score, list) else None
+        if v == [] and q == THEMES_QUESTION:
+            continue
         if _is_span_value(v):
             for i, s in enumerate(_spans(v, text, f"{what} suggestion {q!r}")):
                 s["source"] = (span_sources[i] if span_sources and i < len(span_sources) else None) or agent or "argilla"

@@ -126,7 +126,7 @@ def _regions(result: Any, text: str, ctx: ReadContext, what: str, *, score: Any 
             if not isinstance(v, dict) or "start" not in v or "end" not in v or not isinstance(v.get("labels"), list):
                 raise BadRecord(f"{what}: region {r.get('id')!r} has no value.start, value.end and value.labels", _FIX)
             s_score = r.get("score", score)
-            for span in _value_spans(v, text, ctx):
+            for span in _value_spans(v, text, ctx, what):
                 if isinstance(s_score, int | float) and not isinstance(s_score, bool):
                     span["score"] = s_score
                 spans.append(span)
@@ -140,14 +140,17 @@ def _regions(result: Any, text: str, ctx: ReadContext, what: str, *, score: Any 
     return spans, themes
 
 
-def _value_spans(v: dict[str, Any], text: str, ctx: ReadContext) -> list[dict[str, Any]]:
+def _value_spans(v: dict[str, Any], text: str, ctx: ReadContext, what: str) -> list[dict[str, Any]]:
     """One span per label of a region value ``{start, end, text?, labels}``, its offsets checked."""
     start, end = as_int(v["start"], "region start"), as_int(v["end"], "region end")
     out = []
     for lab in v["labels"]:
         if not isinstance(lab, str):
-            raise BadRecord(f"region {start}-{end} has a label {lab!r} that is not a string", _FIX)
-        a, b, note = check_span(text, {"start": start, "end": end, "text": v.get("text"), "label": lab})
+            raise BadRecord(f"{what}: region {start}-{end} has a label {lab!r} that is not a string", _FIX)
+        try:
+            a, b, note = check_span(text, {"start": start, "end": end, "text": v.get("text"), "label": lab})
+        except BadRecord as e:
+            raise BadRecord(f"{what}: {e.message}", e.fix) from None
         if note and not out:
             ctx.notes.append(note)
         out.append({"start": a, "end": b, "label": lab})
@@ -256,7 +259,7 @@ def _expand_min(data: dict[str, Any], ctx: ReadContext) -> list[dict[str, Any]]:
             continue
         if _is_region_list(v):
             for region in v:
-                spans.extend(_value_spans(region, text, ctx))
+                spans.extend(_value_spans(region, text, ctx, f"record {data.get('id')}"))
         elif isinstance(v, dict) and isinstance(v.get("choices"), list) and all(isinstance(c, str) for c in v["choices"]):
             themes = (themes or []) + v["choices"]
         elif isinstance(v, str) and ctx.label_map.get(v, v) in known:
