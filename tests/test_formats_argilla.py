@@ -94,6 +94,8 @@ def _seed(store):
                                 "accept": ["DEALS"]}, answer="accept", annotator="alice", session="s")
     store.add_decision("news", {"text": "La BCE maintient ses taux.", "spans": [{"start": 3, "end": 6, "label": "ORG"}], "accept": []},
                        answer="accept", annotator="bob", session="s")
+    store.add_decision("news", {"text": "Le Monde titre.", "spans": [{"start": 0, "end": 8, "label": "ORG"}]},
+                       answer="reject", annotator="bob", session="s")
     store.add_tasks("news", [{"text": "Orange investit 2 milliards d'euros.",
                               "spans": [{"start": 0, "end": 6, "label": "ORG", "source": "gazetteer", "score": 0.9},
                                         {"start": 16, "end": 35, "label": "MONEY", "source": "rules"}],
@@ -128,5 +130,5 @@ def test_argilla_export_validates_against_the_sdks_record_models(store, tmp_path
                 assert set(values) <= set(labels), (q, values)
         for s in model.suggestions:
             assert s.question_name in ("spans", "themes") and s.agent
-    assert sorted(statuses) == ["submitted", "submitted"]
+    assert sorted(statuses) == ["discarded", "submitted", "submitted"]
     assert [s.question_name for s in rg.Record.from_dict(records[-1]).suggestions] == ["spans", "themes"]

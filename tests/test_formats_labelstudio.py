@@ -157,6 +157,12 @@ def _our_dataset(store):
         if accept is not None:
             task["accept"] = accept
         store.add_decision("news", task, answer="accept", annotator=who, session="s1", seconds=4.5, timestamp=ts)
+    # inputs nobody accepted: a rejected suggestion, a skipped text
+    rejected = "Le Monde titre sur la réforme."
+    store.add_decision("news", {"text": rejected, "spans": [{"start": 0, "end": 8, "label": "ORG", "text": "Le Monde", "answer": "reject"}]},
+                       answer="reject", annotator="bob", session="s1", seconds=2.0, timestamp=1767600300)
+    store.add_decision("news", {"text": "Texte illisible.", "spans": []}, answer="ignore", annotator="alice", session="s1",
+                       timestamp=1767600400)
     pending = "Orange investit 2 milliards d'euros dans la fibre."
     store.add_tasks("news", [{
         "text": pending, "meta": {"lang": "fr"},
@@ -167,7 +173,7 @@ def _our_dataset(store):
 
 
 def _comparable(d):
-    return (d["text"], _spans(d), d.get("accept"), d["answer"], d["_annotator_id"], d["_timestamp"], d["meta"], d["_task_hash"])
+    return (d["text"], _spans(d), d.get("accept"), d["answer"], d["_annotator_id"], d["_timestamp"], d.get("meta"), d["_task_hash"])
 
 
 @pytest.mark.parametrize("fmt", ["labelstudio", "argilla"])
@@ -181,7 +187,8 @@ def test_round_trip_every_span_label_theme_and_answer_intact(store, tmp_path, fm
     side = tmp_path / ("news.config.xml" if fmt == "labelstudio" else "news.settings.json")
     assert side.exists() and str(side) in result.report.outputs
     back = import_dataset("back", [str(out)], db=tmp_path / "back.db")
-    assert back.error() is None and back.report.formats == {fmt: 4}
+    assert back.error() is None and back.report.formats == {fmt: 6}
+    assert back.report.answers == {"accept": 3, "reject": 1, "ignore": 1}
     from annotate.store import Store
 
     with Store(tmp_path / "back.db", create=False) as again:
@@ -242,11 +249,12 @@ def test_labelstudio_export_loads_with_label_studios_sdk(store, tmp_path):
     exported.write_text(json.dumps(as_exported, ensure_ascii=False), encoding="utf-8")
     Converter(config, str(tmp_path)).convert_to_json_min(str(exported), str(tmp_path / "min"), is_dir=False)
     back = import_dataset("min", [str(tmp_path / "min" / "result.json")], db=tmp_path / "min.db")
+    # JSON_MIN leaves out cancelled annotations (the rejected and the ignored input), as Label Studio does
     assert back.report.formats == {"labelstudio": 4} and back.report.decisions == 3
     from annotate.store import Store
 
     with Store(tmp_path / "min.db", create=False) as again:
         got = sorted((d["text"], _spans(d), d.get("accept")) for d in again.iter_decisions("min"))
-    want = sorted((d["text"], _spans(d), d.get("accept")) for d in store.iter_decisions("news"))
+    want = sorted((d["text"], _spans(d), d.get("accept")) for d in store.iter_decisions("news") if d["answer"] == "accept")
     assert got == want  # an empty theme list too: JSON_MIN writes {"choices": []}
     assert sdk.__name__ == "label_studio_sdk"

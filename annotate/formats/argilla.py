@@ -255,14 +255,17 @@ def _span_values(spans: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def example_record(rec: dict[str, Any], *, answer: str = "accept") -> dict[str, Any]:
-    """A reviewed example (an exported record) as an Argilla record with its annotator's responses."""
+    """A reviewed example (an exported record) as an Argilla record with its annotator's responses.
+
+    ``answer``: accept, reject or ignore (the responses' status submitted, discarded or draft).
+    """
     who = str(rec.get("_annotator_id") or "annotate")
     uid = user_id(who)
     status = STATUSES[answer]
     responses: dict[str, list[dict[str, Any]]] = {
         SPANS_QUESTION: [{"value": _span_values(rec["spans"]), "user_id": uid, "status": status}]
     }
-    if "accept" in rec:
+    if isinstance(rec.get("accept"), list):
         responses[THEMES_QUESTION] = [{"value": list(rec["accept"]), "user_id": uid, "status": status}]
     return {
         "id": str(rec.get("_task_hash", rec.get("_input_hash"))),
@@ -271,7 +274,7 @@ def example_record(rec: dict[str, Any], *, answer: str = "accept") -> dict[str, 
         "suggestions": {},
         "responses": responses,
         "vectors": {},
-        "status": "completed",
+        "status": "pending" if answer == "ignore" else "completed",
     }
 
 

@@ -73,9 +73,18 @@ def export_tool(
     builder = ExampleBuilder(lang=the_lang, themes=themes, align=align)
     items: list[dict[str, Any]] = []
     decided: set[int] = set()
+    accepted: set[int] = set()
+    others: dict[int, dict[str, Any]] = {}  # input -> its latest reject/ignore decision
     for d in decisions():
-        if isinstance(d.get("_input_hash"), int):
-            decided.add(d["_input_hash"])
+        ih = d.get("_input_hash")
+        if not isinstance(ih, int):
+            continue
+        decided.add(ih)
+        if d.get("answer") == "accept":
+            accepted.add(ih)
+            others.pop(ih, None)
+        elif ih not in accepted:
+            others[ih] = d
     for d in merged_decisions(decisions(), plan):
         ex = builder.build(d)
         if ex is None:
@@ -87,6 +96,14 @@ def export_tool(
             items.append(argilla.example_record(rec))
     builder.check()  # nothing is written when a span does not align
     examples = len(items)
+    for d in others.values():  # inputs nobody accepted: their latest answer, as the tool's skip / discard
+        rec = {k: v for k, v in d.items() if k not in ("_decision_id", "_seconds", "answer")}
+        rec["spans"] = [s for s in d.get("spans") or [] if isinstance(s, dict) and "start" in s and "end" in s]
+        if fmt == "labelstudio":
+            items.append(labelstudio.example_task(rec, float(d.get("_seconds") or 0.0), answer=d["answer"]))
+        else:
+            items.append(argilla.example_record(rec, answer=d["answer"]))
+    answered = len(items) - examples
     seen: set[int] = set()
     labels_seen: set[str] = set()
     for item in items:
@@ -117,8 +134,10 @@ def export_tool(
     report.examples = examples
     where = "<stdout>" if str(out) == "-" else str(out)
     report.files = {where: examples}
-    pending_n = len(items) - examples
+    pending_n = len(items) - examples - answered
     tool = "predictions" if fmt == "labelstudio" else "suggestions"
+    how = "cancelled annotations" if fmt == "labelstudio" else "discarded (reject) or draft (ignore) responses"
+    report.notes.append(f"{answered} input(s) rejected or ignored, never accepted, written as {how}")
     report.notes.append(f"{pending_n} task(s) nobody answered yet written with their pre-annotations as {tool}")
     if str(out) != "-":
         report.outputs = [str(out)]

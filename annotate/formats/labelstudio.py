@@ -11,7 +11,8 @@ In (``db-in --format labelstudio``, or recognised by ``auto``):
   annotation (by ``updated_at``, else ``created_at``, else order) becomes a
   decision ``accept`` (annotator: the ``completed_by`` e-mail or id; time from
   ``updated_at``/``created_at``; seconds from ``lead_time``); when every
-  annotation was cancelled (skipped), the latest one is an ``ignore``. A task
+  annotation was cancelled (skipped), the latest one is an ``ignore`` (a
+  ``reject`` when this toolkit exported it as one, see below). A task
   without annotations becomes a task to review whose spans are its
   ``predictions`` (``source`` = the prediction's ``model_version``, ``score``
   = the region's or the prediction's score; predicted choices become
@@ -32,7 +33,8 @@ Out (``export --format labelstudio``): :func:`example_task` and
 {"text"}, "meta": {"annotate": ...}, "annotations": [...]}`` (no ``id``: Label
 Studio reserves it) for the reviewed examples and ``{"predictions": [...]}``
 (one prediction per span ``source``, themes as a ``choices`` prediction) for
-the tasks nobody answered yet, plus :func:`labeling_config`, the XML to paste
+the tasks nobody answered yet (an input whose decisions are all reject or
+ignore is a cancelled annotation), plus :func:`labeling_config`, the XML to paste
 in the project's Labeling Interface. ``meta.annotate`` keeps this toolkit's
 ``meta``, hashes, annotator and whether the themes were reviewed, so that the
 file imported again gives back the same decisions.
@@ -210,7 +212,7 @@ def _expand_task(data: dict[str, Any], ctx: ReadContext) -> list[dict[str, Any]]
             rec["accept"] = themes
         elif ours.get("themes_reviewed"):
             rec["accept"] = []
-        rec["answer"] = "accept" if live else "ignore"
+        rec["answer"] = "accept" if live else ("reject" if ours.get("answer") == "reject" else "ignore")
         who = _annotator(best.get("completed_by")) or (ours.get("annotator") if isinstance(ours.get("annotator"), str) else None)
         if who:
             rec["_annotator_id"] = who
@@ -338,20 +340,27 @@ def _task_meta(rec: dict[str, Any], **more: Any) -> dict[str, Any]:
     return {"annotate": ours}
 
 
-def example_task(rec: dict[str, Any], seconds: float) -> dict[str, Any]:
-    """A reviewed example (an exported record) as a Label Studio task with one annotation."""
+def example_task(rec: dict[str, Any], seconds: float, *, answer: str = "accept") -> dict[str, Any]:
+    """A reviewed example (an exported record) as a Label Studio task with one annotation.
+
+    ``answer`` reject or ignore: the annotation is cancelled (Label Studio's
+    skip), and ``meta.annotate.answer`` tells a reject from an ignore.
+    """
     text = rec["text"]
     result = [_span_result(i, s, text, with_score=False) for i, s in enumerate(rec["spans"])]
-    reviewed = "accept" in rec
+    reviewed = isinstance(rec.get("accept"), list)
     if reviewed:
         result.append(_themes_result(rec["accept"]))
-    ann: dict[str, Any] = {"result": result, "was_cancelled": False, "ground_truth": False, "lead_time": float(seconds or 0.0)}
+    ann: dict[str, Any] = {
+        "result": result, "was_cancelled": answer != "accept", "ground_truth": False, "lead_time": float(seconds or 0.0),
+    }
     when = _iso(rec.get("_timestamp"))
     if when:
         ann["created_at"] = ann["updated_at"] = when
     return {
         "data": {TEXT_NAME: text},
-        "meta": _task_meta(rec, annotator=rec.get("_annotator_id"), themes_reviewed=reviewed),
+        "meta": _task_meta(rec, annotator=rec.get("_annotator_id"), themes_reviewed=reviewed,
+                           answer=None if answer == "accept" else answer),
         "annotations": [ann],
     }
 
