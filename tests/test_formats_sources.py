@@ -49,3 +49,10 @@ def test_sources_json_array_on_stdin(store):
     data = json.dumps([{"text": "un", "answer": "accept"}, {"text": "deux"}])
     report = import_records(store, "in", ["-"], strict=True, stdin=text_stream(data))
     assert (report.decisions, report.tasks) == (1, 1)
+
+
+def test_sources_json_file_with_one_pretty_printed_object_is_one_record(tmp_path):
+    task = {"data": {"text": "Orange recrute."}, "annotations": []}
+    assert _items(tmp_path, b"\n" + json.dumps(task, indent=2).encode()) == [(2, task, None)]
+    # JSONL under a .json name is still read line by line
+    assert _items(tmp_path, b'{"text": "un"}\n{"text": "deux"}\n') == [(1, {"text": "un"}, None), (2, {"text": "deux"}, None)]

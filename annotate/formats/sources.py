@@ -51,7 +51,22 @@ def _records_of(stream: IO[bytes], where: str) -> Iterator[Item]:
     if first == b"[":
         yield from _array_of(head + stream.read(), where)
         return
+    if first == b"{" and where.lower().endswith(".json"):
+        # one (pretty-printed) object, or JSONL under a .json name
+        raw = head + stream.read()
+        try:
+            obj = json.loads(raw.decode("utf-8-sig"))
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            yield from _lines_of(raw.splitlines(keepends=True), where)
+            return
+        yield where, _line_of_first(raw), obj, None
+        return
     yield from _lines_of(_Chain(head, stream), where)
+
+
+def _line_of_first(raw: bytes) -> int:
+    """The line of the first ``{`` in ``raw``."""
+    return raw.count(b"\n", 0, raw.index(b"{")) + 1
 
 
 class _Chain:
