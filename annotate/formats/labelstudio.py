@@ -30,14 +30,17 @@ converted and noted, anything else is an error naming the span.
 
 Out (``export --format labelstudio``): :func:`example_task` and
 :func:`pending_task` give the tasks of a JSON array (or JSONL) ``{"data":
-{"text"}, "meta": {"annotate": ...}, "annotations": [...]}`` (no ``id``: Label
-Studio reserves it) for the reviewed examples and ``{"predictions": [...]}``
+{"text", "annotate": {...}}, "annotations": [...]}`` (no ``id``: Label Studio
+reserves it) for the reviewed examples and ``{"predictions": [...]}``
 (one prediction per span ``source``, themes as a ``choices`` prediction) for
 the tasks nobody answered yet (an input whose decisions are all reject or
 ignore is a cancelled annotation), plus :func:`labeling_config`, the XML to paste
-in the project's Labeling Interface. ``meta.annotate`` keeps this toolkit's
-``meta``, hashes, annotator and whether the themes were reviewed, so that the
-file imported again gives back the same decisions.
+in the project's Labeling Interface. ``data.annotate`` keeps this toolkit's
+``meta``, hashes, annotator, answer and whether the themes were reviewed, so
+that the file imported again (as JSON or JSON_MIN) gives back the same
+decisions; it is in ``data`` because Label Studio keeps a task's data but
+drops its ``meta`` on import. The annotator Label Studio records
+(``completed_by``) wins over ours when the task was annotated there.
 """
 
 from __future__ import annotations
@@ -54,6 +57,7 @@ from .offsets import check_span
 LABELS_NAME = "label"  # <Labels name="label" toName="text">
 THEMES_NAME = "theme"  # <Choices name="theme" toName="text">
 TEXT_NAME = "text"  # <Text name="text" value="$text">
+OURS = "annotate"  # data.annotate: what this toolkit needs back (Label Studio drops a task's "meta" on import)
 MIN_KEYS = ("annotation_id", "annotator", "lead_time", "created_at", "updated_at", "agreement", "id")
 _FIX = "export the project from Label Studio as JSON (or JSON_MIN) and import that file as it is"
 
@@ -159,26 +163,30 @@ def _value_spans(v: dict[str, Any], text: str, ctx: ReadContext, what: str) -> l
     return out
 
 
-def _ours(data: dict[str, Any]) -> dict[str, Any]:
-    """``meta.annotate`` of a task this toolkit exported ({} for others)."""
-    meta = data.get("meta")
-    ours = meta.get("annotate") if isinstance(meta, dict) else None
+def _ours(fields: dict[str, Any]) -> dict[str, Any]:
+    """``data.annotate`` of a task this toolkit exported ({} for others; in JSON_MIN the record itself holds it)."""
+    ours = fields.get(OURS)
     return ours if isinstance(ours, dict) else {}
+
+
+def _restore(rec: dict[str, Any], ours: dict[str, Any]) -> None:
+    """Our meta and hashes back from ``data.annotate``."""
+    if isinstance(ours.get("meta"), dict):
+        rec["meta"] = dict(ours["meta"])
+    for key in ("_input_hash", "_task_hash"):
+        if isinstance(ours.get(key), int) and not isinstance(ours.get(key), bool):
+            rec[key] = ours[key]
 
 
 def _base(data: dict[str, Any], text: str, ours: dict[str, Any]) -> dict[str, Any]:
     rec: dict[str, Any] = {"text": text}
     if ours:
-        if isinstance(ours.get("meta"), dict):
-            rec["meta"] = dict(ours["meta"])
-        for key in ("_input_hash", "_task_hash"):
-            if isinstance(ours.get(key), int) and not isinstance(ours.get(key), bool):
-                rec[key] = ours[key]
+        _restore(rec, ours)
         return rec
     meta: dict[str, Any] = {"source": "labelstudio"}
     if "id" in data:
         meta["labelstudio_id"] = data["id"]
-    extra = {k: v for k, v in data["data"].items() if v is not text and k != TEXT_NAME}
+    extra = {k: v for k, v in data["data"].items() if v is not text and k != TEXT_NAME and k != OURS}
     if extra:
         meta["labelstudio_data"] = extra
     ls_meta = data.get("meta")
@@ -193,8 +201,8 @@ def _cancelled(a: dict[str, Any]) -> bool:
 
 
 def _expand_task(data: dict[str, Any], ctx: ReadContext) -> list[dict[str, Any]]:
-    text = _text_of(data["data"])
-    ours = _ours(data)
+    text = _text_of({k: v for k, v in data["data"].items() if k != OURS})
+    ours = _ours(data["data"])
     rec = _base(data, text, ours)
     tid = data.get("id")
     anns = data.get("annotations", data.get("completions")) or []
@@ -226,8 +234,12 @@ def _expand_task(data: dict[str, Any], ctx: ReadContext) -> list[dict[str, Any]]
             ctx.notes.append(f"task {tid}: {len(anns) - 1} other annotation(s) left out (the latest non-cancelled one is kept)")
         return [rec]
     preds = data.get("predictions") or []
-    if not isinstance(preds, list) or not all(isinstance(p, dict) for p in preds):
-        raise BadRecord(f"task {tid}: \"predictions\" is not a list of objects", _FIX)
+    if not isinstance(preds, list):
+        raise BadRecord(f"task {tid}: \"predictions\" is not a list", _FIX)
+    if not all(isinstance(p, dict) for p in preds):
+        # some Label Studio versions export predictions as their ids only
+        ctx.notes.append(f"task {tid}: predictions given as ids, not results; left out")
+        preds = [p for p in preds if isinstance(p, dict)]
     spans = []
     cats: dict[str, float] = {}
     seen = set()
@@ -256,8 +268,9 @@ def _expand_min(data: dict[str, Any], ctx: ReadContext) -> list[dict[str, Any]]:
     themes: list[str] | None = None
     extra: dict[str, Any] = {}
     known = ctx.theme_names or frozenset()
+    ours = _ours(data)
     for k, v in data.items():
-        if k == "text" or k in MIN_KEYS:
+        if k == "text" or k in MIN_KEYS or k == OURS:
             continue
         if _is_region_list(v):
             for region in v:
@@ -276,12 +289,17 @@ def _expand_min(data: dict[str, Any], ctx: ReadContext) -> list[dict[str, Any]]:
     if extra:
         meta["labelstudio_data"] = extra
     rec: dict[str, Any] = {"text": text, "meta": meta, "spans": spans}
+    if ours:
+        rec.pop("meta")
+        _restore(rec, ours)
     if themes is not None:
         rec["accept"] = themes
+    elif ours.get("themes_reviewed"):
+        rec["accept"] = []
     if data.get("annotation_id") is None and not spans and themes is None:
         return [rec]  # a task without annotation
     rec["answer"] = "accept"
-    who = _annotator(data.get("annotator"))
+    who = _annotator(data.get("annotator")) or (ours.get("annotator") if isinstance(ours.get("annotator"), str) else None)
     if who:
         rec["_annotator_id"] = who
     ts = _time(data.get("updated_at")) or _time(data.get("created_at"))
@@ -332,12 +350,13 @@ def _themes_result(themes: list[str]) -> dict[str, Any]:
     return {"id": "themes", "from_name": THEMES_NAME, "to_name": TEXT_NAME, "type": "choices", "value": {"choices": list(themes)}}
 
 
-def _task_meta(rec: dict[str, Any], **more: Any) -> dict[str, Any]:
+def _task_data(rec: dict[str, Any], **more: Any) -> dict[str, Any]:
+    """The task's ``data``: the text, and ``annotate`` (our meta, hashes and ``more``)."""
     ours: dict[str, Any] = {k: rec[k] for k in ("_input_hash", "_task_hash") if k in rec}
     if isinstance(rec.get("meta"), dict):
         ours["meta"] = rec["meta"]
     ours.update({k: v for k, v in more.items() if v is not None})
-    return {"annotate": ours}
+    return {TEXT_NAME: rec["text"], OURS: ours}
 
 
 def example_task(rec: dict[str, Any], seconds: float, *, answer: str = "accept") -> dict[str, Any]:
@@ -358,8 +377,7 @@ def example_task(rec: dict[str, Any], seconds: float, *, answer: str = "accept")
     if when:
         ann["created_at"] = ann["updated_at"] = when
     return {
-        "data": {TEXT_NAME: text},
-        "meta": _task_meta(rec, annotator=rec.get("_annotator_id"), themes_reviewed=reviewed,
+        "data": _task_data(rec, annotator=rec.get("_annotator_id"), themes_reviewed=reviewed,
                            answer=None if answer == "accept" else answer),
         "annotations": [ann],
     }
@@ -383,7 +401,7 @@ def pending_task(task: dict[str, Any], *, threshold: float) -> dict[str, Any]:
     chosen = [t for t, v in cats.items() if isinstance(v, int | float) and v >= threshold]
     if chosen:
         preds.append({"model_version": "themes", "score": float(max(cats[t] for t in chosen)), "result": [_themes_result(chosen)]})
-    return {"data": {TEXT_NAME: text}, "meta": _task_meta(task), "predictions": preds}
+    return {"data": _task_data(task), "predictions": preds}
 
 
 def labeling_config(labels: Iterable[tuple[str, str | None]], themes: Iterable[str]) -> str:
