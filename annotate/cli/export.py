@@ -73,7 +73,7 @@ def export_cmd(
 
     Decisions on the same input merge into one example (accepted spans, accepted themes); rejected and ignored answers are left out. A report goes to stderr.
 
-    --format labelstudio writes Label Studio tasks (reviewed examples as annotations, tasks nobody answered with their pre-annotations as predictions) and the labeling config beside them (NAME.config.xml); --format argilla writes Argilla 2 records (responses, suggestions) and NAME.settings.json for rg.Settings.from_json.
+    --format labelstudio writes Label Studio tasks (reviewed examples as annotations, inputs only rejected or ignored as cancelled annotations, tasks nobody answered with their pre-annotations as predictions) and the labeling config beside them (NAME.config.xml); --format argilla writes Argilla 2 records (responses submitted, discarded or draft for accept, reject or ignore; pre-annotations as suggestions) and NAME.settings.json for rg.Settings.from_json.
 
     Example:
 
