@@ -267,3 +267,19 @@ def test_labelstudio_export_loads_with_label_studios_sdk(store, tmp_path):
     # data.annotate survives the converter: meta, hashes and annotator come back with the spans and themes
     assert got == want  # an empty theme list too: JSON_MIN writes {"choices": []}
     assert sdk.__name__ == "label_studio_sdk"
+
+
+@pytest.mark.parametrize("fmt", ["labelstudio", "argilla"])
+def test_export_config_offers_labels_and_themes_outside_labels_dir(store, tmp_path, fmt):
+    text = "Le bitcoin dépasse 100 000 dollars."
+    store.add_decision("x", {"text": text, "spans": [{"start": 3, "end": 10, "label": "PRODUCT"}], "accept": ["CRYPTO"]},
+                       answer="reject", annotator="a", session="s")
+    export_dataset("x", str(tmp_path / "x.json"), format=fmt, db=store.path)
+    if fmt == "labelstudio":
+        config = (tmp_path / "x.config.xml").read_text(encoding="utf-8")
+        assert '<Label value="PRODUCT"/>' in config and '<Choice value="CRYPTO"/>' in config
+        assert '<Label value="ORG" background="#7aecec"/>' in config
+    else:
+        settings = json.loads((tmp_path / "x.settings.json").read_text(encoding="utf-8"))
+        options = {q["name"]: [o["value"] for o in q["settings"]["options"]] for q in settings["questions"]}
+        assert "PRODUCT" in options["spans"] and "ORG" in options["spans"] and "CRYPTO" in options["themes"]

@@ -122,7 +122,10 @@ def export_tool(
     known = list(entity_labels or [])
     names = [n for n, _ in known]
     known += [(x, None) for x in sorted(labels_seen - set(names))]
-    all_themes = list(themes) + sorted(set(builder.themes_accepted) - set(themes))
+    themes_seen: set[str] = set()
+    for item in items:
+        themes_seen |= _themes_of(fmt, item)
+    all_themes = list(themes) + sorted(themes_seen - set(themes))
     with atomic_output(out, force=force) as f:
         if jsonl:
             for item in items:
@@ -174,4 +177,20 @@ def _labels_of(fmt: str, item: dict[str, Any]) -> set[str]:
                   [item["suggestions"][argilla.SPANS_QUESTION]] if argilla.SPANS_QUESTION in item["suggestions"] else []):
         for r in group:
             out.update(s["label"] for s in r["value"])
+    return out
+
+
+def _themes_of(fmt: str, item: dict[str, Any]) -> set[str]:
+    """The themes an exported task or record names (so that the config or settings offer each)."""
+    out: set[str] = set()
+    if fmt == "labelstudio":
+        for part in item.get("annotations", []) + item.get("predictions", []):
+            for r in part["result"]:
+                if r["type"] == "choices":
+                    out.update(r["value"]["choices"])
+        return out
+    for r in item["responses"].get(argilla.THEMES_QUESTION, []):
+        out.update(r["value"] or [])
+    if argilla.THEMES_QUESTION in item["suggestions"]:
+        out.update(item["suggestions"][argilla.THEMES_QUESTION]["value"])
     return out
