@@ -329,12 +329,16 @@ class Errors:
     )
     E414 = Err('base pipeline {name!r} is not installed', '{fix}, or pass --base-model none', exit_code=USAGE)
     E420 = Err('bad --label-map {item!r}', 'write OLD=NEW, e.g. --label-map PER=ORG', exit_code=USAGE)
-    E421 = Err('db-in reads JSONL only', 'give .jsonl files (Prodigy, doccano or annotate JSONL)', exit_code=USAGE)
+    E421 = Err(
+        'db-in reads JSONL only, or JSON arrays (.json)',
+        'give .jsonl or .json files (Prodigy, doccano, Label Studio, Argilla or annotate)',
+        exit_code=USAGE,
+    )
     E422 = Err('{message} (--strict: nothing was imported)', '{fix}')
-    E430 = Err('unknown --format {fmt!r}', 'use jsonl or spacy', exit_code=USAGE)
+    E430 = Err('unknown --format {fmt!r}', 'use one of {formats}', exit_code=USAGE)
     E431 = Err(
         'cannot tell the format from {output!r}',
-        'name a .jsonl file or a folder, or pass --format jsonl|spacy',
+        'name a .jsonl file or a folder, or pass --format (jsonl, spacy, labelstudio, argilla)',
         exit_code=USAGE,
     )
     E432 = Err('--format spacy cannot write to stdout', 'name a folder with -o', exit_code=USAGE)
@@ -421,5 +425,11 @@ class Errors:
         'adjudication needs a terminal: {n} task(s) to adjudicate on the screen',
         'run it in a terminal (or in a browser with annotate serve --adjudicate GOLD); --auto-accept-agreed alone'
         ' merges only the tasks everyone agrees on',
+        exit_code=USAGE,
+    )
+    E800 = Err('unknown db-in --format {fmt!r}', 'use one of {formats}', exit_code=USAGE)
+    E801 = Err(
+        '--format {fmt} writes a JSON array or JSONL file, not {output!r}',
+        'name a .json (or .jsonl) file with -o, or - for stdout',
         exit_code=USAGE,
     )
