@@ -30,14 +30,14 @@ def _spans(d):
     ],
 )
 def test_conll_import_schemes_sentences_and_spacing(store, fixture, scheme, texts, spans):
-    report = import_records(store, "c", [F / fixture], format="conll", lang="fr" if "iob" in fixture[:4] else "en")
+    report = import_records(store, "c", [F / fixture], fmt="conll", lang="fr" if "iob" in fixture[:4] else "en")
     assert not report.skipped and report.formats == {"conll": len(texts)}
     decisions = list(store.iter_decisions("c"))
     assert [d["text"] for d in decisions] == texts
     assert [_spans(d) for d in decisions] == spans
     assert {d["meta"]["conll_scheme"] for d in decisions} == {scheme}
     assert all(d["tokens"] and all(s["source"] == "conll" for s in d["spans"]) for d in decisions)
-    assert f"read {F / fixture} as: conll" in "\n".join(report.lines())
+    assert "--format auto" not in "\n".join(report.lines()) and not report.auto
 
 
 def test_conll_auto_by_suffix_and_docstart_numbers_documents(store):
@@ -60,7 +60,7 @@ def test_conll_detect_scheme():
 
 def test_conll_export_iob2_round_trip(tmp_path):
     db = tmp_path / "a.db"
-    import_dataset("c", [str(F / "iob2.conll"), str(F / "biluo.iob")], db=db, format="conll")
+    import_dataset("c", [str(F / "iob2.conll"), str(F / "biluo.iob")], db=db, fmt="conll")
     out = tmp_path / "out.conll"
     result = export_dataset("c", str(out), db=db)  # .conll: the format from the suffix
     assert result.format == "conll" and result.examples == 3

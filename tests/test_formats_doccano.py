@@ -35,7 +35,7 @@ def test_doccano_sequence_labelling_with_utf16_offsets(store, fixture):
     assert _spans(second) == [("Airbus", "ORG"), ("12 %", "PERCENT"), ("mai", "DATE")]  # not 'irbus ', shifted
     assert report.converted == {"utf16": 3}
     assert second["meta"]["doccano_id"] == 102 and second["meta"]["doccano_comments"] == [{"text": "vérifié"}]
-    assert "doccano" in " ".join(report.lines()) and '"label" holds [start, end, label] lists' in " ".join(report.lines())
+    assert f'found in {F / fixture}: doccano (2 record(s): "label" holds [start, end, label] lists)' in " ".join(report.lines())
 
 
 def test_doccano_relations_keep_entity_ids(store):

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from annotate.errors import AnnotateError
 from annotate.formats.imports import import_records
-from annotate.formats.offsets import UTF8, UTF16, GRAPHEMES, check_span, convert_offsets
+from annotate.formats.native import BadRecord
+from annotate.formats.offsets import GRAPHEMES, UTF8, UTF16, check_span, convert_offsets, span_offsets
 
 # an astral emoji (2 UTF-16 units, 4 UTF-8 bytes, 1 grapheme) and a decomposed accent (2 code points, 1 grapheme)
 TEXT = "🚀 Re\u0301mi et Airbus livrent."
@@ -31,21 +31,21 @@ def test_offsets_other_units_are_converted_and_said(unit, word):
     s = TEXT.index(word)
     a, b = _units(TEXT, s, s + len(word), unit)
     assert (a, b) != (s, s + len(word))  # the counts really differ here
-    got = check_span(TEXT, {"start": a, "end": b, "label": "ORG", "text": word})
+    got = span_offsets(TEXT, {"start": a, "end": b, "label": "ORG", "text": word})
     assert (got.start, got.end, got.unit, got.converted) == (s, s + len(word), unit, True)
+    start, end, note = check_span(TEXT, {"start": a, "end": b, "label": "ORG", "text": word}, "in.json", 4)
+    assert (start, end) == (s, s + len(word)) and note.startswith(f"in.json:4: span {a}-{b} ORG {word!r} had ")
 
 
 def test_offsets_code_points_pass_unchanged():
     s = TEXT.index("Airbus")
-    got = check_span(TEXT, {"start": s, "end": s + 6, "text": "Airbus"})
-    assert (got.start, got.end, got.converted) == (s, s + 6, False)
+    assert check_span(TEXT, {"start": s, "end": s + 6, "text": "Airbus"}) == (s, s + 6, None)
 
 
-def test_offsets_mismatch_nothing_explains_is_one_line_error_naming_file_line_span():
-    with pytest.raises(AnnotateError) as e:
+def test_offsets_mismatch_nothing_explains_names_the_span():
+    with pytest.raises(BadRecord) as e:
         check_span(TEXT, {"start": 2, "end": 8, "label": "ORG", "text": "Boeing"}, "in.jsonl", 7)
-    msg = str(e.value)
-    assert msg.startswith("[E830] in.jsonl:7: span 2-8 ORG") and "'Boeing'" in msg and "\n" not in msg
+    assert e.value.message.startswith("span 2-8 ORG 'Boeing' does not match the text at 2-8")
 
 
 def test_offsets_convert_inside_a_character_is_none():
@@ -71,7 +71,8 @@ def test_offsets_import_mismatch_is_skipped_with_file_line_and_span(store, tmp_p
                                "answer": "accept"}) + "\n", encoding="utf-8")
     report = import_records(store, "o", [src])
     [issue] = report.skipped
-    assert issue.line == 1 and "E830" in issue.message and "'Boeing'" in issue.message
+    assert issue.line == 1 and "'Boeing' does not match the text" in issue.message
+    assert issue.render().startswith(f"{src}:1: span 0-6 ORG 'Boeing'")
 
 
 def test_offsets_doccano_utf16_without_span_text_read_by_word_boundaries(store, tmp_path):

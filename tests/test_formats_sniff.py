@@ -5,8 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from annotate.cli.main import main
-from annotate.formats.imports import import_records
+from annotate.formats import doccano
+from annotate.formats.imports import import_records, normalize_record
+from annotate.formats.native import BadRecord
 from annotate.formats.merge import split_key
 from annotate.tasks import input_hash
 
@@ -23,8 +27,9 @@ def test_sniff_report_names_each_files_formats_and_why(store, tmp_path):
     )
     report = import_records(store, "m", [mixed, F / "doccano_intent.jsonl"])
     lines = "\n".join(report.lines())
-    assert f"read {mixed} as: prodigy 2 (Prodigy/annotate task shape: \"spans\"); doccano 1 (\"label\" holds [start, end, label] lists)" in lines
-    assert f"read {F / 'doccano_intent.jsonl'} as: doccano 2 (intent detection: \"entities\" and \"cats\")" in lines
+    assert (f"--format auto found in {mixed}: doccano (1 record(s): \"label\" holds [start, end, label] lists), "
+            f"prodigy (2 record(s): Prodigy/annotate task shape: \"spans\")") in lines
+    assert f"--format auto found in {F / 'doccano_intent.jsonl'}: doccano (2 record(s): intent detection: \"entities\" and \"cats\")" in lines
 
 
 def test_sniff_label_studio_json_min_is_not_read_as_doccano_or_prodigy(store, tmp_path):
@@ -32,21 +37,23 @@ def test_sniff_label_studio_json_min_is_not_read_as_doccano_or_prodigy(store, tm
     src.write_text(json.dumps([{"id": 3, "text": "Airbus vole.", "label": [{"start": 0, "end": 6, "text": "Airbus", "labels": ["ORG"]}],
                                 "annotator": 1, "annotation_id": 2}]), encoding="utf-8")
     report = import_records(store, "ls", [src])
-    assert report.records == 0 and report.formats == {}
-    [issue] = report.skipped
-    assert "not Prodigy's task shape" in issue.message and "--format" in issue.fix
+    assert report.formats == {"labelstudio": 1} and not report.skipped
+    # read as doccano or Prodigy, a "label" list of objects is an error, never an empty import
+    with pytest.raises(BadRecord, match="not Prodigy's task shape"):
+        normalize_record({"text": "Airbus vole.", "label": [{"start": 0}]}, fmt="prodigy")
+    assert not doccano.detect({"text": "Airbus vole.", "label": [{"start": 0}]})
 
 
 def test_sniff_unknown_format_is_a_usage_error(store, capsys):
     code = main(["db-in", "x", str(F / "doccano_seq.jsonl"), "--format", "brat", "--db", str(store.path)])
     err = capsys.readouterr().err
-    assert code == 2 and "[E841]" in err and "auto, annotate, prodigy, doccano, conll" in err
+    assert code == 2 and "[E800]" in err and "auto, annotate, conll, labelstudio, argilla, doccano, prodigy" in err
 
 
 def test_sniff_forced_format_reads_every_record_with_it(store):
-    report = import_records(store, "f", [F / "doccano_seq.jsonl"], format="doccano")
+    report = import_records(store, "f", [F / "doccano_seq.jsonl"], fmt="doccano")
     assert report.formats == {"doccano": 2}
-    assert report.sniffed[str(F / "doccano_seq.jsonl")][0][:2] == ("doccano", 2)
+    assert report.found == {str(F / "doccano_seq.jsonl"): {"doccano": 2}} and not report.auto
 
 
 def test_sniff_txt_needs_format_conll(store, tmp_path):

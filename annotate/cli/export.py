@@ -13,6 +13,7 @@ import typer
 
 from ..formats.docbin import DEFAULT_SHARD_SIZE
 from ..formats.examples import Align, MisalignedSpans, parse_align
+from ..formats.imports import import_formats
 from ..formats.job import (
     Format,
     dump_dataset,
@@ -38,12 +39,12 @@ def _err(lines: list[str]) -> None:
 def export_cmd(
     dataset: Annotated[str, typer.Argument(help="Dataset to export.", show_default=False)],
     output: Annotated[
-        str, typer.Option("--output", "-o", help="A .jsonl file, - for stdout, or a folder for --format spacy.", show_default=False)
+        str, typer.Option("--output", "-o", help="A .jsonl file, - for stdout, a folder for --format spacy, a .json file for labelstudio/argilla.", show_default=False)
     ],
     fmt: Annotated[
         Format | None,
         typer.Option("--format", "-f", parser=parse_format, metavar=choices(Format),
-                     help="jsonl, spacy, doccano (doccano's import JSONL) or conll (IOB2) (default: from --output: .jsonl or -, else a folder)."),
+                     help="jsonl, spacy, labelstudio (tasks + labeling config beside), argilla (records + settings beside), doccano (doccano's import JSONL) or conll (IOB2) (default: from --output: .jsonl or -, .conll, else a folder)."),
     ] = None,
     resolve: Annotated[
         Resolve,
@@ -72,9 +73,13 @@ def export_cmd(
 
     Decisions on the same input merge into one example (accepted spans, accepted themes); rejected and ignored answers are left out. A report goes to stderr.
 
+    --format labelstudio writes Label Studio tasks (reviewed examples as annotations, inputs only rejected or ignored as cancelled annotations, tasks nobody answered with their pre-annotations as predictions) and the labeling config beside them (NAME.config.xml); --format argilla writes Argilla 2 records (responses submitted, discarded or draft for accept, reject or ignore; pre-annotations as suggestions) and NAME.settings.json for rg.Settings.from_json.
+
     Example:
 
         annotate export news -o exports/news.jsonl
+        annotate export news --format labelstudio -o exports/news_ls.json
+        annotate export news --format argilla -o exports/news_argilla.json
         annotate export news --format spacy -o exports/news/
         python -m spacy train exports/news/config.cfg --paths.train exports/news/train.spacy --paths.dev exports/news/dev.spacy
         annotate export news --format doccano -o exports/news.doccano.jsonl
@@ -96,10 +101,12 @@ def db_in_cmd(
     dataset: Annotated[str, typer.Argument(help="Dataset to import into (created if missing).", show_default=False)],
     sources: Annotated[list[str], typer.Argument(help="JSONL, JSON, CSV or CoNLL files (- for stdin).", show_default=False)],
     fmt: Annotated[
-        str, typer.Option("--format", "-f", help="auto (recognise each record and say what was found), annotate, prodigy, doccano or conll.")
+        str,
+        typer.Option("--format", "-f", metavar="|".join(import_formats()),
+                     help="Format of the records; auto recognises each record and says what it found."),
     ] = "auto",
     as_tasks: Annotated[
-        bool, typer.Option("--as-tasks", help="Records without an answer become tasks to review (default: accepted, as Prodigy's db-in).")
+        bool, typer.Option("--as-tasks", help="Prodigy, doccano, CoNLL or annotate records without an answer become tasks to review (default: accepted, as Prodigy's db-in).")
     ] = False,
     label_map: Annotated[
         list[str] | None, typer.Option("--label-map", help="Rename a label or theme: OLD=NEW (repeatable).", show_default=False)
@@ -110,20 +117,22 @@ def db_in_cmd(
     db: DbOpt = None,
     labels: LabelsOpt = None,
 ) -> None:
-    """Import Prodigy, doccano, CoNLL or annotate data: every record becomes a decision (accepted when it has no answer), or with --as-tasks a task to review.
+    """Import Prodigy, doccano, Label Studio, Argilla, CoNLL or annotate data: answers become decisions.
 
-    Spans may come with or without tokens; span offsets are checked against the span's text (UTF-16 offsets are converted and reported). Prodigy binary answers (accept/reject on one label or span) are kept. doccano's JSONL, JSON, CSV and relation/intent exports are understood. Labels unknown to labels/ are reported. Malformed lines are listed (path:line and fix), skipped, and the command exits 1; with --strict nothing is imported.
+    Prodigy, doccano, CoNLL and annotate records without an answer are accepted (Prodigy's db-in default), or with --as-tasks tasks to review; Prodigy binary answers (accept/reject on one label or span) are kept as such. Spans may come with or without tokens; span texts are checked against the text (UTF-16, grapheme or UTF-8 offsets are converted and reported). doccano's JSONL, JSON, CSV, relation, intent and 1.0 exports are understood. Label Studio's JSON and JSON_MIN exports: the latest non-cancelled annotation of a task is a decision, predictions of unannotated tasks are pre-annotations. Argilla 2 records: each user's responses are a decision (submitted accept, discarded reject, draft ignore), suggestions pre-annotations. Labels unknown to labels/ are reported. Malformed lines are listed (path:line and fix), skipped, and the command exits 1; with --strict nothing is imported.
 
     Example:
 
         annotate db-in news old_prodigy_export.jsonl
         annotate db-in news doccano.jsonl --label-map ORGANIZATION=ORG --lang fr
+        annotate db-in news project-1-at-2026-01-05.json --format labelstudio
+        annotate db-in news argilla_records.json
         annotate db-in news tasks.jsonl --as-tasks
         annotate db-in news train.conll --format conll --lang fr
     """
     result = import_dataset(
         dataset, sources, db=db, labels=labels, label_map=label_map or [], strict=strict, lang=lang, annotator=annotator,
-        format=fmt, as_tasks=as_tasks,
+        fmt=fmt, as_tasks=as_tasks,
     )
     _err(result.lines())
     error = result.error()

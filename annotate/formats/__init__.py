@@ -15,6 +15,9 @@
 ``prodigy``        Prodigy's task shape (also our own JSONL)
 ``doccano``        doccano's exports in; doccano's import shape out
 ``conll``          CoNLL/IOB in (IOB1, IOB2, BILUO) and out (IOB2)
+``labelstudio``    Label Studio: JSON / JSON_MIN in, tasks and labeling config out
+``argilla``        Argilla 2: records in (nested, flattened), records and settings out
+``interop``        export to Label Studio and Argilla (examples + pending tasks)
 ``job``            the dataset jobs: export / import / dump on a database
 =================  ==========================================================
 """

@@ -6,16 +6,20 @@ readers of :data:`READERS` in order (the first whose ``detect`` matches reads
 the record), and the report says per file what was found and why:
 
 * :mod:`.conll`: the sentences of a CoNLL/IOB file (by its suffix or ``--format conll``);
+* :mod:`.labelstudio`: Label Studio's JSON export (tasks with annotations and predictions) and JSON_MIN;
+* :mod:`.argilla`: Argilla 2 records (fields, responses per user, suggestions), nested or flattened;
 * :mod:`.doccano`: doccano's sequence-labelling, relation, intent, classification and 1.0 exports;
 * :mod:`.prodigy`: Prodigy's task shape, which is also this toolkit's own JSONL (the fallback).
 
 Adding a format is a module with a :class:`~.native.Reader` and an entry in
 :data:`READERS`. Every record then goes through :func:`.native.finish_task`
-(offsets checked by :mod:`.offsets`).
+(offsets checked by :mod:`.offsets`); a reader with ``expand`` first turns
+its record into several records of our own shape (one per decision or task).
 
-Every record becomes a decision: its ``answer``, or ``accept`` when it has
-none (Prodigy's ``db-in`` default; ``as_tasks`` keeps those as tasks to
-review). Its ``_annotator_id``, ``_session_id`` and ``_timestamp`` are kept
+Every Prodigy, doccano, CoNLL or annotate record becomes a decision: its
+``answer``, or ``accept`` when it has none (Prodigy's ``db-in`` default;
+``as_tasks`` keeps those as tasks to review). Label Studio and Argilla
+records say themselves what is a decision and what a task to review. Its ``_annotator_id``, ``_session_id`` and ``_timestamp`` are kept
 when present, so that exported data imported again exports to the same
 bytes. An import whose records hold no annotation at all is an error (E840).
 Labels not in ``labels/`` are counted and reported; ``label_map`` renames
@@ -38,26 +42,35 @@ from typing import IO, Any
 
 from ..errors import Errors
 from ..io import check_not_empty
-from . import conll, doccano, prodigy
-from .native import BadRecord, Reader, finish_task, start_task
+from . import argilla, conll, doccano, labelstudio, prodigy
+from .native import BadRecord, ReadContext, Reader, finish_task, start_task
 from .sources import IMPORT_SUFFIXES, Item, file_kind, iter_items
 
 _BATCH = 500
 
 # format name -> reader, tried in this order; the last one (prodigy) reads any record with a text
-READERS: dict[str, Reader] = {r.name: r for r in (conll.READER, doccano.READER, prodigy.READER)}
+READERS: dict[str, Reader] = {
+    r.name: r for r in (conll.READER, labelstudio.READER, argilla.READER, doccano.READER, prodigy.READER)
+}
 AUTO = "auto"
-# --format of db-in: auto, the readers, and the names that read with one of them
-FORMATS = (AUTO, "annotate", "prodigy", "doccano", "conll")
-_READER_OF = {"annotate": "prodigy"}
+# other names of a reader for --format
+ALIASES = {"annotate": "prodigy"}
+MAX_NOTES = 20
 
 
-def parse_import_format(fmt: str) -> str:
-    """``fmt`` checked against :data:`FORMATS` and :data:`READERS`; an unknown one is a usage error (E841)."""
-    known = dict.fromkeys([*FORMATS, *READERS])
-    if fmt not in known:
-        raise Errors.E841(fmt=fmt, known=", ".join(known))
-    return fmt
+def import_formats() -> tuple[str, ...]:
+    """The names ``--format`` takes on import: ``auto``, the aliases and every registered reader."""
+    return (AUTO, *ALIASES, *READERS)
+
+
+def reader_for(fmt: str | None) -> Reader | None:
+    """The reader named ``fmt`` (None for ``auto``); an unknown name is a usage error (E800)."""
+    if fmt is None or fmt == AUTO:
+        return None
+    name = ALIASES.get(fmt, fmt)
+    if name not in READERS:
+        raise Errors.E800(fmt=fmt, formats=", ".join(import_formats()))
+    return READERS[name]
 
 
 def conll_reader(lang: str | None) -> Callable[[str, str], Iterator[Item]]:
@@ -70,6 +83,8 @@ def conll_reader(lang: str | None) -> Callable[[str, str], Iterator[Item]]:
 
 def detect_format(data: dict[str, Any]) -> Reader:
     """The reader of the first registered format that recognises ``data``."""
+    if not isinstance(data, dict):
+        raise BadRecord(f"expected a JSON object, got {type(data).__name__}", 'write one JSON object per line, e.g. {"text": "..."}')
     for reader in READERS.values():
         if reader.detect(data):
             return reader
@@ -115,8 +130,11 @@ class ImportReport:
     renamed: dict[str, int] = field(default_factory=dict)
     converted: dict[str, int] = field(default_factory=dict)
     accepted_by_default: int = 0
-    # per source: (format, records, what was recognised) as sniffed by --format auto
-    sniffed: dict[str, list[tuple[str, int, str]]] = field(default_factory=dict)
+    auto: bool = True  # formats recognised per record (--format auto)
+    # source -> format -> records; and what was recognised, per (source, format)
+    found: dict[str, dict[str, int]] = field(default_factory=dict)
+    why: dict[tuple[str, str], str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # converted offsets, parts of records left out
     skipped: list[Issue] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -131,8 +149,15 @@ class ImportReport:
         ]
         if self.formats:
             out.append("  formats: " + ", ".join(f"{k} {v}" for k, v in sorted(self.formats.items())))
-        for where, found in self.sniffed.items():
-            out.append(f"  read {where} as: " + "; ".join(f"{name} {n}" + (f" ({why})" if why else "") for name, n, why in found))
+        if self.auto:
+            for src, found in self.found.items():
+                out.append(f"  --format auto found in {src}: " + ", ".join(
+                    f"{k} ({v} record(s)" + (f": {self.why[(src, k)]}" if self.why.get((src, k)) else "") + ")"
+                    for k, v in sorted(found.items())))
+        if self.notes:
+            out.extend(f"  {n}" for n in self.notes[:MAX_NOTES])
+            if len(self.notes) > MAX_NOTES:
+                out.append(f"  ... and {len(self.notes) - MAX_NOTES} more note(s)")
         if self.accepted_by_default:
             out.append(f"  records without an answer accepted (Prodigy's db-in default; --as-tasks keeps them as tasks to review): "
                        f"{self.accepted_by_default}")
@@ -158,24 +183,49 @@ class ImportReport:
         return out
 
 
-def normalize_record(
+def normalize_records(
     data: Any, *, label_map: dict[str, str] | None = None, lang: str | None = None,
+    reader: Reader | None = None, context: ReadContext | None = None, converted: Counter[str] | None = None,
+) -> tuple[str, list[tuple[dict[str, Any], dict[str, Any], str | None]]]:
+    """One input record -> (format name, [(record read, task, answer or None), ...]).
+
+    ``reader``: the format to read it as (None: recognise it). A format with
+    ``expand`` gives several tasks or decisions for one record; the others one.
+    ``converted`` (when given) counts the spans whose offsets were converted to
+    code points, per unit they came in (:mod:`.offsets`). The answer of a record
+    without one is the format's own (``Reader.answer``), else None. Raises
+    :class:`BadRecord` when malformed.
+    """
+    reader = reader or detect_format(data)
+    if reader.expand is None:
+        recs = [data]
+    else:
+        if not isinstance(data, dict):
+            raise BadRecord(f"expected a JSON object, got {type(data).__name__}", "give the file as the tool exported it")
+        recs = reader.expand(data, context or ReadContext(label_map=label_map or {}))
+    out = []
+    for rec in recs:
+        task, text = start_task(rec)
+        raw = reader.read(rec, task)
+        task, answer = finish_task(rec, task, text, raw, reader, label_map=label_map or {}, lang=lang)
+        if converted is not None:
+            converted.update(raw.converted)
+        if answer is None and reader.answer is not None:
+            answer = reader.answer(rec)
+        out.append((rec, task, answer))
+    return reader.name, out
+
+
+def normalize_record(
+    data: Any, *, label_map: dict[str, str] | None = None, lang: str | None = None, fmt: str | None = None,
     converted: Counter[str] | None = None,
 ) -> tuple[dict[str, Any], str | None, str]:
-    """One input record -> (task, answer or None, format name). Raises :class:`BadRecord` when malformed.
-
-    ``converted`` (when given) counts the spans whose offsets were converted to
-    code points, per unit they came in (:mod:`.offsets`).
-    """
-    task, text = start_task(data)
-    reader = detect_format(data)
-    raw = reader.read(data, task)
-    task, answer = finish_task(data, task, text, raw, reader, label_map=label_map or {}, lang=lang)
-    if converted is not None:
-        converted.update(raw.converted)
-    if answer is None and reader.answer is not None:
-        answer = reader.answer(data)
-    return task, answer, reader.name
+    """One input record -> (task, answer or None, format name) (the first, for formats that give several)."""
+    name, items = normalize_records(data, label_map=label_map, lang=lang, reader=reader_for(fmt), converted=converted)
+    if not items:
+        raise BadRecord("record gives no task", "give it a text")
+    _, task, answer = items[0]
+    return task, answer, name
 
 
 def import_records(
@@ -183,7 +233,7 @@ def import_records(
     dataset: str,
     sources: Iterable[str | Path],
     *,
-    format: str = AUTO,
+    fmt: str | None = AUTO,
     as_tasks: bool = False,
     label_map: dict[str, str] | None = None,
     entity_labels: list[str] | None = None,
@@ -197,23 +247,24 @@ def import_records(
     """Import records into ``dataset``: decisions for records with an answer, and for those without one
     (accepted, Prodigy's ``db-in`` default) unless ``as_tasks``, which keeps them as tasks to review.
 
-    ``format``: ``auto`` (each record's format is recognised, the report says
-    what was found) or one of :data:`FORMATS`. An import whose records hold no
-    annotation at all (no answer, span, label or theme) is an error (E840),
-    unless ``as_tasks``: nothing is written.
+    ``fmt``: ``auto`` (each record's format is recognised, the report says
+    what was found) or one of :func:`import_formats`. An import whose records
+    hold no annotation at all (no answer, span, label or theme) is an error
+    (E840), unless ``as_tasks``: nothing is written.
     """
     t0 = time.perf_counter()
-    fmt = parse_import_format(format)
+    forced = reader_for(fmt)
+    fmt = AUTO if forced is None else forced.name
     # named files of any kind reach file_kind (E421 for a kind db-in cannot read); folders give the readable ones
     srcs = check_not_empty(sources, suffixes=IMPORT_SUFFIXES)
     for s in srcs:
         file_kind(s, fmt)  # an unreadable kind of file fails before anything is read
     label_map = label_map or {}
     session = session or f"{dataset}-import-{int(time.time())}"
-    report = ImportReport(dataset=dataset, sources=["<stdin>" if s == "-" else s for s in srcs])
+    report = ImportReport(dataset=dataset, sources=["<stdin>" if s == "-" else s for s in srcs], auto=forced is None)
     known_l = set(entity_labels) if entity_labels is not None else None
     known_t = set(theme_names) if theme_names is not None else None
-    forced = None if fmt == AUTO else READERS[_READER_OF.get(fmt, fmt)]
+    ctx = ReadContext(theme_names=frozenset(known_t) if known_t is not None else None, label_map=label_map)
 
     def items() -> Iterator[Item]:
         return iter_items(srcs, fmt, stdin, conll=conll_reader(lang))
@@ -224,7 +275,8 @@ def import_records(
         buffered = list(items()) if "-" in srcs else None
         for it in buffered if buffered is not None else items():
             try:
-                _normalize(it, forced, label_map, lang, Counter(), known_t)
+                _normalize(it, forced, label_map, lang, Counter(), known_t,
+                           ReadContext(theme_names=ctx.theme_names, label_map=label_map))
             except BadRecord as e:
                 raise Errors.E422(message=e.message, fix=e.fix, where=it.where, line=it.line) from None
 
@@ -261,24 +313,28 @@ def import_records(
     # records holding no annotation wait until one that does comes (an import of only those is E840)
     waiting: list[tuple[dict[str, Any], dict[str, Any], str | None]] | None = None if as_tasks else []
     for it in buffered if buffered is not None else items():
+        ctx.notes = []
         try:
-            data, task, answer, reader = _normalize(it, forced, label_map, lang, c.converted, known_t)
+            reader, recs = _normalize(it, forced, label_map, lang, c.converted, known_t, ctx)
         except BadRecord as e:
             report.skipped.append(Issue(it.where, it.line, e.message, e.fix))
             continue
+        report.notes.extend(f"{it.where}:{it.line}: {n}" for n in ctx.notes)
         report.records += 1
-        c.count(it.where, data, task, reader, known_l, known_t)
-        if answer is None and not as_tasks:
-            answer = "accept"
-            report.accepted_by_default += 1
-        if waiting is not None:
-            if not _annotated(data, task):
-                waiting.append((data, task, answer))
-                continue
-            for w in waiting:
-                write(*w)
-            waiting = None
-        write(data, task, answer)
+        c.found(it.where, it.data, reader)
+        for data, task, answer in recs:
+            c.count(data, task, reader, known_l, known_t)
+            if answer is None and not as_tasks and reader.default_accept:
+                answer = "accept"
+                report.accepted_by_default += 1
+            if waiting is not None:
+                if reader.default_accept and not _annotated(data, task):
+                    waiting.append((data, task, answer))
+                    continue
+                for w in waiting:
+                    write(*w)
+                waiting = None
+            write(data, task, answer)
     if waiting:
         raise Errors.E840(n=len(waiting), keys=", ".join(sorted(c.keys)) or "text", where=report.sources[0])
     flush()
@@ -309,12 +365,15 @@ class _Counts:
     why: dict[tuple[str, str], str] = field(default_factory=dict)
     keys: set[str] = field(default_factory=set)
 
-    def count(self, where: str, data: dict[str, Any], task: dict[str, Any], reader: Reader,
-              known_l: set[str] | None, known_t: set[str] | None) -> None:
+    def found(self, where: str, data: Any, reader: Reader) -> None:
+        """One input record of ``where`` read as ``reader`` (and, the first time, what was recognised in it)."""
         self.formats[reader.name] += 1
         self.sniffed.setdefault(where, Counter())[reader.name] += 1
-        if (where, reader.name) not in self.why and reader.describe is not None:
+        if (where, reader.name) not in self.why and reader.describe is not None and isinstance(data, dict):
             self.why[(where, reader.name)] = reader.describe(data)
+
+    def count(self, data: dict[str, Any], task: dict[str, Any], reader: Reader,
+              known_l: set[str] | None, known_t: set[str] | None) -> None:
         if len(self.keys) < 20:
             self.keys.update(k for k in data if isinstance(k, str) and not k.startswith("_"))
         for s, raw in zip(task["spans"], reader.raw_labels(data), strict=False):
@@ -338,28 +397,21 @@ class _Counts:
         report.unknown_themes = dict(self.unknown_themes)
         report.renamed = dict(self.renamed)
         report.converted = dict(self.converted)
-        report.sniffed = {
-            where: [(name, n, self.why.get((where, name), "")) for name, n in counts.most_common()]
-            for where, counts in self.sniffed.items()
-        }
+        report.found = {where: dict(counts) for where, counts in self.sniffed.items()}
+        report.why = dict(self.why)
 
 
 def _normalize(
     it: Item, forced: Reader | None, label_map: dict[str, str], lang: str | None, converted: Counter[str],
-    known_t: set[str] | None,
-) -> tuple[dict[str, Any], dict[str, Any], str | None, Reader]:
+    known_t: set[str] | None, ctx: ReadContext,
+) -> tuple[Reader, list[tuple[dict[str, Any], dict[str, Any], str | None]]]:
     if it.error is not None:
         raise it.error
-    data = it.data
-    task, text = start_task(data)
-    reader = forced if forced is not None else READERS[it.fmt] if it.fmt else detect_format(data)
-    raw = reader.read(data, task)
-    task, answer = finish_task(data, task, text, raw, reader, label_map=label_map, lang=lang)
-    converted.update(raw.converted)
-    choice_ids(data, task, known_t)
-    if answer is None and reader.answer is not None:
-        answer = reader.answer(data)
-    return data, task, answer, reader
+    reader = forced if forced is not None else READERS[it.fmt] if it.fmt else detect_format(it.data)
+    name, recs = normalize_records(it.data, label_map=label_map, lang=lang, reader=reader, context=ctx, converted=converted)
+    for data, task, _ in recs:
+        choice_ids(data, task, known_t)
+    return reader, recs
 
 
 def choice_ids(data: dict[str, Any], task: dict[str, Any], known_t: set[str] | None) -> None:

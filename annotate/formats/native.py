@@ -15,10 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import AnnotateError
 from ..store import ANSWERS
 from ..tasks import set_hashes
-from .offsets import UTF16, check_span, convert_offsets, guess_unit
 
 # keys of an input record that belong to a decision, not to the task
 DECISION_META = ("answer", "_annotator_id", "_session_id", "_timestamp", "_seconds", "_decision_id")
@@ -52,10 +50,23 @@ class Reader:
     keys; ``read`` removes or rewrites the format's own keys in it).
     ``raw_labels(record)``: the labels of the spans as written, in the order of
     ``read`` (to count renamed labels). ``span_source``: the ``source`` given to
-    every span read (None: as given). ``describe(record)``: what was recognised
-    in it, for the import report (``--format auto`` says what it found).
-    ``answer(record)``: the answer a record without ``"answer"`` carries in the
-    format's own terms (doccano's approved records), or None.
+    every span read (None: as given).
+
+    ``expand(record, context)`` (formats whose one record holds several
+    answers, such as a Label Studio task with its annotations and predictions,
+    or an Argilla record with a response per user): the record as a list of
+    records in this toolkit's own shape (``text``, ``spans``, ``accept``,
+    ``meta``, and ``answer`` / ``_annotator_id`` / ``_timestamp`` /
+    ``_seconds`` for a decision), each then read by ``read`` like an
+    annotate record. ``context`` gives the known themes and takes notes for
+    the import report (converted offsets, parts left out).
+
+    ``describe(record)``: what was recognised in it, for the import report
+    (``--format auto`` says what it found). ``answer(record)``: the answer a
+    record without ``"answer"`` carries in the format's own terms (doccano's
+    approved records), or None. ``default_accept``: whether a record of this
+    format without any answer is accepted (Prodigy's ``db-in`` default; not
+    for formats whose records say themselves what is answered and what is not).
     """
 
     name: str
@@ -65,6 +76,17 @@ class Reader:
     span_source: str | None = None
     describe: Callable[[dict[str, Any]], str] | None = None
     answer: Callable[[dict[str, Any]], str | None] | None = None
+    default_accept: bool = True
+    expand: Callable[[dict[str, Any], ReadContext], list[dict[str, Any]]] | None = None
+
+
+@dataclass
+class ReadContext:
+    """What an ``expand`` reader may know and report: the themes of labels/ (None: unknown) and notes."""
+
+    theme_names: frozenset[str] | None = None
+    label_map: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
 
 
 def as_int(v: Any, what: str) -> int:
@@ -112,6 +134,8 @@ def finish_task(
                 raise BadRecord(f"token {i} {tt!r} does not match the text at {ts}-{te}", 'correct the tokens or drop "tokens"')
             starts[ts] = i
             ends[te] = i
+    from .offsets import UTF16, convert_offsets, guess_unit, span_offsets  # offsets imports BadRecord from here
+
     out_spans = []
     # spans without their own text: only their places on the words betray offsets in UTF-16 units
     bare = [(a, b) for a, b, _, s in raw.spans if not isinstance(s.get("text"), str)]
@@ -122,10 +146,7 @@ def finish_task(
             if conv is not None:
                 start, end = conv
                 raw.converted[UTF16] = raw.converted.get(UTF16, 0) + 1
-        try:
-            checked = check_span(text, {"start": start, "end": end, "label": lab, "text": s.get("text")})
-        except AnnotateError as e:
-            raise BadRecord(f"[{e.code}] {e.message}", e.fix or "") from None
+        checked = span_offsets(text, {"start": start, "end": end, "label": lab, "text": s.get("text")})
         if checked.converted:
             raw.converted[checked.unit] = raw.converted.get(checked.unit, 0) + 1
             start, end = checked.start, checked.end

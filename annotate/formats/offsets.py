@@ -1,21 +1,26 @@
 """Span offsets from other tools, checked against the text they claim to cover.
 
 Offsets in this toolkit are Python code points. Other tools count otherwise:
-doccano and older Label Studio count UTF-16 code units (JavaScript string
-indices), some tools count UTF-8 bytes, some user-perceived characters
-(grapheme clusters). The counts agree on plain ASCII and Latin text and part
-ways after the first emoji or combining accent, which is how a span
-``"Airbus"`` gets stored as ``"bus a "``.
+tools written in JavaScript (doccano, older Label Studio) count UTF-16 code
+units, some tools UTF-8 bytes, some user-perceived characters (grapheme
+clusters). The counts agree on ASCII and Latin text and part ways after the
+first emoji or combining accent, which is how a span ``"Airbus"`` gets stored
+as ``"bus a "``.
 
-:func:`check_span` checks a span carrying its own ``text`` against
-``text[start:end]``. When they differ and one of the other counts explains the
-offsets, the span is converted (the caller counts and reports it); anything else
-is a one-line error naming the file, line and span. The span's ``text`` is
-checked, never overwritten.
+:func:`check_span` compares a span's own ``text`` (when the tool wrote one)
+with ``text[start:end]``:
 
-:func:`convert_offsets` converts a pair of offsets from a named unit; it is for
-spans that carry no text (doccano's ``[start, end, label]``), where only an
-offset past the end of the text in code points betrays another unit.
+* equal: the offsets are kept;
+* equal once the offsets are read as UTF-16 units, grapheme clusters or
+  UTF-8 bytes: they are converted and a note says so (the importer counts
+  and reports it);
+* anything else: :class:`~.native.BadRecord` naming the span, which the
+  importer reports as ``file:line: span ...; fix: ...``.
+
+The span's ``text`` is checked, never overwritten. A span without a ``text``
+can only be checked against the text's length; :func:`guess_unit` tells
+UTF-16 offsets of such spans (doccano's ``[start, end, label]``) by where
+they fall on the words.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import Errors
+from .native import BadRecord
 
 CODEPOINTS = "codepoints"
 UTF16 = "utf16"
@@ -123,47 +128,62 @@ def needs_conversion(text: str) -> bool:
     return not text.isascii()
 
 
-def check_span(text: str, span: dict[str, Any], where: Any = None, line: int | None = None) -> SpanOffsets:
-    """Check ``span`` (``start``, ``end`` and, when it has one, ``text``) against ``text``.
-
-    Returns the span's code-point offsets and the unit its offsets were counted
-    in. A span without a ``text`` string is returned as given (after a bounds
-    check only when it fits no unit at all). A span whose ``text`` is not at its
-    offsets in any count raises E830 naming ``where``/``line`` and the span; offsets
-    that are not integers raise E831.
-    """
-    try:
-        start, end = span["start"], span["end"]
-    except (KeyError, TypeError):
-        raise Errors.E831(span=_show(span), where=where, line=line) from None
+def span_offsets(text: str, span: dict[str, Any]) -> SpanOffsets:
+    """The code-point offsets of ``span`` (``start``, ``end``, optional ``text`` and ``label``) and the unit
+    they were counted in; :class:`~.native.BadRecord` when its text is at its offsets in no count."""
+    start, end = span.get("start"), span.get("end")
+    label = span.get("label", "")
+    given = span.get("text")
+    what = f"span {start}-{end} {label} {given!r}" if isinstance(given, str) else f"span {start}-{end} {label}"
+    fix = "correct the span's start/end (Python code points) or its text"
     if isinstance(start, bool) or isinstance(end, bool) or not isinstance(start, int) or not isinstance(end, int):
-        raise Errors.E831(span=_show(span), where=where, line=line)
-    given = span.get("text") if isinstance(span, dict) else None
+        raise BadRecord(f"{what}: start and end are not integers", "give character offsets as integers")
     if not isinstance(given, str):
-        if 0 <= start <= end <= len(text):
+        if 0 <= start < end <= len(text):
             return SpanOffsets(start, end)
         # past the end in code points: UTF-16 units (astral characters before it) may explain it
         if any(ord(c) > 0xFFFF for c in text):
             conv = _to_codepoints(text, start, end, UTF16)
-            if conv is not None:
+            if conv is not None and conv[0] < conv[1]:
                 return SpanOffsets(conv[0], conv[1], UTF16)
-        return SpanOffsets(start, end)
-    if 0 <= start <= end <= len(text) and text[start:end] == given:
+        raise BadRecord(f"{what} falls outside the text (length {len(text)})", fix)
+    if 0 <= start < end <= len(text) and text[start:end] == given:
         return SpanOffsets(start, end)
     if needs_conversion(text):
         for unit in UNITS:
             conv = _to_codepoints(text, start, end, unit)
             if conv is not None and text[conv[0]:conv[1]] == given:
                 return SpanOffsets(conv[0], conv[1], unit)
-    found = text[max(start, 0):max(end, 0)] if start <= len(text) else ""
-    raise Errors.E830(
-        start=start, end=end, label=str(span.get("label", "")), given=given, found=found, where=where, line=line
-    )
+    if not 0 <= start < end <= len(text):
+        raise BadRecord(f"{what} falls outside the text (length {len(text)})", fix)
+    raise BadRecord(f"{what} does not match the text at {start}-{end} ({text[start:end]!r})", fix)
 
 
-def _show(span: Any) -> str:
-    s = repr(span)
-    return s if len(s) <= 80 else s[:77] + "..."
+_UNIT_NAMES = {UTF16: "UTF-16", GRAPHEMES: "grapheme", UTF8: "UTF-8 byte"}
+
+
+def check_span(
+    text: str, span: dict[str, Any], where: str | None = None, line: int | None = None
+) -> tuple[int, int, str | None]:
+    """(start, end, note) of ``span`` (``start``, ``end``, optional ``text`` and ``label``) in ``text``.
+
+    ``note`` is None when the offsets were right as given, else a one-line
+    message saying what they were converted from (``where``/``line`` name the
+    place in it). A span whose ``text`` is not in the text at its offsets,
+    however counted, raises :class:`~.native.BadRecord`.
+    """
+    got = span_offsets(text, span)
+    if not got.converted:
+        return got.start, got.end, None
+    given = span.get("text")
+    what = f"span {span['start']}-{span['end']} {span.get('label', '')}" + (f" {given!r}" if isinstance(given, str) else "")
+    place = "" if where is None else (f"{where}:{line}: " if line is not None else f"{where}: ")
+    return got.start, got.end, f"{place}{what} had {_UNIT_NAMES[got.unit]} offsets; converted to {got.start}-{got.end}"
+
+
+def from_utf16(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """UTF-16 offsets ``start``/``end`` of ``text`` as code points, or None when one falls inside a character."""
+    return _to_codepoints(text, start, end, UTF16)
 
 
 def _edges_ok(text: str, start: int, end: int) -> int:

@@ -1,13 +1,17 @@
-"""The files ``db-in`` reads, as a stream of records: JSONL, JSON arrays, CSV, CoNLL.
+"""Input files of ``db-in``: JSONL, JSON arrays, doccano's CSV, CoNLL.
 
-Every file gives :class:`Item` values: where (the path, or ``<stdin>``), the
-line the record starts on, and the record (a JSON value) or what is wrong with
-it (a :class:`~.native.BadRecord`). Which reader reads a file:
+:func:`iter_records` yields ``(where, line, record, problem)`` for every
+record of JSON files: ``record`` is the parsed JSON value (None when
+``problem`` says why the line could not be read). In a JSON array, ``line`` is
+the line where the element starts, so an error names the place in the file a
+user can open. A file whose first character is ``[`` is read as an array,
+anything else line by line; a ``.json`` file holding a single object is one
+record.
 
-* ``.jsonl`` (and ``-``): one JSON value per line;
-* ``.json``: a JSON array of records (doccano's and Label Studio's JSON
-  exports; line numbers are those of each element's first character), or
-  one object, or JSON lines;
+:func:`iter_items` reads every kind of file ``db-in`` takes, as
+:class:`Item` values (:func:`file_kind` says which reader reads a file):
+
+* ``.jsonl``, ``.json`` (and ``-``): as above;
 * ``.csv``: doccano's text-classification CSV, a header with ``text`` and
   ``label`` (one row per label; the rows of one text make one record);
 * ``.conll``, ``.conllu``, ``.iob``, ``.bio``, ``.tsv`` (or any file with
@@ -28,13 +32,147 @@ from ..errors import Errors
 from ..io import open_binary
 from .native import BadRecord
 
+Row = tuple[str, int, Any, str | None]
+
+_FIX_JSON = 'write one JSON object per line, e.g. {"text": "..."}, or one JSON array of objects'
+
+
+def iter_records(sources: list[str], stdin: IO[bytes] | None = None) -> Iterator[Row]:
+    for src in sources:
+        if src == "-":
+            stream = stdin if stdin is not None else sys.stdin.buffer
+            yield from _records_of(stream, "<stdin>")
+            continue
+        with open_binary(src) as f:
+            yield from _records_of(f, src)
+
+
+def _first_char(stream: IO[bytes]) -> tuple[bytes, bytes]:
+    """(first non-blank byte or b'', the bytes read to find it) without losing them."""
+    head = b""
+    while True:
+        chunk = stream.read(4096)
+        if not chunk:
+            return b"", head
+        head += chunk
+        body = head[3:] if head.startswith(b"\xef\xbb\xbf") else head
+        stripped = body.lstrip()
+        if stripped:
+            return stripped[:1], head
+
+
+def _records_of(stream: IO[bytes], where: str) -> Iterator[Row]:
+    first, head = _first_char(stream)
+    if first == b"[":
+        yield from _array_of(head + stream.read(), where)
+        return
+    if first == b"{" and where.lower().endswith(".json"):
+        # one (pretty-printed) object, or JSONL under a .json name
+        raw = head + stream.read()
+        try:
+            obj = json.loads(raw.decode("utf-8-sig"))
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            yield from _lines_of(raw.splitlines(keepends=True), where)
+            return
+        yield where, _line_of_first(raw), obj, None
+        return
+    yield from _lines_of(_Chain(head, stream), where)
+
+
+def _line_of_first(raw: bytes) -> int:
+    """The line of the first ``{`` in ``raw``."""
+    return raw.count(b"\n", 0, raw.index(b"{")) + 1
+
+
+class _Chain:
+    """The bytes already read, then the rest of the stream, line by line."""
+
+    def __init__(self, head: bytes, stream: IO[bytes]) -> None:
+        self.head = head
+        self.stream = stream
+
+    def __iter__(self) -> Iterator[bytes]:
+        if not self.head:
+            yield from self.stream
+            return
+        lines = self.head.splitlines(keepends=True)
+        last = lines.pop() if lines and not lines[-1].endswith(b"\n") else b""
+        yield from lines
+        rest = iter(self.stream)
+        if last:
+            yield last + next(rest, b"")
+        yield from rest
+
+
+def _lines_of(stream: Any, where: str) -> Iterator[Row]:
+    for i, raw in enumerate(stream, start=1):
+        if i == 1 and raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as e:
+            yield where, i, None, f"invalid UTF-8 at byte {e.start}"
+            continue
+        if not line.strip():
+            continue
+        try:
+            yield where, i, json.loads(line), None
+        except json.JSONDecodeError as e:
+            yield where, i, None, f"invalid JSON ({e.msg} at column {e.colno})"
+
+
+def _array_of(raw: bytes, where: str) -> Iterator[Row]:
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        yield where, raw.count(b"\n", 0, e.start) + 1, None, f"invalid UTF-8 at byte {e.start}"
+        return
+    dec = json.JSONDecoder()
+    pos = text.index("[") + 1
+    line, counted = 1, 0
+
+    def at(p: int) -> int:
+        nonlocal line, counted
+        line += text.count("\n", counted, p)
+        counted = p
+        return line
+
+    n = len(text)
+    expect_value = True
+    while True:
+        while pos < n and text[pos] in " \t\r\n":
+            pos += 1
+        if pos >= n:
+            yield where, at(pos), None, "invalid JSON (the array is not closed with ])"
+            return
+        ch = text[pos]
+        if ch == "]":
+            rest = text[pos + 1:]
+            if rest.strip():
+                yield where, at(pos + 1 + (len(rest) - len(rest.lstrip()))), None, "invalid JSON (text after the closing ])"
+            return
+        if ch == "," and not expect_value:
+            pos += 1
+            expect_value = True
+            continue
+        try:
+            value, end = dec.raw_decode(text, pos)
+        except json.JSONDecodeError as e:
+            yield where, at(e.pos), None, f"invalid JSON ({e.msg}); the rest of the array was not read"
+            return
+        yield where, at(pos), value, None
+        pos = end
+        expect_value = False
+
+
 CONLL_SUFFIXES = (".conll", ".conllu", ".conll2003", ".iob", ".iob2", ".bio", ".bilou", ".tsv")
 KINDS = ("jsonl", "json", "csv", "conll")
 # what db-in reads (.txt only with --format conll)
 IMPORT_SUFFIXES = (".jsonl", ".json", ".csv", ".txt", *CONLL_SUFFIXES)
 
 _NOT_UTF8 = "re-encode the file as UTF-8 (e.g. iconv -f latin1 -t utf-8)"
-_ONE_OBJECT = 'write one JSON object per line, e.g. {"text": "..."}'
 
 
 @dataclass
@@ -69,22 +207,18 @@ def iter_items(
     for src in srcs:
         kind = file_kind(src, fmt)
         where = "<stdin>" if src == "-" else src
-        raw = _read(src, stdin) if kind != "jsonl" else None
-        if kind == "jsonl":
-            if src == "-":
-                yield from _jsonl(stdin if stdin is not None else sys.stdin.buffer, where)
-            else:
-                with open_binary(src) as f:
-                    yield from _jsonl(f, where)
+        if kind in ("jsonl", "json"):
+            for w, line, data, problem in iter_records([src], stdin):
+                if problem is None:
+                    yield Item(w, line, data)
+                else:
+                    yield Item(w, line, error=BadRecord(problem, _NOT_UTF8 if "UTF-8" in problem else _FIX_JSON))
             continue
-        assert raw is not None
-        text, problem = _decode(raw)
-        if problem is not None:
-            yield Item(where, problem[0], error=BadRecord(problem[1], _NOT_UTF8))
+        text, bad = _decode(_read(src, stdin))
+        if bad is not None:
+            yield Item(where, bad[0], error=BadRecord(bad[1], _NOT_UTF8))
             continue
-        if kind == "json":
-            yield from _json(text, where)
-        elif kind == "csv":
+        if kind == "csv":
             yield from _csv(text, where)
         else:
             assert conll is not None
@@ -105,67 +239,6 @@ def _decode(raw: bytes) -> tuple[str, tuple[int, str] | None]:
         return raw.decode("utf-8"), None
     except UnicodeDecodeError as e:
         return "", (raw.count(b"\n", 0, e.start) + 1, f"invalid UTF-8 at byte {e.start}")
-
-
-def _jsonl(stream: IO[bytes], where: str) -> Iterator[Item]:
-    for i, raw in enumerate(stream, start=1):
-        if i == 1 and raw.startswith(b"\xef\xbb\xbf"):
-            raw = raw[3:]
-        try:
-            line = raw.decode("utf-8")
-        except UnicodeDecodeError as e:
-            yield Item(where, i, error=BadRecord(f"invalid UTF-8 at byte {e.start}", _NOT_UTF8))
-            continue
-        if line.strip():
-            yield _loads(line, where, i)
-
-
-def _loads(line: str, where: str, i: int) -> Item:
-    try:
-        return Item(where, i, json.loads(line))
-    except json.JSONDecodeError as e:
-        return Item(where, i, error=BadRecord(f"invalid JSON ({e.msg} at column {e.colno})", _ONE_OBJECT))
-
-
-def _json(text: str, where: str) -> Iterator[Item]:
-    """A JSON array of records (line numbers of each element), one JSON object, or JSON lines."""
-    start = len(text) - len(text.lstrip())
-    if not text[start:start + 1] == "[":
-        try:
-            yield Item(where, text.count("\n", 0, start) + 1, json.loads(text))
-            return
-        except json.JSONDecodeError:
-            pass
-        for i, line in enumerate(text.splitlines(), start=1):
-            if line.strip():
-                yield _loads(line, where, i)
-        return
-    dec = json.JSONDecoder()
-    pos = start + 1
-    n = len(text)
-    first = True
-    while True:
-        while pos < n and text[pos] in " \t\r\n":
-            pos += 1
-        if pos < n and text[pos] == "]":
-            return
-        if not first:
-            if pos < n and text[pos] == ",":
-                pos += 1
-                while pos < n and text[pos] in " \t\r\n":
-                    pos += 1
-            else:
-                line = text.count("\n", 0, pos) + 1
-                yield Item(where, line, error=BadRecord("invalid JSON array (expected ',' or ']')", "write a JSON array of objects"))
-                return
-        line = text.count("\n", 0, pos) + 1
-        try:
-            value, pos = dec.raw_decode(text, pos)
-        except json.JSONDecodeError as e:
-            yield Item(where, e.lineno, error=BadRecord(f"invalid JSON ({e.msg} at column {e.colno})", "write a JSON array of objects"))
-            return
-        first = False
-        yield Item(where, line, value)
 
 
 def _csv(text: str, where: str) -> Iterator[Item]:
