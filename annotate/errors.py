@@ -54,6 +54,14 @@ class AnnotateError(Exception):
         # one line, always
         return " ".join(text.split())
 
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        # picklable with its fields (a Dask worker's error reaches the client with its code and exit code)
+        return (_restore, (self.message, self.where, self.line, self.fix, self.code, self.exit_code))
+
+
+def _restore(message: str, where: str | None, line: int | None, fix: str | None, code: str, exit_code: int) -> AnnotateError:
+    return AnnotateError(message, where=where, line=line, fix=fix, code=code, exit_code=exit_code)
+
 
 class StdoutClosed(Exception):
     """The reader of standard output went away (``annotate pre - -o - | head -1``): stop quietly."""

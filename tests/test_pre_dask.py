@@ -172,3 +172,17 @@ def test_pre_dask_survives_a_killed_worker(inputs, tmp_path, cluster):
     res = box["res"]
     assert Path(out).read_bytes() == want
     assert res.redone <= 1  # at most the chunk the killed worker had in hand
+
+
+def test_pre_dask_bad_line_is_one_error_with_file_and_line(inputs, tmp_path, cluster):
+    from annotate.errors import AnnotateError
+
+    bad = Path(inputs[2])
+    lines = bad.read_text(encoding="utf-8").splitlines()
+    lines[4] = '{"text": 12}'
+    bad.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    with pytest.raises(AnnotateError) as e:
+        dd.run_pre_dask(inputs, str(out), scheduler=cluster.scheduler_address, chunk_bytes=400)
+    assert e.value.code == "E013" and e.value.where == str(bad) and e.value.line == 5
+    assert not out.exists()

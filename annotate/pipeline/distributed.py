@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from ..about import __version__
-from ..errors import AnnotateError, Errors
+from ..errors import Errors
 from ..io import Record, _decode, _read_txt, atomic_output, empty_input, expand_sources, parse_record, split_paragraphs
 from ..labels import load_labels
 
@@ -249,11 +249,7 @@ def annotate_chunk(chunk: Chunk, options: dict[str, Any], work: str) -> dict[str
             out.flush()
             os.fsync(out.fileno())
         os.replace(tmp, target)
-    except AnnotateError as e:  # travels back as data: the exception type does not pickle with its fields
-        _unlink(tmp)
-        return {"index": chunk.index, "error": {"message": e.message, "where": e.where, "line": e.line, "fix": e.fix,
-                                                "code": e.code, "exit_code": e.exit_code}}
-    except BaseException:
+    except BaseException:  # an AnnotateError reaches the client with its fields (it pickles them)
         _unlink(tmp)
         raise
     counts["per_label"], counts["per_theme"] = dict(counts["per_label"]), dict(counts["per_theme"])
@@ -382,15 +378,13 @@ def _run_chunks(client: Any, as_completed: Any, chunks: list[Chunk], wire: dict[
             todo.append(chunk)
     run = uuid.uuid4().hex[:12]  # keys unique to this run: a scheduler may still know an earlier run's
     futures = [client.submit(annotate_chunk, chunk, dict(wire), str(work), key=f"annotate-{chunk.name}-{run}",
-                             pure=False, retries=2) for chunk in todo]
+                             pure=False) for chunk in todo]  # a lost worker: Dask reruns its chunk elsewhere
     stream: Iterable[Any] = as_completed(futures)
     if progress is not None:
         stream = progress(stream, len(futures))
     try:
         for fut in stream:
             c = fut.result()
-            if "error" in c:
-                raise AnnotateError(**c["error"])
             results[c["index"]] = ChunkResult(c["index"], c["n_tasks"], c["words"], c["per_label"], c["per_theme"])
     except BaseException:
         client.cancel(futures)
