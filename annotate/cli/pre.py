@@ -36,7 +36,7 @@ def pre_command(
     n_process: Annotated[int, typer.Option("--n-process", "-n", help="Worker processes (-1: one per core); gains on inputs of more than about 60,000 characters per process.")] = 1,
     batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Texts per batch.")] = 64,
     force: Annotated[bool, typer.Option("--force", "-f", help="Replace an existing output file that is not a previous annotate output.")] = False,
-    engine: Annotated[Engine, typer.Option("--engine", help="local: this machine's processes (--n-process); dask: chunks on a Dask cluster, resumable (pip install 'annotate-news[dask]').")] = Engine.local,
+    engine: Annotated[Engine, typer.Option("--engine", help="local: this machine's processes (--n-process); dask: chunks on a Dask cluster, resumable (pip install 'annotate-news\\[dask]').")] = Engine.local,
     scheduler: Annotated[Optional[str], typer.Option("--scheduler", help="With --engine dask: address of a running Dask scheduler (tcp://HOST:8786); default: a local cluster of --n-process workers (one per core unless given).", show_default=False)] = None,
     chunk_mb: Annotated[float, typer.Option("--chunk-mb", min=0.001, help="With --engine dask: input megabytes per chunk.")] = 4.0,
     keep_chunks: Annotated[bool, typer.Option("--keep-chunks", help="With --engine dask: keep the per-chunk outputs (.OUTPUT.chunks/) after the merge.")] = False,
