@@ -54,6 +54,14 @@ class AnnotateError(Exception):
         # one line, always
         return " ".join(text.split())
 
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        # picklable with its fields (a Dask worker's error reaches the client with its code and exit code)
+        return (_restore, (self.message, self.where, self.line, self.fix, self.code, self.exit_code))
+
+
+def _restore(message: str, where: str | None, line: int | None, fix: str | None, code: str, exit_code: int) -> AnnotateError:
+    return AnnotateError(message, where=where, line=line, fix=fix, code=code, exit_code=exit_code)
+
 
 class StdoutClosed(Exception):
     """The reader of standard output went away (``annotate pre - -o - | head -1``): stop quietly."""
@@ -166,6 +174,10 @@ class Errors:
     E037 = Err('"cats" is not an object', 'write "cats" as {{"THEME": 1}}')
     E038 = Err('unknown theme {k!r} in cats', '{fix}')
     E039 = Err('a span is not a JSON object', 'write each span as {{"start": S, "end": E, "label": "ORG"}}')
+    E050 = Err('--engine dask reads files, not standard input', 'save the input to a .jsonl file and name it', exit_code=USAGE)
+    E051 = Err('--engine dask needs Dask, which is not installed', "pip install 'annotate-news[dask]'", exit_code=USAGE)
+    E052 = Err('--engine dask writes a file, not standard output', 'name an output file or folder with -o', exit_code=USAGE)
+    E053 = Err('cannot reach the Dask scheduler at {address!r} ({reason})', 'check the address (tcp://HOST:8786) and that the scheduler runs', exit_code=USAGE)
     E100 = Err('labels folder not found', 'pass --labels with a folder holding labels.toml')
     E101 = Err('{where_} {msg}', '{fix}')
     E102 = Err('invalid TOML: {detail}', 'correct the TOML syntax')
