@@ -117,3 +117,16 @@ def test_prodigy_contradicting_binary_answers_latest_wins_and_is_counted(store, 
     [ex] = map(json.loads, out.read_text(encoding="utf-8").splitlines())
     assert ex["spans"] == [] and [s["text"] for s in ex["rejected_spans"]] == ["Safran"]
     assert report.binary_conflicts == 1 and "1 answer(s) contradicted by a later one" in "\n".join(report.lines())
+
+
+def test_prodigy_rejected_binary_answer_exports_once_to_label_studio(store, tmp_path):
+    """A text with only a rejected ner.teach answer is an example (a rejected span), not also a cancelled task."""
+    from annotate.formats.interop import export_tool
+
+    src = tmp_path / "t.jsonl"
+    src.write_text(json.dumps({"text": "Safran livre Airbus.", "spans": [{"start": 0, "end": 6, "label": "PRODUCT"}],
+                               "_view_id": "ner", "answer": "reject"}) + "\n", encoding="utf-8")
+    import_records(store, "r", [src])
+    out = tmp_path / "ls.json"
+    export_tool("labelstudio", lambda: store.iter_decisions("r"), out, dataset="r", themes=THEMES)
+    assert len(json.loads(out.read_text(encoding="utf-8"))) == 1

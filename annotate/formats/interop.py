@@ -85,7 +85,9 @@ def export_tool(
             others.pop(ih, None)
         elif ih not in accepted:
             others[ih] = d
+    exported: set[str] = set()  # texts that give an example (binary answers, rejected ones too, give one)
     for d in merged_decisions(decisions(), plan):
+        exported.add(d["text"])
         ex = builder.build(d)
         if ex is None:
             continue
@@ -97,6 +99,8 @@ def export_tool(
     builder.check()  # nothing is written when a span does not align
     examples = len(items)
     for d in others.values():  # inputs nobody accepted: their latest answer, as the tool's skip / discard
+        if d.get("text") in exported:
+            continue
         rec = {k: v for k, v in d.items() if k not in ("_decision_id", "_seconds", "answer")}
         rec["spans"] = [s for s in d.get("spans") or [] if isinstance(s, dict) and "start" in s and "end" in s]
         if fmt == "labelstudio":
