@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from ..errors import Errors
 from ..formats.docbin import DEFAULT_SHARD_SIZE
 from ..formats.examples import Align, MisalignedSpans, parse_align
 from ..formats.imports import import_formats
@@ -37,10 +38,10 @@ def _err(lines: list[str]) -> None:
 
 @app.command("export")
 def export_cmd(
-    dataset: Annotated[str, typer.Argument(help="Dataset to export.", show_default=False)],
+    dataset: Annotated[str | None, typer.Argument(help="Dataset to export (or --from files).", show_default=False)] = None,
     output: Annotated[
         str, typer.Option("--output", "-o", help="A .jsonl file, - for stdout, a folder for --format spacy, a .json file for labelstudio/argilla.", show_default=False)
-    ],
+    ] = ...,  # type: ignore[assignment]  # required
     fmt: Annotated[
         Format | None,
         typer.Option("--format", "-f", parser=parse_format, metavar=choices(Format),
@@ -66,6 +67,10 @@ def export_cmd(
     lang: Annotated[str | None, typer.Option(help="Language (default: the examples' meta.lang, else en).", show_default=False)] = None,
     shard_size: Annotated[int, typer.Option(help="Docs per DocBin shard; more examples give a folder of shards.")] = DEFAULT_SHARD_SIZE,
     force: Annotated[bool, typer.Option("--force", help="Replace existing output.")] = False,
+    from_files: Annotated[
+        list[str] | None,
+        typer.Option("--from", help="Instead of a dataset: JSONL files or folders of tasks (annotate pre outputs, --engine dask chunks), exported as accepted silver data, streamed, without a database.", show_default=False),
+    ] = None,
     db: DbOpt = None,
     labels: LabelsOpt = None,
 ) -> None:
@@ -84,10 +89,15 @@ def export_cmd(
         python -m spacy train exports/news/config.cfg --paths.train exports/news/train.spacy --paths.dev exports/news/dev.spacy
         annotate export news --format doccano -o exports/news.doccano.jsonl
         annotate export news --format conll -o exports/news.conll
+        annotate export --from exports/archive/pre.jsonl --format spacy -o exports/silver/
     """
     try:
+        if dataset is not None and from_files:
+            raise Errors.E062()
+        if dataset is None and not from_files:
+            raise Errors.E063()
         result = export_dataset(
-            dataset, output, format=fmt, db=db, labels=labels, lang=lang, resolve=resolve, align=align,
+            dataset or "silver", output, from_files=from_files or None, format=fmt, db=db, labels=labels, lang=lang, resolve=resolve, align=align,
             dev_split=dev_split, seed=seed, spans_key=spans_key, base_model=base_model, shard_size=shard_size, force=force,
         )
     except MisalignedSpans as e:

@@ -174,8 +174,13 @@ def export_dataset(
     base_model: str | None = None,
     shard_size: int = DEFAULT_SHARD_SIZE,
     force: bool = False,
+    from_files: list[str] | None = None,
 ) -> ExportResult:
     """Export ``dataset`` of the database ``db`` to ``output`` (``format``: default from ``output``).
+
+    With ``from_files`` (JSONL files or folders of tasks) the tasks are read
+    from there as accepted silver data instead of from the database
+    (:mod:`.silver`); ``dataset`` only names the export in its report.
 
     The themes are those of the labels folder ``labels``. Misaligned spans
     raise :class:`~.examples.MisalignedSpans` (its ``lines()`` list them).
@@ -191,6 +196,12 @@ def export_dataset(
         dev_split=dev_split, seed=seed, spans_key=spans_key, base_model=base_model, shard_size=shard_size,
         entity_labels=[(e.name, e.color) for e in lab.labels.entity], threshold=lab.taxonomy.settings.threshold,
     )
+    if from_files is not None:
+        from .silver import silver_decisions
+
+        decisions = silver_decisions(from_files, themes=lab.theme_names, threshold=lab.taxonomy.settings.threshold)
+        report = EXPORTERS[the_format](decisions, output, options)
+        return _result(the_format, output, report)
     with _open_store(db, create=False) as store:  # reading never creates a database
         if the_format in _WITH_PENDING:
             options.pending = lambda: store.iter_tasks(dataset)
@@ -201,6 +212,10 @@ def export_dataset(
             if not (e.code == "E405" and the_format in _WITH_PENDING and store.count_tasks(dataset)):
                 raise
         report = EXPORTERS[the_format](lambda: store.iter_decisions(dataset), output, options)
+    return _result(the_format, output, report)
+
+
+def _result(the_format: Format, output: str, report: ExportReport) -> ExportResult:
     result = ExportResult(the_format, output, report)
     if the_format is Format.spacy:
         out = output.rstrip("/\\")
