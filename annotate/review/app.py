@@ -21,8 +21,9 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 
 from ..errors import AnnotateError
+from . import history
 from .keymap import ACTION_IDS, ACTIONS, apply_label_keys, keys_of
-from .screens import HelpScreen
+from .screens import ConfirmQuit, HelpScreen
 from .session import ReviewSession, TaskState
 from .widgets import DocView, KeyLine, Panel, StatusBar, ThemePanel
 from .widgets.themes import side_width
@@ -244,14 +245,19 @@ class ReviewApp(App[int]):
 
     def _edit(self, edit: Callable[..., bool], *args: Any) -> None:
         if (st := self.session.state) is not None:
-            edit(st, *args)
+            if edit.__name__ in history.CONTENT_EDITS or (st.adding and edit.__name__ == "relabel"):
+                history.apply_edit(st, edit, *args)  # undoable with undo_edit
+            else:
+                edit(st, *args)
             self._after()
 
     def _decide(self, answer: str) -> None:
         if self.session.state is None:
             return
+        answered = self.session.state
         try:
             self.session.answer(answer)
+            history.mark_saved(answered)
         except AnnotateError as e:
             # nothing is lost: the task stays on screen, answer again when the database is free
             self.notify(str(e), title="not saved", severity="error", timeout=10)
@@ -286,8 +292,33 @@ class ReviewApp(App[int]):
         self.action_quit()
 
     def action_quit(self) -> None:  # type: ignore[override]
+        """Quit; with unsaved edits on the task on screen, ask first (:class:`~.screens.ConfirmQuit`)."""
+        st = self.session.state
+        if history.has_unsaved_edits(st) and not isinstance(self.screen, ConfirmQuit):
+            def confirmed(yes: bool | None) -> None:
+                if yes:
+                    self._quit_now()
+
+            self.push_screen(ConfirmQuit(history.unsaved_summary(st)), confirmed)  # type: ignore[arg-type]
+            return
+        self._quit_now()
+
+    def _quit_now(self) -> None:
         self._stopping = True
         self.exit(self.session.saved)
+
+    # in-task undo, redo, reset (annotate/review/history.py)
+
+    def action_undo_edit(self) -> None:
+        self._edit(history.undo_edit)
+
+    def action_redo_edit(self) -> None:
+        self._edit(history.redo_edit)
+
+    def action_reset_task(self) -> None:
+        if (st := self.session.state) is not None:
+            history.reset_to(st, self.session.pre_annotated())
+            self._after()
 
 
 def _edit_action(action: str, edit: Callable[..., bool]) -> Callable[..., None]:
