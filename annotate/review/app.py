@@ -21,9 +21,10 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 
 from ..errors import AnnotateError
+from ..store.browse import TaskBrowser
 from . import history
 from .keymap import ACTION_IDS, ACTIONS, apply_label_keys, keys_of
-from .screens import ConfirmQuit, HelpScreen
+from .screens import BrowserScreen, ConfirmQuit, HelpScreen
 from .session import ReviewSession, TaskState
 from .widgets import DocView, KeyLine, Panel, StatusBar, ThemePanel
 from .widgets.themes import side_width
@@ -306,6 +307,21 @@ class ReviewApp(App[int]):
     def _quit_now(self) -> None:
         self._stopping = True
         self.exit(self.session.saved)
+
+    def action_browse(self) -> None:
+        """The task browser (:class:`~.screens.BrowserScreen`); the task picked there comes on screen."""
+        s = self.session
+        if isinstance(self.screen, BrowserScreen):
+            return
+        self.push_screen(BrowserScreen(s.store, s.dataset, s.annotator, tuple(s.labels.entity_names)), self._open_row)
+
+    def _open_row(self, row: Any) -> None:
+        if row is None:
+            return
+        s = self.session
+        task, decision = TaskBrowser(s.store, s.dataset, s.annotator).open(row)
+        self.session.open_task(task, decision)
+        self.redraw()
 
     # in-task undo, redo, reset (annotate/review/history.py)
 

@@ -47,6 +47,7 @@ ACTIONS: tuple[Action, ...] = (
     Action("undo_edit", "z", "undo the last edit of this task (span, label, resize, add, delete, theme)", ""),
     Action("redo_edit", "Z", "redo the edit undone last", ""),
     Action("reset_task", "R", "reset this task to its pre-annotation (undo brings the edits back)", ""),
+    Action("browse", "b", "task browser: every task; filter by state, label, text; open one (answered ones too)", ""),
     Action("scroll_down", "down,j", "scroll the text down", ""),
     Action("scroll_up", "up,k", "scroll the text up", ""),
     Action("page_down", "pagedown", "scroll the text down by a page", ""),

@@ -82,9 +82,9 @@ class TaskBrowser:
             params["like"] = _like(f.text)
         if f.label:
             params["label"] = f.label
-            params["label_json"] = _like('"label":' + json.dumps(f.label, ensure_ascii=False))  # as _dumps writes it
+            params["label_json"] = '"label":' + json.dumps(f.label, ensure_ascii=False)  # as _dumps writes it
             spans_of = f"coalesce((SELECT content FROM decision WHERE id = {self._DECISION}), t.content)"
-            sql.append("(t.content LIKE :label_json ESCAPE '\\' OR EXISTS (SELECT 1 FROM decision d2 WHERE"
+            sql.append("(instr(t.content, :label_json) > 0 OR EXISTS (SELECT 1 FROM decision d2 WHERE"
                        " d2.dataset_id = t.dataset_id AND d2.task_hash = t.task_hash AND d2.annotator = :who))")
             sql.append(f"EXISTS (SELECT 1 FROM json_each({spans_of}, '$.spans') s"
                        " WHERE json_extract(s.value, '$.label') = :label)")
