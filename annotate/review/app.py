@@ -10,6 +10,7 @@ or ``--keymap`` on the command line). Relabel keys and theme keys come from
 
 from __future__ import annotations
 
+import bisect
 import gc
 from collections.abc import Callable
 from typing import Any
@@ -27,6 +28,7 @@ from .keymap import ACTION_IDS, ACTIONS, apply_label_keys, keys_of
 from .screens import BrowserScreen, ConfirmQuit, HelpScreen
 from .session import ReviewSession, TaskState
 from .widgets import DocView, KeyLine, Panel, StatusBar, ThemePanel
+from .widgets.cues import cue_ranges
 from .widgets.themes import side_width
 
 # action id -> the TaskState method it applies to the task on screen (then the changed rows are redrawn);
@@ -250,6 +252,8 @@ class ReviewApp(App[int]):
                 history.apply_edit(st, edit, *args)  # undoable with undo_edit
             else:
                 edit(st, *args)
+            if edit is TaskState.toggle_theme and args:
+                self._show_cues(st, [args[0]], toggled=True)
             self._after()
 
     def _decide(self, answer: str) -> None:
@@ -307,6 +311,49 @@ class ReviewApp(App[int]):
     def _quit_now(self) -> None:
         self._stopping = True
         self.exit(self.session.saved)
+
+    def _show_cues(self, st: TaskState, themes: list[str], *, toggled: bool = False) -> None:
+        """Highlight the cue words of ``themes`` (what made them score) in the text; a message tells how many."""
+        st.highlight = cue_ranges(st.original, themes)
+        n = len(st.highlight)
+        what = ", ".join(themes) if len(themes) <= 3 else f"{len(themes)} themes"
+        if n:
+            note = f"{n} cue word{'s' if n != 1 else ''} of {what} highlighted"
+        elif not st.original.get("cues"):
+            note = "no cue stored with this task (pre-annotate it again to get them)"
+        else:
+            note = f"no cue of {what} in this text"
+        st.message = f"{st.message} · {note}" if toggled and st.message else note
+        st.version += 1
+
+    def action_cues(self) -> None:
+        if (st := self.session.state) is None:
+            return
+        if st.highlight:
+            st.highlight = ()
+            st.message, st.version = "cues hidden", st.version + 1
+        else:
+            on = [t for t, v in st.themes.items() if v]
+            self._show_cues(st, on or list(st.themes))
+        self._after()
+
+    # mouse: a click on a span selects it (in add mode: moves the token cursor), on a theme toggles it
+
+    def on_doc_view_clicked(self, event: DocView.Clicked) -> None:
+        st = self.session.state
+        if st is None:
+            return
+        if st.adding:
+            if event.offset is not None and st.tokens:
+                i = bisect.bisect_right(st._starts, event.offset) - 1
+                st.move_cursor(max(i, 0) - st.cursor)
+        elif event.span >= 0:
+            st.current = event.span
+            st.message, st.version = "", st.version + 1
+        self._after()
+
+    def on_theme_panel_clicked(self, event: ThemePanel.Clicked) -> None:
+        self._edit(TaskState.toggle_theme, event.theme)
 
     def action_browse(self) -> None:
         """The task browser (:class:`~.screens.BrowserScreen`); the task picked there comes on screen."""

@@ -47,6 +47,7 @@ ACTIONS: tuple[Action, ...] = (
     Action("undo_edit", "z", "undo the last edit of this task (span, label, resize, add, delete, theme)", ""),
     Action("redo_edit", "Z", "redo the edit undone last", ""),
     Action("reset_task", "R", "reset this task to its pre-annotation (undo brings the edits back)", ""),
+    Action("cues", "c", "highlight the cue words of the themes switched on (again: hide); toggling a theme shows its own", ""),
     Action("browse", "b", "task browser: every task; filter by state, label, text; open one (answered ones too)", ""),
     Action("scroll_down", "down,j", "scroll the text down", ""),
     Action("scroll_up", "up,k", "scroll the text up", ""),

@@ -8,6 +8,8 @@ from typing import ClassVar
 
 from rich.style import Style
 from rich.text import Text
+from textual import events
+from textual.message import Message
 
 from ..session import ReviewLabels, TaskState
 from ..taskstate import visible_text
@@ -79,6 +81,21 @@ class ThemePanel(Panel):
     def on_resize(self) -> None:
         if self._shown is not None:
             self.show(*self._shown)
+
+    class Clicked(Message):
+        """A click on a theme's row: toggle it."""
+
+        def __init__(self, theme: str) -> None:
+            super().__init__()
+            self.theme = theme
+
+    def on_click(self, event: events.Click) -> None:
+        off = event.get_content_offset(self)
+        if off is None or self._shown is None or self._shown[0] is None:
+            return
+        themes = self._shown[1].themes
+        if 1 <= off.y <= len(themes):  # row 0 is the heading, then one row a theme
+            self.post_message(self.Clicked(themes[off.y - 1].name))
 
 
 def side_width(screen_width: int) -> int:
