@@ -146,7 +146,9 @@ async def test_review_browser_text_search_label_filter_and_escape(store: Store):
         assert app.screen.filter.label == "ORG" and lst.count == 2
         await pilot.press("l")
         assert app.screen.filter.label == "MONEY" and lst.count == 1
-        await pilot.press("escape")
+        await pilot.press("a", "x", "r", "1", "z")  # the review keys do nothing under the browser
+        assert list(store.iter_decisions("eco")) == [] and app.session.state.spans[0]["answer"] == "accept"
+        await pilot.press("q")
         assert not isinstance(app.screen, BrowserScreen)
         assert app.session.state.text == TASKS[0]["text"]  # nothing opened: the same task
 

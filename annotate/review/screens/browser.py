@@ -11,7 +11,7 @@ from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
+from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from ...store import Store
@@ -22,11 +22,11 @@ STATE_NAMES = {"all": "all", "pending": "pending", "answered": "answered", "acce
                "reject": "rejected", "ignore": "ignored"}
 
 
-class BrowserScreen(Screen[TaskRow | None]):
-    """Dismissed with the row to open, or None (esc)."""
+class BrowserScreen(ModalScreen[TaskRow | None]):
+    """Dismissed with the row to open, or None (esc, q). Modal: the review screen's keys do nothing under it."""
 
     BINDINGS: ClassVar[list[Binding]] = [
-        Binding("escape", "close", "back", id="browser_close"),
+        Binding("escape,q", "close", "back", id="browser_close"),
         Binding("s", "cycle_state", "state filter", id="browser_state"),
         Binding("l", "cycle_label", "label filter", id="browser_label"),
         Binding("slash", "search", "search the text", id="browser_search"),
@@ -43,7 +43,7 @@ class BrowserScreen(Screen[TaskRow | None]):
         yield Static(id="browser-head")
         yield Input(placeholder="search the text (⏎ applies, esc back to the list)", id="browser-text")
         yield TaskList(self.browser, id="browser-list")
-        yield Static("↑/↓ PgUp/PgDn Home/End move · ⏎ or double click: open · s state · l label · / search · esc back",
+        yield Static("↑/↓ PgUp/PgDn Home/End move · ⏎ or double click: open · s state · l label · / search · esc/q back",
                      id="browser-keys")
 
     def on_mount(self) -> None:
