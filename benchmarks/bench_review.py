@@ -220,6 +220,10 @@ class PtyTerminal:
     def close(self, quit_key: bytes | None = b"q", timeout: float = 20.0) -> int:
         if quit_key is not None and self.proc.poll() is None:
             os.write(self.master, quit_key)
+            try:  # the task on screen has edits: the review asks first, y quits
+                self.proc.wait(2.0)
+            except subprocess.TimeoutExpired:
+                os.write(self.master, b"y")
         try:
             code = self.proc.wait(timeout)
         except subprocess.TimeoutExpired:

@@ -30,14 +30,19 @@ _LIMIT = 500  # snapshots kept per task
 
 @dataclass(frozen=True)
 class Snapshot:
+    """The task's content at one moment, cheaply: the span dicts themselves (an edit replaces a span's dict,
+    never changes it, except its ``answer``, kept apart), which were added, the current span and the themes."""
+
     spans: tuple[dict[str, Any], ...]
-    added: tuple[bool, ...]
+    answers: tuple[str, ...]
+    added: frozenset[int]
     current: int | None
-    themes: tuple[tuple[str, bool], ...]
+    themes: tuple[bool, ...]
     extra_accept: tuple[str, ...]
 
-    def key(self) -> tuple[Any, ...]:
-        return (tuple(_span_key(s) for s in self.spans), self.themes, self.extra_accept)
+    def same_content(self, other: Snapshot) -> bool:
+        return (self.answers == other.answers and self.themes == other.themes and len(self.spans) == len(other.spans)
+                and all(a is b for a, b in zip(self.spans, other.spans)) and self.extra_accept == other.extra_accept)
 
 
 @dataclass
@@ -52,25 +57,28 @@ def _span_key(s: dict[str, Any]) -> tuple[Any, ...]:
 
 
 def content_key(state: TaskState) -> tuple[Any, ...]:
-    """What answering the task now would store, as a comparable key (spans and themes)."""
+    """What answering the task now would store, as a comparable key by value (spans and themes)."""
     return (tuple(_span_key(s) for s in state.spans), tuple(state.themes.items()), tuple(state._extra_accept))
 
 
 def snapshot(state: TaskState) -> Snapshot:
+    spans = tuple(state.spans)
     return Snapshot(
-        spans=tuple(dict(s) for s in state.spans), added=tuple(id(s) in state._added for s in state.spans),
-        current=state.current, themes=tuple(state.themes.items()), extra_accept=tuple(state._extra_accept),
+        spans=spans, answers=tuple(s["answer"] for s in spans), added=frozenset(state._added),
+        current=state.current, themes=tuple(state.themes.values()), extra_accept=tuple(state._extra_accept),
     )
 
 
 def restore(state: TaskState, snap: Snapshot) -> None:
-    """``state`` takes the content of ``snap`` (fresh span dicts: a snapshot can be restored again)."""
-    state.spans = [dict(s) for s in snap.spans]
-    state._added = {id(s) for s, a in zip(state.spans, snap.added) if a}
+    """``state`` takes the content of ``snap``."""
+    for s, a in zip(snap.spans, snap.answers):
+        s["answer"] = a
+    state.spans = list(snap.spans)
+    state._added = set(snap.added)
     state.current = snap.current if snap.current is None or snap.current < len(state.spans) else None
     if state.current is None and state.spans:
         state.current = 0
-    state.themes = dict(snap.themes)
+    state.themes = dict(zip(state.themes, snap.themes))
     state._extra_accept = list(snap.extra_accept)
     state.adding = False
     state.anchor = state.end_mark = None
@@ -90,7 +98,7 @@ def apply_edit(state: TaskState, edit: Callable[..., bool], *args: Any) -> bool:
     h = history_of(state)
     before = snapshot(state)
     done = edit(state, *args)
-    if before.key() != content_key(state):
+    if not before.same_content(snapshot(state)):
         h.undo.append(before)
         del h.undo[:-_LIMIT]
         h.redo.clear()
@@ -117,13 +125,12 @@ def redo_edit(state: TaskState) -> bool:
 
 def reset_to(state: TaskState, pre: TaskState) -> bool:
     """Put ``state`` back as ``pre`` (the task as pre-annotated); undo reverts it."""
-    target = snapshot(pre)
-    if target.key() == content_key(state):
+    if content_key(pre) == content_key(state):
         return state._changed("the task is as pre-annotated")
     h = history_of(state)
     h.undo.append(snapshot(state))
     h.redo.clear()
-    restore(state, target)
+    restore(state, snapshot(pre))  # the span dicts of ``pre`` (a fresh TaskState) become the task's
     return state._changed("reset to the pre-annotation (undo brings the edits back)")
 
 
