@@ -181,3 +181,36 @@ async def test_review_history_keys_are_remappable(store: Store):
         assert span_answers(app) == ["reject", "accept"]
         await pilot.press("ctrl+e")
         assert span_answers(app) == ["accept", "accept"]
+
+
+# ---------------------------------------------------------------- key press cost (issue #12: p95 regression)
+
+
+async def test_review_history_add_mode_keeps_the_panel_line_count(store: Store):
+    """Entering or leaving add mode repaints the panel lines that changed, not the whole panel (10 KB a press
+    on the 5,000-word benchmark document before)."""
+    from annotate.review.widgets import ThemePanel
+
+    app = make_app(store)
+    async with app.run_test(size=(110, 30)) as pilot:
+        panel = app.query_one(ThemePanel)
+        lines = len(panel.content.split("\n", allow_blank=True))
+        await pilot.press("n")
+        assert "adding a span" in panel.content.plain
+        assert len(panel.content.split("\n", allow_blank=True)) == lines
+        await pilot.press("escape", "d", "d")  # no span left: the same count again
+        assert len(panel.content.split("\n", allow_blank=True)) == lines
+
+
+async def test_review_history_the_status_timer_ticks_only_when_no_key_drew_it(store: Store, monkeypatch):
+    app = make_app(store)
+    async with app.run_test() as pilot:
+        drawn = []
+        monkeypatch.setattr(app.query_one("#status").__class__, "show", lambda self, *a: drawn.append(a))
+        await pilot.press("right")
+        assert len(drawn) == 1  # the key drew the status
+        app._tick_status()  # a tick right after: nothing more
+        assert len(drawn) == 1
+        app._status_at -= 1.0  # a second later, idle: the tick draws the clock
+        app._tick_status()
+        assert len(drawn) == 2

@@ -41,7 +41,18 @@ def render_themes(state: TaskState | None, labels: ReviewLabels, key: Style = PL
     acc, rej = state.counts()
     t.append(f"\nSpans: {acc} kept, {rej} rejected\n", style="")
     span = state.span
-    if span is not None and not state.adding:
+    # always three lines here (the current span, the span being added, or blank): the panel keeps its line
+    # count, so entering or leaving add mode repaints the lines that changed, not the whole panel
+    if state.adding:
+        sel = state.selection
+        t.append("▸ adding a span\n", style="bold")
+        if sel is not None and state.tokens:
+            a, b = state.tokens[sel[0]]["start"], state.tokens[sel[1]]["end"]
+            t.append(f"  {_short(state.display_text[a:b], max(width - 2, 8))}\n")
+        else:
+            t.append("\n")
+        t.append("  m marks, a label key creates it\n", style="dim")
+    elif span is not None:
         shown = _short(state.display_text[span["start"]:span["end"]], max(width - 2, 8))
         t.append(f"▸ {span['label']} ", style="bold")
         t.append(f"{SPAN_STATES[state.span_state(span)]}\n")
@@ -51,6 +62,8 @@ def render_themes(state: TaskState | None, labels: ReviewLabels, key: Style = PL
             value = span["value"]
             t.append(f" · {_short(value if isinstance(value, str) else json.dumps(value, ensure_ascii=False), 18)}")
         t.append("\n")
+    else:
+        t.append("\n\n\n")
     return t
 
 
