@@ -214,3 +214,23 @@ async def test_review_history_the_status_timer_ticks_only_when_no_key_drew_it(st
         app._status_at -= 1.0  # a second later, idle: the tick draws the clock
         app._tick_status()
         assert len(drawn) == 2
+
+
+async def test_review_history_a_span_move_renders_one_panel_line_not_the_panel(store: Store, monkeypatch):
+    """The side panel draws through the Line API: moving to the next span renders the lines that changed (the
+    current span's), never the whole panel again (Textual's render of the whole content, on each key before)."""
+    from annotate.review.widgets import ThemePanel
+
+    app = make_app(store)
+    async with app.run_test(size=(110, 30)) as pilot:
+        await pilot.pause()
+        rendered: list[int] = []
+        whole: list[int] = []
+        real = ThemePanel.render_line
+        monkeypatch.setattr(ThemePanel, "render_line", lambda self, y: rendered.append(y) or real(self, y))
+        monkeypatch.setattr(ThemePanel, "_render_content", lambda self: whole.append(1))
+        await pilot.press("right")
+        await pilot.pause()
+        panel = app.query_one(ThemePanel)
+        assert whole == []
+        assert rendered and len(set(rendered)) <= 3 < len(panel.content.split("\n"))
