@@ -40,9 +40,12 @@ def texts(b: TaskBrowser) -> list[str]:
 def test_review_browser_filters_by_state_label_and_text(store: Store):
     session = ReviewSession(store, "eco", "bea", LABELS)
     session.answer("accept")  # Airbus
-    session.answer("reject")  # CAC 40
+    session.state.reject_span()
+    session.answer("reject")  # CAC 40, its one span rejected
     all_ = TaskBrowser(store, "eco", "bea")
     assert all_.count() == 4 and [r.answer for r in all_.page(0, 10)] == ["accept", "reject", None, None]
+    # the labels of the accepted spans: of the decision when there is one, else of the pre-annotation
+    assert [r.labels for r in all_.page(0, 10)] == [("ORG",), (), ("MONEY", "ORG"), ()]
     cases = {
         BrowseFilter("pending"): [TASKS[2]["text"], TASKS[3]["text"]],
         BrowseFilter("answered"): [TASKS[0]["text"], TASKS[1]["text"]],
@@ -50,6 +53,7 @@ def test_review_browser_filters_by_state_label_and_text(store: Store):
         BrowseFilter("accept"): [TASKS[0]["text"]],
         BrowseFilter("ignore"): [],
         BrowseFilter(label="ORG"): [TASKS[0]["text"], TASKS[2]["text"]],
+        BrowseFilter(label="PERCENT"): [TASKS[1]["text"]],  # its span is rejected, still a PERCENT span
         BrowseFilter(label="MONEY"): [TASKS[2]["text"]],
         BrowseFilter(text="bretagne"): [TASKS[3]["text"]],  # case-insensitive
         BrowseFilter(text="d'euros"): [TASKS[2]["text"]],

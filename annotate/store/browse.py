@@ -116,35 +116,26 @@ class TaskBrowser:
         else:
             page_sql = "1 ORDER BY t.id LIMIT :limit OFFSET :offset"
             params["offset"] = offset
+        # one query for the page: the row, this annotator's decision, its answer, the labels of the accepted
+        # spans (of the decision, else of the pre-annotation) and how many decisions the task has
         sql = (
-            f"SELECT t.id, t.task_hash, substr(json_extract(t.content, '$.text'), 1, {SNIPPET}), {self._DECISION} AS dec"
-            f" FROM task t WHERE {where} AND {page_sql}"
+            "SELECT id, th, text, dec, (SELECT answer FROM decision WHERE id = dec),"
+            " (SELECT group_concat(DISTINCT json_extract(s.value, '$.label')) FROM json_each(coalesce("
+            "(SELECT content FROM decision WHERE id = dec), content), '$.spans') s"
+            " WHERE coalesce(json_extract(s.value, '$.answer'), 'accept') = 'accept'),"
+            " (SELECT count(*) FROM decision WHERE dataset_id = :ds AND task_hash = th)"
+            f" FROM (SELECT t.id AS id, t.task_hash AS th, substr(json_extract(t.content, '$.text'), 1, {SNIPPET}) AS text,"
+            f" {self._DECISION} AS dec, t.content AS content FROM task t WHERE {where} AND {page_sql}) ORDER BY id"
         )
         self.queries += 1
         rows = self.store._run(lambda: self.store._c.execute(sql, params).fetchall())
         if rows:
             self._after[offset + len(rows)] = int(rows[-1][0])
-        out = []
-        for row_id, th, text, dec in rows:
-            out.append(self._row(int(row_id), int(th), text or "", dec))
-        return out
-
-    def _row(self, row_id: int, th: int, text: str, dec: int | None) -> TaskRow:
-        c = self.store._c
-        if dec is not None:
-            answer, labels = self.store._run(lambda: c.execute(
-                "SELECT answer, (SELECT group_concat(DISTINCT json_extract(s.value, '$.label')) FROM"
-                " json_each(content, '$.spans') s WHERE coalesce(json_extract(s.value, '$.answer'), 'accept') = 'accept')"
-                " FROM decision WHERE id = ?", (dec,)).fetchone())
-        else:
-            answer = None
-            labels = self.store._run(lambda: c.execute(
-                "SELECT (SELECT group_concat(DISTINCT json_extract(s.value, '$.label')) FROM"
-                " json_each(content, '$.spans') s) FROM task WHERE id = ?", (row_id,)).fetchone()[0])
-        n = self.store._run(lambda: c.execute(
-            "SELECT count(*) FROM decision WHERE dataset_id = ? AND task_hash = ?", (self._ds, th)).fetchone()[0])
-        return TaskRow(row_id, th, text, tuple(sorted(set((labels or "").split(",")) - {""})), answer,
-                       None if dec is None else int(dec), int(n))
+        return [
+            TaskRow(int(row_id), int(th), text or "", tuple(sorted(set((labels or "").split(",")) - {""})), answer,
+                    None if dec is None else int(dec), int(n))
+            for row_id, th, text, dec, answer, labels, n in rows
+        ]
 
     def open(self, row: TaskRow) -> tuple[dict[str, Any], dict[str, Any] | None]:
         """The task of ``row`` and this annotator's stored decision for it (None when pending)."""
