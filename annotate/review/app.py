@@ -262,7 +262,7 @@ class ReviewApp(App[int]):
 
     def _edit(self, edit: Callable[..., bool], *args: Any) -> None:
         if (st := self.session.state) is not None:
-            if edit.__name__ in history.CONTENT_EDITS or (st.adding and edit.__name__ == "relabel"):
+            if edit.__name__ in history.CONTENT_EDITS:
                 history.apply_edit(st, edit, *args)  # undoable with undo_edit
             else:
                 edit(st, *args)
