@@ -220,6 +220,13 @@ class PtyTerminal:
     def close(self, quit_key: bytes | None = b"q", timeout: float = 20.0) -> int:
         if quit_key is not None and self.proc.poll() is None:
             os.write(self.master, quit_key)
+            try:  # the task on screen has edits: the review asks first, y quits
+                self.proc.wait(2.0)
+            except subprocess.TimeoutExpired:
+                try:
+                    os.write(self.master, b"y")
+                except OSError:  # it ended meanwhile
+                    pass
         try:
             code = self.proc.wait(timeout)
         except subprocess.TimeoutExpired:
@@ -252,17 +259,21 @@ def _startup(term: PtyTerminal, what: str, timeout: float = 120.0) -> None:
         raise RuntimeError(f"{what}: no synchronized frame drawn in the pty; its output ends with:\n{tail}")
 
 
-def bench_pty(tmp: Path, presses: int, *, bare_escapes: int | None = None, floor_presses: int | None = None) -> dict:
+def bench_pty(tmp: Path, presses: int, *, bare_escapes: int | None = None, floor_presses: int | None = None,
+              variant: str = "", root: Path | None = None) -> dict:
     """Key press -> end of the redraw it caused, through a pty, for the real `annotate review` (see the module doc)."""
     task = long_task()
     db = tmp / "pty.db"
     with Store(db) as s:
         s.add_tasks("bench", [task])
     inapp_path = tmp / "pty-inapp.json"
-    argv = [sys.executable, str(Path(__file__).resolve()), "--as-cli", "review", "--dataset", "bench", "--db", str(db),
+    # root: the checkout whose app runs (--ab-root: another one, this script copied into it)
+    checkout = (root or Path(__file__).resolve().parent.parent).resolve()
+    script = checkout / "benchmarks" / Path(__file__).name
+    argv = [sys.executable, str(script), "--as-cli", "review", "--dataset", "bench", "--db", str(db),
             "--annotator", "bench"]
-    root = str(Path(__file__).resolve().parent.parent)  # the checkout: `annotate` is importable as run from it
-    env = _pty_env({"ANNOTATE_BENCH_INAPP": str(inapp_path),
+    root = str(checkout)  # the checkout: `annotate` is importable as run from it
+    env = _pty_env({"ANNOTATE_BENCH_INAPP": str(inapp_path), "ANNOTATE_BENCH_VARIANT": variant,
                     "PYTHONPATH": os.pathsep.join(x for x in (root, os.environ.get("PYTHONPATH", "")) if x)})
     term = PtyTerminal(argv, env)
     result: dict = {"tokens": len(task["tokens"]), "spans": len(task["spans"]), "presses": [], "no_frame": [],
@@ -381,6 +392,15 @@ def _as_cli(argv: list[str]) -> int:
             open_rec["rec"][2] = time.perf_counter()
 
     ReviewApp._display = timed_display
+    if os.environ.get("ANNOTATE_BENCH_VARIANT") == "no-timer":  # --ab-timer: the same app without its 1 Hz status timer
+        set_interval = ReviewApp.set_interval
+
+        def no_status_timer(self, interval, callback=None, **kw):
+            if getattr(callback, "__name__", "") in ("redraw_status", "_tick_status"):
+                return None
+            return set_interval(self, interval, callback, **kw)
+
+        ReviewApp.set_interval = no_status_timer
     collections: list[list] = []  # [generation, start, end] of every garbage collection
 
     def on_gc(phase: str, info: dict) -> None:
@@ -516,6 +536,45 @@ async def bench_first_task(src: Path, db: Path) -> tuple[float, float | None, in
     return first or float("nan"), done, total
 
 
+def ab_timer(tmp: Path, rounds: int, presses: int, other_root: Path | None = None) -> None:
+    """The shipped app (A) and the same app without its 1 Hz status timer (B), one pty run each per round, in
+    alternating order; per round p50 / p95 and the ratio B / A of the p95, the presses whose window held more
+    than one frame (a timer tick drawn during the press, or before the output went quiet)."""
+    if other_root is not None:
+        import shutil
+
+        shutil.copy(Path(__file__), other_root / "benchmarks" / Path(__file__).name)
+    b_name = "no-timer" if other_root is None else "other"
+    rows: dict[str, list[dict]] = {"shipped": [], b_name: []}
+    ratios = []
+    for k in range(rounds):
+        order = ("shipped", b_name) if k % 2 == 0 else (b_name, "shipped")
+        got = {}
+        for name in order:
+            r = bench_pty(tmp, presses, bare_escapes=0, floor_presses=0, variant="no-timer" if name == "no-timer" else "",
+                          root=other_root if name == "other" else None)
+            got[name] = r["presses"]
+            rows[name] += r["presses"]
+        a, b = summarize(got["shipped"]), summarize(got[b_name])
+        ratios.append(b["p95"] / a["p95"])
+        multi = {n: sum(1 for p in got[n] if p["frames"] > 1) for n in got}
+        print(f"round {k + 1}: shipped p50 {a['p50']:.1f} p95 {a['p95']:.1f} ms ({multi['shipped']} presses with >1 frame);"
+              f" {b_name} p50 {b['p50']:.1f} p95 {b['p95']:.1f} ms ({multi[b_name]}); p95 ratio {b_name}/shipped"
+              f" {ratios[-1]:.2f}; load {os.getloadavg()[0]:.2f}", flush=True)
+    a, b = summarize(rows["shipped"]), summarize(rows[b_name])
+    print(f"all rounds: shipped p50 {a['p50']:.1f} p95 {a['p95']:.1f}; {b_name} p50 {b['p50']:.1f} p95 {b['p95']:.1f} ms;"
+          f" median per-round p95 ratio {b_name}/shipped {statistics.median(ratios):.2f}")
+    for k, v in sorted(by_key(rows["shipped"]).items()):
+        w = by_key(rows[b_name]).get(k)
+        if w:
+            print(f"    {k:>7}: shipped p50 {v['p50']:6.1f} p95 {v['p95']:6.1f} | {b_name} p50 {w['p50']:6.1f} p95 {w['p95']:6.1f} ms")
+    for name in rows:
+        one = [p["ms"] for p in rows[name] if p["frames"] == 1]
+        more = [p["ms"] for p in rows[name] if p["frames"] > 1]
+        print(f"  {name}: {len(one)} presses with one frame p95 {percentile(one, 0.95):.1f} ms; {len(more)} with more"
+              + (f" p50 {statistics.median(more):.1f} ms" if more else ""))
+
+
 def pty_lines(r: dict) -> list[str]:
     """The pty figures as printable lines."""
     main_, inapp, floor = summarize(r["presses"]), summarize(r["presses"], "in_app_ms"), summarize(r["floor"])
@@ -551,8 +610,15 @@ def main() -> None:
     ap.add_argument("--pilot", action="store_true", help="also the former test-pilot figure")
     ap.add_argument("--keys-only", action="store_true", help="only the key press figures")
     ap.add_argument("--json", type=Path, default=None, help="write the raw pty presses here")
+    ap.add_argument("--ab-root", type=Path, default=None, metavar="CHECKOUT",
+                    help="with --ab-timer: B is the app of another checkout (this script is copied into it) instead")
+    ap.add_argument("--ab-timer", type=int, default=0, metavar="ROUNDS",
+                    help="A/B, interleaved: the app as shipped against the same app without its 1 Hz status timer")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp())
+    if args.ab_timer:
+        ab_timer(tmp, args.ab_timer, args.presses, args.ab_root)
+        return
     print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     r = bench_pty(tmp, args.presses)
     print("\n".join(pty_lines(r)))

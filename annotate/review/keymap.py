@@ -44,12 +44,17 @@ ACTIONS: tuple[Action, ...] = (
     Action("reject", "x", "reject the task", "REJECT"),
     Action("ignore", "space", "ignore the task", "ignore"),
     Action("undo", "u,backspace", "undo the last decision (it comes back, editable; also from an earlier session)", "undo"),
+    Action("undo_edit", "z", "undo the last edit of this task (span, label, resize, add, delete, theme)", ""),
+    Action("redo_edit", "Z", "redo the edit undone last", ""),
+    Action("reset_task", "R", "reset this task to its pre-annotation (undo brings the edits back)", ""),
+    Action("cues", "c", "highlight the cue words of the themes switched on (again: hide); toggling a theme shows its own", ""),
+    Action("browse", "b", "task browser: every task; filter by state, label, text; open one (answered ones too)", ""),
     Action("scroll_down", "down,j", "scroll the text down", ""),
     Action("scroll_up", "up,k", "scroll the text up", ""),
     Action("page_down", "pagedown", "scroll the text down by a page", ""),
     Action("page_up", "pageup", "scroll the text up by a page", ""),
     Action("help", "question_mark,f12", "this help", "help"),
-    Action("quit", "q", "quit (every decision is already saved; Ctrl-C too)", "quit"),
+    Action("quit", "q", "quit (every decision is already saved; with unsaved edits on this task, asks first; Ctrl-C too)", "quit"),
 )
 
 ACTION_IDS: tuple[str, ...] = tuple(a.id for a in ACTIONS)

@@ -276,6 +276,47 @@ class ReviewSession:
         item.state = TaskState(d, self.labels)
         return item
 
+    # ------------------------------------------------------------ task browser, reset (issue #12)
+
+    def open_task(self, task: dict[str, Any], decision: dict[str, Any] | None = None) -> None:
+        """Show ``task`` now (from the task browser), editable; ``decision``: this annotator's stored decision
+        for it, which the next answer replaces. The task on screen goes back to the front of the queue, edits
+        kept; a queued task is taken from the queue with its edits."""
+        th = task.get("_task_hash")
+        if self.item is not None and self.item.task.get("_task_hash") == th:
+            return
+        item = next((i for i in self.queue if i.task.get("_task_hash") == th), None)
+        if item is not None:
+            self.queue.remove(item)
+        elif decision is not None:
+            d = dict(decision)
+            meta = {k: d.pop(k, None) for k in ("answer", "_annotator_id", "_session_id", "_timestamp", "_seconds",
+                                                "_decision_id")}
+            item = _Item(d, decision_id=meta["_decision_id"], seconds=meta["_seconds"] or 0.0, answer=meta["answer"])
+        else:
+            item = _Item(task)
+        self._queued.add(th)
+        if item.state is None:
+            item.state = TaskState(item.task, self.labels)
+        if self.item is not None:
+            self.item.seconds += self.clock() - self._shown_at
+            self.queue.appendleft(self.item)
+        self.item, self.state = item, item.state
+        if item.answer is not None:
+            self.state.message = f"opened from the browser: it was {item.answer}; answer it again to replace that"
+            self.state.version += 1
+        self._shown_at = self.clock()
+
+    def pre_annotated(self) -> TaskState:
+        """The task on screen as it was pre-annotated (as stored in the task table)."""
+        assert self.item is not None
+        task = self.item.task
+        if self.item.decision_id is not None:
+            from ..store.browse import task_by_hash
+
+            task = task_by_hash(self.store, self.dataset, task.get("_task_hash")) or task
+        return TaskState(task, self.labels)
+
     def accept_all(self) -> int:
         """Store every pending task as accepted, as it is (no screen)."""
         n = 0

@@ -73,6 +73,7 @@ class TaskState:
         self.anchor: int | None = None
         self.end_mark: int | None = None
         self.message = ""
+        self.highlight: tuple[tuple[int, int], ...] = ()  # character ranges drawn as theme cues (the screen sets them)
         self.version = 0  # bumped on every change; the UI redraws when it moves
 
     # ------------------------------------------------------------ helpers

@@ -13,12 +13,15 @@ from typing import Any, ClassVar
 
 from rich.segment import Segment
 from rich.style import Style
+from textual import events
 from textual.geometry import Size
+from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ..layout import Layout, Piece
 from ..session import ReviewLabels, TaskState
+from .cues import piece_at, with_cues
 
 
 # the mark before a span's label (one cell: the layout counts the label plus one): the state of the span
@@ -42,13 +45,14 @@ class SpanStyles:
     current_tag: Style
     rejected_tag: Style
     unknown: Style  # any kind of span whose label is not in the label set
+    cue: Style  # a theme's cue words, when asked for (state.highlight)
 
     @classmethod
     def build(cls, labels: ReviewLabels, component: Any) -> SpanStyles:
         """``component(name)``: the Rich style of component class ``docview--<name>``."""
         c = {name: component(f"docview--{name}") for name in (
             "span", "current", "rejected", "tag", "current-tag", "rejected-tag", "cursor", "selection", "placeholder",
-            "unknown-label")}
+            "unknown-label", "cue")}
         on_label = {e.name: Style(bgcolor=e.color) for e in labels.entities}
         return cls(
             plain=Style(), cursor=c["cursor"], selection=c["selection"], placeholder=c["placeholder"],
@@ -56,7 +60,7 @@ class SpanStyles:
             current={n: bg + c["current"] for n, bg in on_label.items()},
             rejected={e.name: Style(color=e.color) + c["rejected"] for e in labels.entities},
             tag={n: bg + c["tag"] for n, bg in on_label.items()},
-            current_tag=c["current-tag"], rejected_tag=c["rejected-tag"], unknown=c["unknown-label"],
+            current_tag=c["current-tag"], rejected_tag=c["rejected-tag"], unknown=c["unknown-label"], cue=c["cue"],
         )
 
 
@@ -71,6 +75,7 @@ def piece_segments(state: TaskState, text: str, line: list[Piece], styles: SpanS
         tok = state.tokens[state.cursor]
         cur = (tok["start"], tok["end"])
     spans = state.spans
+    highlight = state.highlight
     for a, b, owner, is_tag in line:
         if is_tag:
             s = spans[owner] if 0 <= owner < len(spans) else None
@@ -99,7 +104,10 @@ def piece_segments(state: TaskState, text: str, line: list[Piece], styles: SpanS
             else:
                 base = styles.rejected.get(s["label"]) or styles.unknown
         if cut is None or b <= cut[0] or a >= cut[1]:
-            segs.append(Segment(text[a:b], base))
+            if highlight:
+                with_cues(segs, text, a, b, base, highlight, styles.cue)
+            else:
+                segs.append(Segment(text[a:b], base))
             continue
         points = sorted({a, b, *(p for p in (*cut, *cur) if a < p < b)})  # type: ignore[misc]
         for p, q in zip(points, points[1:]):
@@ -119,7 +127,7 @@ class DocView(ScrollView, can_focus=False, inherit_bindings=False):
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "docview--span", "docview--current", "docview--rejected", "docview--tag", "docview--current-tag",
         "docview--rejected-tag", "docview--cursor", "docview--selection", "docview--placeholder",
-        "docview--unknown-label",
+        "docview--unknown-label", "docview--cue",
     }
 
     def __init__(self, labels: ReviewLabels, **kwargs: Any) -> None:
@@ -222,6 +230,27 @@ class DocView(ScrollView, can_focus=False, inherit_bindings=False):
 
     def on_resize(self) -> None:
         self.relayout()
+
+    class Clicked(Message):
+        """A click on the text: the character offset under the mouse (None on a label tag) and the span drawn
+        there (-1: none)."""
+
+        def __init__(self, offset: int | None, span: int) -> None:
+            super().__init__()
+            self.offset = offset
+            self.span = span
+
+    def on_click(self, event: events.Click) -> None:
+        off = event.get_content_offset(self)
+        st = self.state
+        if off is None or st is None:
+            return
+        idx = off.y + self.scroll_offset.y
+        if not 0 <= idx < len(self.layout_.lines):
+            return
+        labels = {i: s["label"] for i, s in enumerate(st.spans)}
+        offset, span = piece_at(st.display_text, self.layout_.lines[idx], labels, off.x + self.scroll_offset.x)
+        self.post_message(self.Clicked(offset, span))
 
     def render_line(self, y: int) -> Strip:
         idx = y + self.scroll_offset.y

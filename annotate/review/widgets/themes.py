@@ -8,6 +8,9 @@ from typing import ClassVar
 
 from rich.style import Style
 from rich.text import Text
+from textual import events
+from textual.message import Message
+from textual.strip import Strip
 
 from ..session import ReviewLabels, TaskState
 from ..taskstate import visible_text
@@ -39,7 +42,18 @@ def render_themes(state: TaskState | None, labels: ReviewLabels, key: Style = PL
     acc, rej = state.counts()
     t.append(f"\nSpans: {acc} kept, {rej} rejected\n", style="")
     span = state.span
-    if span is not None and not state.adding:
+    # always three lines here (the current span, the span being added, or blank): the panel keeps its line
+    # count, so entering or leaving add mode repaints the lines that changed, not the whole panel
+    if state.adding:
+        sel = state.selection
+        t.append("▸ adding a span\n", style="bold")
+        if sel is not None and state.tokens:
+            a, b = state.tokens[sel[0]]["start"], state.tokens[sel[1]]["end"]
+            t.append(f"  {_short(state.display_text[a:b], max(width - 2, 8))}\n")
+        else:
+            t.append("\n")
+        t.append("  m marks, a label key creates it\n", style="dim")
+    elif span is not None:
         shown = _short(state.display_text[span["start"]:span["end"]], max(width - 2, 8))
         t.append(f"▸ {span['label']} ", style="bold")
         t.append(f"{SPAN_STATES[state.span_state(span)]}\n")
@@ -49,6 +63,8 @@ def render_themes(state: TaskState | None, labels: ReviewLabels, key: Style = PL
             value = span["value"]
             t.append(f" · {_short(value if isinstance(value, str) else json.dumps(value, ensure_ascii=False), 18)}")
         t.append("\n")
+    else:
+        t.append("\n\n\n")
     return t
 
 
@@ -76,9 +92,39 @@ class ThemePanel(Panel):
         self._shown = (state, labels)
         self.set(self.text_for(state, labels))
 
+    _split: tuple[Text | str, list[Text]] | None = None
+
+    def render_line(self, y: int) -> Strip:
+        """One line of the panel (Textual's Line API): a key that changes one line (the current span's) renders
+        that line, not the whole panel (~5 ms a key on this machine, the edition-2 key press regression)."""
+        content = self.content
+        if self._split is None or self._split[0] is not content:
+            text = content if isinstance(content, Text) else Text(content)
+            self._split = (content, text.split("\n", allow_blank=True))
+        lines = self._split[1]
+        base = self.visual_style.rich_style
+        if y >= len(lines):
+            return Strip.blank(self.content_region.width, base)
+        return Strip(list(lines[y].render(self.app.console, end=""))).apply_style(base)
+
     def on_resize(self) -> None:
         if self._shown is not None:
             self.show(*self._shown)
+
+    class Clicked(Message):
+        """A click on a theme's row: toggle it."""
+
+        def __init__(self, theme: str) -> None:
+            super().__init__()
+            self.theme = theme
+
+    def on_click(self, event: events.Click) -> None:
+        off = event.get_content_offset(self)
+        if off is None or self._shown is None or self._shown[0] is None:
+            return
+        themes = self._shown[1].themes
+        if 1 <= off.y <= len(themes):  # row 0 is the heading, then one row a theme
+            self.post_message(self.Clicked(themes[off.y - 1].name))
 
 
 def side_width(screen_width: int) -> int:

@@ -1,0 +1,161 @@
+"""Paged reads for the review screen's task browser: every task of a dataset with one annotator's answer.
+
+Nothing here loads a dataset: :class:`TaskBrowser` counts the tasks a filter keeps and reads one page of rows
+at a time (``LIMIT``; the next page after a known row by keyset on the task's rowid, any other page by
+``OFFSET``), each row with a short text, the labels of its spans and the answer. A row's spans are those of
+the annotator's decision when there is one, else those of the pre-annotation.
+
+Filters: the annotator's state (``pending``, ``answered``, or one answer), a label, and a piece of the text
+(case-insensitive for ASCII letters, as SQL ``LIKE``).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from .db import Store
+
+STATES = ("all", "pending", "answered", "accept", "reject", "ignore")
+SNIPPET = 160  # characters of text a row carries
+
+
+@dataclass(frozen=True)
+class BrowseFilter:
+    state: str = "all"  # one of STATES
+    label: str | None = None
+    text: str = ""
+
+    def __post_init__(self) -> None:
+        if self.state not in STATES:
+            raise ValueError(f"state must be one of {', '.join(STATES)}")
+
+
+@dataclass(frozen=True)
+class TaskRow:
+    row_id: int  # the task's row in the store (load order)
+    task_hash: int
+    text: str  # the first SNIPPET characters
+    labels: tuple[str, ...]  # distinct labels of the row's spans
+    answer: str | None  # this annotator's answer (None: pending)
+    decision_id: int | None
+    annotators: int  # how many decisions the task has, all annotators together
+
+
+def _like(s: str) -> str:
+    return "%" + s.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+class TaskBrowser:
+    """One dataset's tasks as ``annotator`` sees them, filtered, read one page at a time."""
+
+    def __init__(self, store: Store, dataset: str, annotator: str, flt: BrowseFilter | None = None) -> None:
+        self.store = store
+        self.dataset = dataset
+        self.annotator = annotator
+        self.filter = flt or BrowseFilter()
+        self._ds = store._run(store._dataset_id, dataset)
+        self._count: int | None = None
+        self._after: dict[int, int] = {}  # offset -> row id of the row just before it (keyset paging)
+        self.queries = 0  # SQL reads made (tests check nothing reads the whole dataset)
+
+    # the annotator's latest decision on the task (one per task and annotator in review; db-in may add more)
+    _DECISION = ("(SELECT max(d.id) FROM decision d WHERE d.dataset_id = t.dataset_id AND d.annotator = :who"
+                 " AND d.task_hash = t.task_hash)")
+
+    def _where(self) -> tuple[str, dict[str, Any]]:
+        f = self.filter
+        sql = ["+t.dataset_id = :ds"]
+        params: dict[str, Any] = {"ds": self._ds, "who": self.annotator}
+        if f.state == "pending":
+            sql.append(f"{self._DECISION} IS NULL")
+        elif f.state == "answered":
+            sql.append(f"{self._DECISION} IS NOT NULL")
+        elif f.state != "all":
+            sql.append(f"(SELECT answer FROM decision WHERE id = {self._DECISION}) = :answer")
+            params["answer"] = f.state
+        if f.text:
+            if not any(c in f.text for c in '"\\') and f.text.isprintable():  # as it is in the stored JSON: a fast pre-test
+                sql.append("t.content LIKE :like ESCAPE '\\'")
+            sql.append("json_extract(t.content, '$.text') LIKE :like ESCAPE '\\'")
+            params["like"] = _like(f.text)
+        if f.label:
+            params["label"] = f.label
+            params["label_json"] = '"label":' + json.dumps(f.label, ensure_ascii=False)  # as _dumps writes it
+            spans_of = f"coalesce((SELECT content FROM decision WHERE id = {self._DECISION}), t.content)"
+            sql.append("(instr(t.content, :label_json) > 0 OR EXISTS (SELECT 1 FROM decision d2 WHERE"
+                       " d2.dataset_id = t.dataset_id AND d2.task_hash = t.task_hash AND d2.annotator = :who))")
+            sql.append(f"EXISTS (SELECT 1 FROM json_each({spans_of}, '$.spans') s"
+                       " WHERE json_extract(s.value, '$.label') = :label)")
+        return " AND ".join(sql), params
+
+    def count(self) -> int:
+        """Tasks the filter keeps (counted once; without a filter, from the index alone)."""
+        if self._count is None:
+            if self._ds is None:
+                self._count = 0
+            else:
+                where, params = self._where()
+                where = where.replace("+t.dataset_id", "t.dataset_id", 1)  # the (dataset_id, task_hash) index
+                self.queries += 1
+                self._count = int(self.store._run(
+                    lambda: self.store._c.execute(f"SELECT count(*) FROM task t WHERE {where}", params).fetchone()[0]))
+        return self._count
+
+    def page(self, offset: int, limit: int) -> list[TaskRow]:
+        """Rows ``offset`` .. ``offset + limit - 1`` of the filtered list, in load order."""
+        if self._ds is None or limit <= 0:
+            return []
+        where, params = self._where()
+        params.update(limit=limit)
+        after = self._after.get(offset) if offset else 0
+        if after is not None:
+            page_sql = "t.id > :after ORDER BY t.id LIMIT :limit"
+            params["after"] = after
+        else:
+            page_sql = "1 ORDER BY t.id LIMIT :limit OFFSET :offset"
+            params["offset"] = offset
+        # one query for the page: the row, this annotator's decision, its answer, the labels of the accepted
+        # spans (of the decision, else of the pre-annotation) and how many decisions the task has
+        sql = (
+            "SELECT id, th, text, dec, (SELECT answer FROM decision WHERE id = dec),"
+            " (SELECT group_concat(DISTINCT json_extract(s.value, '$.label')) FROM json_each(coalesce("
+            "(SELECT content FROM decision WHERE id = dec), content), '$.spans') s"
+            " WHERE coalesce(json_extract(s.value, '$.answer'), 'accept') = 'accept'),"
+            " (SELECT count(*) FROM decision WHERE dataset_id = :ds AND task_hash = th)"
+            f" FROM (SELECT t.id AS id, t.task_hash AS th, substr(json_extract(t.content, '$.text'), 1, {SNIPPET}) AS text,"
+            f" {self._DECISION} AS dec, t.content AS content FROM task t WHERE {where} AND {page_sql}) ORDER BY id"
+        )
+        self.queries += 1
+        rows = self.store._run(lambda: self.store._c.execute(sql, params).fetchall())
+        if rows:
+            self._after[offset + len(rows)] = int(rows[-1][0])
+        return [
+            TaskRow(int(row_id), int(th), text or "", tuple(sorted(set((labels or "").split(",")) - {""})), answer,
+                    None if dec is None else int(dec), int(n))
+            for row_id, th, text, dec, answer, labels, n in rows
+        ]
+
+    def open(self, row: TaskRow) -> tuple[dict[str, Any], dict[str, Any] | None]:
+        """The task of ``row`` and this annotator's stored decision for it (None when pending)."""
+        c = self.store._c
+        content = self.store._run(lambda: c.execute("SELECT content FROM task WHERE id = ?", (row.row_id,)).fetchone())
+        task = json.loads(content[0])
+        decision = None
+        if row.decision_id is not None:
+            decision = self.store.get_decision(row.decision_id)
+        return task, decision
+
+
+def task_by_hash(store: Store, dataset: str, task_hash: Any) -> dict[str, Any] | None:
+    """The stored (pre-annotated) task of ``dataset`` with this ``_task_hash``, or None."""
+    ds = store._run(store._dataset_id, dataset)
+    if ds is None or task_hash is None:
+        return None
+    row = store._run(lambda: store._c.execute(
+        "SELECT content FROM task WHERE dataset_id = ? AND task_hash = ?", (ds, int(task_hash))).fetchone())
+    return None if row is None else json.loads(row[0])
+
+
+__all__ = ["STATES", "BrowseFilter", "TaskBrowser", "TaskRow", "task_by_hash"]
