@@ -166,6 +166,15 @@ class Errors:
     E037 = Err('"cats" is not an object', 'write "cats" as {{"THEME": 1}}')
     E038 = Err('unknown theme {k!r} in cats', '{fix}')
     E039 = Err('a span is not a JSON object', 'write each span as {{"start": S, "end": E, "label": "ORG"}}')
+    E040 = Err(
+        'not a reference date: {reason}',
+        'give the date relative dates resolve against as YYYY-MM-DD, e.g. --ref-date 2025-03-12',
+        exit_code=USAGE,
+    )
+    E041 = Err(
+        'record "meta.date" is not a reference date: {reason}',
+        'write it as "meta": {{"date": "YYYY-MM-DD"}} (a time after the day is allowed), or remove it',
+    )
     E100 = Err('labels folder not found', 'pass --labels with a folder holding labels.toml')
     E101 = Err('{where_} {msg}', '{fix}')
     E102 = Err('invalid TOML: {detail}', 'correct the TOML syntax')

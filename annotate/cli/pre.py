@@ -30,6 +30,7 @@ def pre_command(
     split: Annotated[Split, typer.Option("--split", help="Cut documents into paragraphs or sentences.")] = Split.none,
     n_process: Annotated[int, typer.Option("--n-process", "-n", help="Worker processes (-1: one per core); gains on inputs of more than about 60,000 characters per process.")] = 1,
     batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Texts per batch.")] = 64,
+    ref_date: Annotated[Optional[str], typer.Option("--ref-date", help="Resolve relative dates (hier, next Monday, il y a deux ans) against this YYYY-MM-DD date; a record's meta.date wins.")] = None,
     force: Annotated[bool, typer.Option("--force", "-f", help="Replace an existing output file that is not a previous annotate output.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")] = False,
 ) -> None:
@@ -44,6 +45,8 @@ def pre_command(
         annotate pre seeds/ -o exports/pre.jsonl
 
         cat news.jsonl | annotate pre - -o - --lang en | head
+
+        annotate pre news.jsonl -o exports/pre.jsonl --ref-date 2025-03-12
     """
     from ..pipeline.job import run_pre
 
@@ -56,7 +59,7 @@ def pre_command(
         inputs, output, lang=lang, model=model, model_en=model_en, labels=labels,
         split=None if split == Split.none else split.value, n_process=n_process, batch_size=batch_size, force=force,
         on_warning=lambda msg: err_console.print(f"annotate: warning: {msg}", markup=False),
-        progress=bar if show_bar else None,
+        progress=bar if show_bar else None, ref_date=ref_date,
     )
     if not quiet:
         labels_s = ", ".join(f"{k} {v}" for k, v in sorted(result.per_label.items())) or "none"
