@@ -275,3 +275,27 @@ def test_en_org_reshape_connector_at_the_end(text, model_span, expected):
     start = text.index(model_span)
     span = doc.char_span(start, start + len(model_span), label="ORG")
     assert [s.text for s in reshape([span])] == [expected]
+
+
+@pytest.mark.parametrize("repeat", [1, 3])
+def test_recipe_repeats_a_source_in_train_only(tmp_path, repeat):
+    """Source.repeat: each training sentence of the source is written that many times; held-out ones once."""
+    import dataclasses
+
+    from spacy.tokens import DocBin
+
+    from annotate.training.en_ner import SOURCES, write_corpora
+
+    uner = dataclasses.replace(SOURCES[0], repeat=repeat)
+    lines = []
+    for n in range(40):  # 40 one-sentence documents: the hash holds some of them out
+        lines += [f"# newdoc id = doc{n}", f"# sent_id = doc{n}-1", f"# text = Kelvar Mutual hired {n}.",
+                  "1\tKelvar\tB-ORG", "2\tMutual\tI-ORG", "3\thired\tO", f"4\t{n}\tO", "5\t.\tO", ""]
+    (tmp_path / uner.file).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    counts = write_corpora(tmp_path, tmp_path, (uner,))
+    train = len(DocBin().from_disk(tmp_path / "train.spacy"))
+    heldout = len(DocBin().from_disk(tmp_path / "heldout.spacy"))
+    c = counts["uner_ewt"]
+    assert c["train"]["sentences"] + c.get("heldout", {}).get("sentences", 0) == 40
+    assert train == repeat * c["train"]["sentences"]
+    assert heldout == c.get("heldout", {}).get("sentences", 0) > 0
