@@ -182,6 +182,15 @@ class Errors:
     E061 = Err('"answer" is {answer!r}', 'use accept, reject or ignore, or leave "answer" out (accepted)')
     E062 = Err('export takes a dataset or --from files, not both', 'drop the dataset name, or drop --from', exit_code=USAGE)
     E063 = Err('export needs a dataset name or --from files', 'e.g. annotate export news -o exports/news.jsonl, or --from exports/pre.jsonl', exit_code=USAGE)
+    E040 = Err(
+        'not a reference date: {reason}',
+        'give the date relative dates resolve against as YYYY-MM-DD, e.g. --ref-date 2025-03-12',
+        exit_code=USAGE,
+    )
+    E041 = Err(
+        'record "meta.date" is not a reference date: {reason}',
+        'write it as "meta": {{"date": "YYYY-MM-DD"}} (a time after the day is allowed), or remove it',
+    )
     E100 = Err('labels folder not found', 'pass --labels with a folder holding labels.toml')
     E101 = Err('{where_} {msg}', '{fix}')
     E102 = Err('invalid TOML: {detail}', 'correct the TOML syntax')

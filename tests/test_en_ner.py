@@ -67,12 +67,19 @@ def test_model_finds_unseen_org(en_default, text, org):
     assert {e.label_ for e in doc.ents} <= {"ORG", "MONEY", "DATE", "PERCENT"}
 
 
+# the names above that end in an organisation suffix of the English lexicon ("Authority", "Commission"):
+# the rules find these too
+SUFFIXED = {"Northfield Rail Authority", "Varnholt Trade Commission"}
+
+
 def test_rules_alone_miss_them(tmp_path):
-    """What the tests above measure is the model: without its ner, the same pipeline finds none."""
+    """What the tests above measure is the model: without its ner, the same pipeline finds none of the
+    names without a suffix, and the suffixed ones only through the suffix rule."""
     nlp = build_pipeline("en")
     nlp.remove_pipe("ner")
-    found = [(text, e.text) for text, org in UNSEEN for e in nlp(text).ents if e.text == org]
-    assert found == []
+    found = {e.text: e.id_ for text, org in UNSEEN for e in nlp(text).ents if e.text == org}
+    assert set(found) == SUFFIXED
+    assert set(found.values()) == {"rules"}
 
 
 def test_model_en_replaces_the_shipped_ner(tmp_path):
@@ -225,3 +232,70 @@ BOUNDARIES = [
 @pytest.mark.parametrize("text,expected", [c[1:] for c in BOUNDARIES], ids=[c[0] for c in BOUNDARIES])
 def test_en_ner_reshapes_org_boundaries(en_default, text, expected):
     assert [e.text for e in en_default(text).ents if e.label_ == "ORG"] == expected
+
+
+# Model ORG that are not names (annotate/pipeline/en_org.py not_an_org), on spans made by hand so the
+# rule is tested whatever the model predicts.
+NOT_NAMES = [
+    ("roman-numeral", "The court joined in Part III of the opinion.", "III", True),
+    ("cut-at-hyphen", "PS- call me back tonight.", "PS-", True),
+    ("function-word-then-nouns", "Which carriers fly to Lisbon at night?", "Which carriers", True),
+    ("determiner-then-name", "The Hague hosted the talks.", "The Hague", False),
+    ("plain-name", "Tarvex Mining hired him.", "Tarvex Mining", False),
+]
+
+
+@pytest.mark.parametrize("text,span_text,dropped", [c[1:] for c in NOT_NAMES], ids=[c[0] for c in NOT_NAMES])
+def test_en_org_not_an_org(text, span_text, dropped):
+    from annotate.pipeline.en_org import not_an_org
+
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    doc = nlp(text)
+    start = text.index(span_text)
+    span = doc.char_span(start, start + len(span_text), label="ORG")
+    assert span is not None
+    assert not_an_org(span) is dropped
+
+
+# A model ORG ending on a connector (reshape): it takes the capitalised words after it, else loses it.
+CONNECTORS = [
+    ("of-then-name", "Write to Law Offices of Dana Whitfield today.", "Law Offices of", "Law Offices of Dana Whitfield"),
+    ("ampersand-then-name", "She joined Pell & Varga Partners in May.", "Pell &", "Pell & Varga Partners"),
+    ("of-then-lower", "He asked the Bank of his choice.", "Bank of", "Bank"),
+    ("no-connector", "He asked Brontal Mining twice.", "Brontal Mining", "Brontal Mining"),
+]
+
+
+@pytest.mark.parametrize("text,model_span,expected", [c[1:] for c in CONNECTORS], ids=[c[0] for c in CONNECTORS])
+def test_en_org_reshape_connector_at_the_end(text, model_span, expected):
+    from annotate.pipeline.en_org import reshape
+
+    doc = spacy.blank("en")(text)
+    start = text.index(model_span)
+    span = doc.char_span(start, start + len(model_span), label="ORG")
+    assert [s.text for s in reshape([span])] == [expected]
+
+
+@pytest.mark.parametrize("repeat", [1, 3])
+def test_recipe_repeats_a_source_in_train_only(tmp_path, repeat):
+    """Source.repeat: each training sentence of the source is written that many times; held-out ones once."""
+    import dataclasses
+
+    from spacy.tokens import DocBin
+
+    from annotate.training.en_ner import SOURCES, write_corpora
+
+    uner = dataclasses.replace(SOURCES[0], repeat=repeat)
+    lines = []
+    for n in range(40):  # 40 one-sentence documents: the hash holds some of them out
+        lines += [f"# newdoc id = doc{n}", f"# sent_id = doc{n}-1", f"# text = Kelvar Mutual hired {n}.",
+                  "1\tKelvar\tB-ORG", "2\tMutual\tI-ORG", "3\thired\tO", f"4\t{n}\tO", "5\t.\tO", ""]
+    (tmp_path / uner.file).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    counts = write_corpora(tmp_path, tmp_path, (uner,))
+    train = len(DocBin().from_disk(tmp_path / "train.spacy"))
+    heldout = len(DocBin().from_disk(tmp_path / "heldout.spacy"))
+    c = counts["uner_ewt"]
+    assert c["train"]["sentences"] + c.get("heldout", {}).get("sentences", 0) == 40
+    assert train == repeat * c["train"]["sentences"]
+    assert heldout == c.get("heldout", {}).get("sentences", 0) > 0

@@ -83,3 +83,17 @@ def test_org_rules_sources_of_added_spans(en_rules_nlp):
     task = doc_to_task(en_rules_nlp("Analysts at Quorvane Capital (QCP) told the Committee that QCP would sell."))
     found = [(s["text"], s["source"]) for s in task["spans"] if s["label"] == "ORG"]
     assert found == [("Quorvane Capital", "rules"), ("QCP", "rules"), ("Committee", "rules"), ("QCP", "rules")]
+
+
+# English names ending in an organisation noun of the lexicon's org_suffixes (made-up names)
+EN_SUFFIXED = [
+    ("institute", "A study by the Kestrel Policy Institute was cited.", ["Kestrel Policy Institute"]),
+    ("party", "The Verdant Party won two seats.", ["Verdant Party"]),
+    ("foundation", "Grants from the Halloran Foundation ended in 2019.", ["Halloran Foundation"]),
+    ("lower-case-noun", "The local party won two seats.", []),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), [c[1:] for c in EN_SUFFIXED], ids=[c[0] for c in EN_SUFFIXED])
+def test_org_rules_english_suffix_nouns(en_rules_nlp, text, expected):
+    assert [e.text for e in en_rules_nlp(text).ents if e.label_ == "ORG"] == expected

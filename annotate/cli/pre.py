@@ -35,6 +35,7 @@ def pre_command(
     split: Annotated[Split, typer.Option("--split", help="Cut documents into paragraphs or sentences.")] = Split.none,
     n_process: Annotated[int, typer.Option("--n-process", "-n", help="Worker processes (-1: one per core); gains on inputs of more than about 60,000 characters per process.")] = 1,
     batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Texts per batch.")] = 64,
+    ref_date: Annotated[Optional[str], typer.Option("--ref-date", help="Resolve relative dates (hier, next Monday, il y a deux ans) against this YYYY-MM-DD date; a record's meta.date wins.")] = None,
     force: Annotated[bool, typer.Option("--force", "-f", help="Replace an existing output file that is not a previous annotate output.")] = False,
     engine: Annotated[Engine, typer.Option("--engine", help="local: this machine's processes (--n-process); dask: chunks on a Dask cluster, resumable (pip install 'annotate-news\\[dask]').")] = Engine.local,
     scheduler: Annotated[Optional[str], typer.Option("--scheduler", help="With --engine dask: address of a running Dask scheduler (tcp://HOST:8786); default: a local cluster of --n-process workers (one per core unless given).", show_default=False)] = None,
@@ -54,6 +55,8 @@ def pre_command(
 
         cat news.jsonl | annotate pre - -o - --lang en | head
 
+        annotate pre news.jsonl -o exports/pre.jsonl --ref-date 2025-03-12
+
         annotate pre archive/ -o exports/archive/ --engine dask --scheduler tcp://10.0.0.5:8786
 
     With --engine dask the inputs are cut into chunks of --chunk-mb, annotated by
@@ -71,13 +74,14 @@ def pre_command(
     if engine == Engine.dask:
         _pre_dask(inputs, output, lang=lang, model=model, model_en=model_en, labels=labels,
                   split=None if split == Split.none else split.value, n_process=n_process, batch_size=batch_size,
-                  force=force, scheduler=scheduler, chunk_mb=chunk_mb, keep_chunks=keep_chunks, quiet=quiet, show_bar=show_bar)
+                  force=force, scheduler=scheduler, chunk_mb=chunk_mb, keep_chunks=keep_chunks, quiet=quiet, show_bar=show_bar,
+                  ref_date=ref_date)
         return
     result = run_pre(
         inputs, output, lang=lang, model=model, model_en=model_en, labels=labels,
         split=None if split == Split.none else split.value, n_process=n_process, batch_size=batch_size, force=force,
         on_warning=lambda msg: err_console.print(f"annotate: warning: {msg}", markup=False),
-        progress=bar if show_bar else None,
+        progress=bar if show_bar else None, ref_date=ref_date,
     )
     if not quiet:
         labels_s = ", ".join(f"{k} {v}" for k, v in sorted(result.per_label.items())) or "none"

@@ -20,8 +20,9 @@ demain``) and ranges as one span.
 Values are ISO 8601 / TIMEX3-style strings where the text alone fixes them
 (``2025-01-21``, ``XXXX-06-10``, ``XXXX-XX-23``, ``197X``, ``20`` for the
 21st century, ``P5Y``); a date relative to the text's own date (``demain``,
-``la semaine suivante``, ``il y a deux ans``) has the value ``None``: no
-reference date is applied.
+``la semaine suivante``, ``il y a deux ans``) has the value ``None`` here;
+:mod:`annotate.pipeline.reldates` resolves it (and fills ``XXXX``) when the
+record has a reference date (``meta.date`` or ``annotate pre --ref-date``).
 """
 
 from __future__ import annotations

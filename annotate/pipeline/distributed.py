@@ -281,6 +281,7 @@ def run_pre_dask(
     labels: str | Path | None = None,
     split: str | None = None,
     batch_size: int = 64,
+    ref_date: str | None = None,
     chunk_bytes: int = CHUNK_BYTES,
     force: bool = False,
     keep_chunks: bool = False,
@@ -289,6 +290,7 @@ def run_pre_dask(
 ) -> DaskPreResult:
     """Pre-annotate ``inputs`` into ``output`` on a Dask cluster (a local one when ``scheduler`` is None)."""
     from .job import check_output, is_task_file
+    from .pre import check_ref_date
 
     try:
         from dask.distributed import Client, LocalCluster, as_completed
@@ -298,6 +300,7 @@ def run_pre_dask(
         raise Errors.E052()
     if os.path.isdir(output) or output.endswith(os.sep):
         output = os.path.join(output, "pre.jsonl")
+    ref = check_ref_date(ref_date)  # a bad --ref-date fails before any input is read
     lab = load_labels(labels)
     skipped: list[Path] = []
 
@@ -319,7 +322,7 @@ def run_pre_dask(
             raise Errors.E201(lang=lang)
     options = {"lang": lang, "model": model, "model_en": model_en,
                "labels": str(Path(labels).resolve()) if labels is not None else None,
-               "split": split, "batch_size": batch_size}
+               "split": split, "batch_size": batch_size, "ref_date": ref.isoformat() if ref else None}
     chunks = plan_chunks(sources, chunk_bytes)
     if not chunks or all(p.start == p.end for c in chunks for p in c.pieces):
         raise empty_input(sources[0], many=len(sources) > 1)

@@ -21,6 +21,8 @@ the trigger rules' once the PER is dropped.)
 
 from __future__ import annotations
 
+import re
+
 from spacy.tokens import Doc, Span
 
 # "Google it", "Yahoo them": a one-word company name followed by an object pronoun is a verb
@@ -73,9 +75,26 @@ _DETERMINERS = frozenset(
 _TITLE_ACRONYMS = frozenset(["CFO", "COO", "CTO", "CIO", "CMO", "SVP", "EVP", "VP"])
 
 
+# "Which airlines", "Any banks": a capitalised function word at a sentence start, then lower-case words
+_FUNCTION_WORDS = frozenset(
+    ["which", "what", "whose", "any", "some", "every", "each", "all", "most", "many", "several", "other", "such",
+     "no", "our", "my", "your", "their", "these", "those", "this", "that", "the", "a", "an"]
+)
+_ROMAN = re.compile(r"[IVX]{1,4}")
+
+
 def not_an_org(span: Span) -> bool:
-    """English: a one-word name used as a verb, or an executive title acronym."""
-    return span.text in _TITLE_ACRONYMS or used_as_verb(span)
+    """English: a one-word name used as a verb, an executive title acronym, a Roman numeral ("Part III"),
+    a word cut at a hyphen ("PS-"), or a function word before common nouns ("Which airlines")."""
+    text = span.text
+    if text in _TITLE_ACRONYMS or _ROMAN.fullmatch(text) or text.endswith("-") or used_as_verb(span):
+        return True
+    first = span[0]
+    return (
+        len(span) >= 2
+        and first.lower_ in _FUNCTION_WORDS
+        and all(t.is_lower or not t.is_alpha for t in span[1:])
+    )
 
 
 def used_as_verb(span: Span) -> bool:
@@ -198,12 +217,17 @@ def person_is_org(ent: Span) -> bool:
     return ent.end < len(doc) and doc[ent.end].lower_ in _BUSINESS_NOUNS
 
 
+_CONNECTORS = frozenset(["of", "&", "and", "for"])
+
+
 def reshape(final: list[Span]) -> list[Span]:
     """English ORG boundaries the blank tokenizer and the model get wrong.
 
     - a name glued by hyphens is one name when its last part is capitalised: "Harakat-ul-Nadir" (the
       tokenizer splits at "-", the model may stop at the first part), not "Brontal-led";
-    - two names joined by a spaced slash are two names: "Brontal / Quillon".
+    - two names joined by a spaced slash are two names: "Brontal / Quillon";
+    - a name does not end on "of", "&", "and", "for": it takes the capitalised words after it ("Law
+      Offices of" + "Dana Whitfield"), else it stops before the connector.
     """
     if not final:
         return final
@@ -228,6 +252,13 @@ def reshape(final: list[Span]) -> list[Span]:
             j += 2
             if doc[j - 1].text[:1].isupper():
                 end = j  # "Harakat-ul-Nadir", not "Brontal-led"
+        if end - start >= 2 and doc[end - 1].lower_ in _CONNECTORS:
+            # "Law Offices of" + "Dana Whitfield": a name does not end on "of" / "&"; it goes on over the
+            # capitalised words that follow, else it stops before the connector
+            k = end
+            while k < len(doc) and k - end < 4 and k not in taken and doc[k].text[:1].isupper() and doc[k].is_alpha:
+                k += 1
+            end = k if k > end else end - 1
         if end != s.end:
             s = Span(doc, start, end, label="ORG", kb_id=s.kb_id_, span_id=s.id_)
         cuts = [

@@ -106,6 +106,7 @@ def run_pre(
     force: bool = False,
     on_warning: Callable[[str], None] | None = None,
     progress: ProgressWrap | None = None,
+    ref_date: str | None = None,
 ) -> PreResult:
     """Pre-annotate ``inputs`` into the JSONL file ``output`` (``-``: stdout).
 
@@ -114,9 +115,12 @@ def run_pre(
     when the inputs hold no record. The output may not be one of the inputs,
     and an existing file that is not ours is replaced only with ``force``.
     Files of tasks written by this toolkit inside an input folder (earlier
-    outputs) are skipped, with a warning.
+    outputs) are skipped, with a warning. ``ref_date`` (``YYYY-MM-DD``):
+    relative dates of records without a ``meta.date`` resolve against it.
     """
-    from .pre import pre_annotate  # spaCy loads only when a job needs it
+    from .pre import check_ref_date, pre_annotate  # spaCy loads only when a job needs it
+
+    ref = check_ref_date(ref_date)  # a bad --ref-date fails before any input is read
 
     lab = load_labels(labels)  # a broken labels folder fails before any input is read
     threshold = lab.taxonomy.settings.threshold
@@ -138,7 +142,7 @@ def run_pre(
     started = time.perf_counter()
     tasks: Iterable[Any] = pre_annotate(
         records, lang=lang, model=model, model_en=model_en, labels=labels, n_process=n_process,
-        batch_size=batch_size, split=split, on_warning=on_warning, encode=True,
+        batch_size=batch_size, split=split, on_warning=on_warning, encode=True, ref_date=ref,
     )
     if progress is not None:
         tasks = progress(tasks, count_records(sources) if split is None else None)

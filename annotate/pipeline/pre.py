@@ -11,6 +11,7 @@ back with exact offsets.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import itertools
 import re
 import warnings
@@ -25,8 +26,32 @@ from .lang import SUPPORTED, detect_lang
 from .build import cached_pipeline, model_description
 from ..tasks import doc_to_task, finish_task
 from .workers import n_processes
+from .reldates import parse_ref_date, resolve_spans
 
 _SENT_SPLITTERS: dict[str, Any] = {}
+
+
+def check_ref_date(value: str | dt.date | None) -> dt.date | None:
+    """The ``--ref-date`` given (``YYYY-MM-DD``) as a date; E040 when it is not one."""
+    if value is None or isinstance(value, dt.date):
+        return value
+    try:
+        return parse_ref_date(value)
+    except ValueError as e:
+        raise Errors.E040(reason=str(e), where="--ref-date") from None
+
+
+def record_ref_date(rec: Record, default: dt.date | None = None) -> dt.date | None:
+    """The date a record's relative dates resolve against: its ``meta.date``, else ``default``
+    (``--ref-date``), else None. E041 (naming file and line) when ``meta.date`` is not a date."""
+    meta = rec.data.get("meta")
+    given = meta.get("date") if isinstance(meta, dict) else None
+    if given is None:
+        return default
+    try:
+        return parse_ref_date(given)
+    except ValueError as e:
+        raise Errors.E041(reason=str(e), where=rec.source, line=rec.line) from None
 
 
 def record_lang(rec: Record, forced: str | None) -> str:
@@ -73,8 +98,13 @@ def pre_annotate(
     on_record: Callable[[Record], None] | None = None,
     on_warning: Callable[[str], None] | None = None,
     encode: bool = False,
+    ref_date: str | dt.date | None = None,
 ) -> Iterator[Any]:
     """Yield one task per record (or per sentence with ``split="sentences"``).
+
+    Relative DATE values (``hier``, ``next Monday``, ``il y a deux ans``) resolve
+    against the record's ``meta.date``, else ``ref_date`` (``YYYY-MM-DD``), and
+    stay unresolved without either (:mod:`annotate.pipeline.reldates`).
 
     ``encode=True`` yields :class:`Encoded` tasks instead of dicts: the JSONL
     line and the few counts a writer needs, made where the task was made (in
@@ -89,12 +119,14 @@ def pre_annotate(
     """
     if lang is not None and lang not in SUPPORTED:
         raise Errors.E201(lang=lang)
+    ref = check_ref_date(ref_date)
     n_process = n_processes(n_process)
     labels_s = str(Path(labels).resolve()) if labels is not None else None
     models = {"fr": model, "en": model_en}
 
     def tagged() -> Iterator[tuple[str, Record]]:
         for rec in records:
+            record_ref_date(rec)  # a bad meta.date fails here, in this process, naming its line
             lg = record_lang(rec, lang)
             if split == "sentences":
                 for piece in split_sentences(rec, lg):
@@ -107,7 +139,7 @@ def pre_annotate(
     if n_process > 1:
         stream, big_enough, seen = _look_ahead(stream, MIN_CHARS_PER_PROCESS * n_process)
         if big_enough:
-            pool = _Workers(n_process, {lg: models[lg] for lg in SUPPORTED}, labels_s, max_length, batch_size)
+            pool = _Workers(n_process, {lg: models[lg] for lg in SUPPORTED}, labels_s, max_length, batch_size, ref)
         else:
             msg = (
                 f"--n-process {n_process} ignored: the input ({seen:,} characters) is too small to gain from"
@@ -125,7 +157,7 @@ def pre_annotate(
                 tasks = pool.annotate(lg, recs, encode)
             else:
                 nlp = cached_pipeline(lg, models[lg], labels_s)
-                tasks = _annotate_stream(nlp, lg, recs, max_length, batch_size)
+                tasks = _annotate_stream(nlp, lg, recs, max_length, batch_size, ref)
                 if encode:
                     tasks = ((rec, encode_task(task)) for rec, task in tasks)
             for rec, task in tasks:
@@ -176,7 +208,9 @@ def _memory_zone(nlp, recs: list[Record] | None = None):  # noqa: ANN001, ANN202
     return zone()
 
 
-def _annotate_chunk(nlp, lg: str, recs: list[Record], limit: int | None, batch_size: int) -> list[dict[str, Any]]:
+def _annotate_chunk(
+    nlp, lg: str, recs: list[Record], limit: int | None, batch_size: int, ref: dt.date | None = None  # noqa: ANN001
+) -> list[dict[str, Any]]:
     """Tasks of a list of records, in order, made inside one memory zone.
 
     Every Doc and every string made for them is freed when the zone closes, so
@@ -190,20 +224,28 @@ def _annotate_chunk(nlp, lg: str, recs: list[Record], limit: int | None, batch_s
         for rec, doc in _pipe(nlp, recs, limit, batch_size):
             meta = dict(rec.extra_meta)
             meta.update({"lang": lg, **desc, "annotate_version": __version__})
+            day = record_ref_date(rec, ref)
+            if day is not None:
+                meta["ref_date"] = day.isoformat()
             if isinstance(doc, dict):  # a long document joined from pieces
-                out.append(finish_task(rec.data, doc, meta))
+                task = finish_task(rec.data, doc, meta)
             else:
-                out.append(doc_to_task(doc, base=rec.data, meta=meta))
+                task = doc_to_task(doc, base=rec.data, meta=meta)
+            if day is not None:  # values only: the hashes (offsets and labels) stay as they are
+                resolve_spans(task["spans"], task["text"], lg, day)
+            out.append(task)
     return out
 
 
-def _annotate_stream(nlp, lg: str, recs: Iterator[Record], limit: int | None, batch_size: int) -> Iterator[tuple[Record, dict[str, Any]]]:
+def _annotate_stream(
+    nlp, lg: str, recs: Iterator[Record], limit: int | None, batch_size: int, ref: dt.date | None = None  # noqa: ANN001
+) -> Iterator[tuple[Record, dict[str, Any]]]:
     chunk_size = max(ZONE_RECORDS, batch_size)
     while True:
         chunk = list(itertools.islice(recs, chunk_size))
         if not chunk:
             return
-        yield from zip(chunk, _annotate_chunk(nlp, lg, chunk, limit, batch_size))
+        yield from zip(chunk, _annotate_chunk(nlp, lg, chunk, limit, batch_size, ref))
 
 
 def _pipe(nlp, recs: list[Record], limit: int, batch_size: int):
@@ -231,19 +273,21 @@ def _pipe(nlp, recs: list[Record], limit: int, batch_size: int):
 _WORKER: dict[str, Any] = {}
 
 
-def _worker_init(models: dict[str, str | None], labels_s: str | None, limit: int | None, batch_size: int) -> None:
+def _worker_init(
+    models: dict[str, str | None], labels_s: str | None, limit: int | None, batch_size: int, ref: dt.date | None = None
+) -> None:
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it terminates the pool
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a forked worker must not inherit the CLI's SIGTERM handler
-    _WORKER.update(models=models, labels=labels_s, limit=limit, batch_size=batch_size)
+    _WORKER.update(models=models, labels=labels_s, limit=limit, batch_size=batch_size, ref=ref)
 
 
 def _worker_run(job: tuple[str, list[Record], bool]) -> list[Any]:
     lg, recs, encode = job
     w = _WORKER
     nlp = cached_pipeline(lg, w["models"][lg], w["labels"])  # inherited when forked, else built once
-    tasks = _annotate_chunk(nlp, lg, recs, w["limit"], w["batch_size"])
+    tasks = _annotate_chunk(nlp, lg, recs, w["limit"], w["batch_size"], w["ref"])
     # encoding here moves the JSON work out of the parent, which would otherwise do it for every worker
     return [encode_task(t) for t in tasks] if encode else tasks
 
@@ -255,7 +299,10 @@ class _Workers:
     read ahead into memory.
     """
 
-    def __init__(self, n_process: int, models: dict[str, str | None], labels_s: str | None, limit: int | None, batch_size: int) -> None:
+    def __init__(
+        self, n_process: int, models: dict[str, str | None], labels_s: str | None, limit: int | None, batch_size: int,
+        ref: dt.date | None = None,
+    ) -> None:
         import multiprocessing as mp
 
         self.n = n_process
@@ -266,7 +313,7 @@ class _Workers:
         # fork shares the pipelines already loaded here (copy on write); elsewhere each worker builds its own
         self.forked = "fork" in methods
         self._ctx = mp.get_context("fork" if self.forked else "spawn")
-        self._init = (models, labels_s, limit, batch_size)
+        self._init = (models, labels_s, limit, batch_size, ref)
         self._pool = None
 
     def prepare(self, lg: str) -> None:

@@ -54,6 +54,7 @@ class Source:
     tag_col: int
     label_map: tuple[tuple[str, str], ...]  # source label -> ours; others become O
     heldout: bool  # hold out about one document in ten for model selection
+    repeat: int = 1  # how many times each training sentence is seen per epoch (in-domain data weighs more)
 
 
 SOURCES = (
@@ -274,7 +275,8 @@ def write_corpora(data_dir: Path, work_dir: Path, sources: Iterable[Source] = SO
         for sent in read_source(data_dir, source):
             part = "heldout" if source.heldout and is_heldout(sent.doc_id) else "train"
             doc = to_doc(nlp.vocab, sent)
-            bins[part].add(doc)
+            for _ in range(source.repeat if part == "train" else 1):
+                bins[part].add(doc)
             c = per[part]
             c["sentences"] += 1
             c["tokens"] += len(doc)
