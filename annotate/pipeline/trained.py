@@ -132,35 +132,53 @@ class TrainedModel:
         out += [f"model {self.name}: {what} not used ({why})" for what, why in sorted(self.dropped.items())]
         return out
 
-    def docs(self, tasks: Iterable[dict[str, Any]], batch_size: int = 64) -> Iterator[tuple[dict[str, Any], Any]]:
-        """Each task with the model's Doc, built from the task's own tokens."""
+    def make_doc(self, task: dict[str, Any]) -> Any:
+        """The model's Doc of a task, from the task's own tokens (no second tokenization)."""
         from spacy.tokens import Doc
 
-        def make(t: dict[str, Any]) -> Any:
-            toks = t.get("tokens") or []
-            if toks:
-                return Doc(self.nlp.vocab, words=[x["text"] for x in toks], spaces=[bool(x.get("ws")) for x in toks])
-            return self.nlp.make_doc(t["text"])
+        toks = task.get("tokens") or []
+        if toks:
+            return Doc(self.nlp.vocab, words=[x["text"] for x in toks], spaces=[bool(x.get("ws")) for x in toks])
+        return self.nlp.make_doc(task["text"])
 
-        pending: list[dict[str, Any]] = []
+    def applies(self, task: dict[str, Any]) -> bool:
+        lang = (task.get("meta") or {}).get("lang")
+        return lang in (None, self.lang)
+
+    def docs(self, tasks: Iterable[dict[str, Any]], batch_size: int = 64) -> Iterator[tuple[dict[str, Any], Any]]:
+        """Each task with the model's Doc (None for a task in another language than the model's), in order."""
+        batch: list[dict[str, Any]] = []
 
         def flush() -> Iterator[tuple[dict[str, Any], Any]]:
-            yield from zip(pending, self.nlp.pipe([make(t) for t in pending], batch_size=batch_size))
-            pending.clear()
+            mine = [t for t in batch if self.applies(t)]
+            docs = iter(self.nlp.pipe([self.make_doc(t) for t in mine], batch_size=batch_size))
+            for t in batch:
+                yield t, (next(docs) if self.applies(t) else None)
+            batch.clear()
 
         for t in tasks:
-            pending.append(t)
-            if len(pending) >= batch_size:
+            batch.append(t)
+            if len(batch) >= batch_size:
                 yield from flush()
         yield from flush()
 
     def add_to(self, tasks: Iterable[dict[str, Any]], batch_size: int = 64) -> Iterator[dict[str, Any]]:
-        """The rule tasks with the model's spans and themes merged in (same order)."""
+        """The rule tasks with the model's spans and themes merged in (same order; other languages untouched)."""
         from ..tasks import set_hashes
 
         for task, doc in self.docs(tasks, batch_size):
+            if doc is None:
+                yield task
+                continue
             merge_into(task, doc, self)
-            yield set_hashes(task)
+            yield set_hashes(task, overwrite=True)
+
+
+def trained_model(model: str | Path | None, labels_path: str | Path | None = None) -> TrainedModel | None:
+    """``model`` as a :class:`TrainedModel` when it names a folder written by ``annotate train``, else None."""
+    if model is None or read_trained_meta(model) is None:
+        return None
+    return TrainedModel(model, labels_path=labels_path)
 
 
 def _overlaps(a: dict[str, Any], b: dict[str, Any]) -> bool:

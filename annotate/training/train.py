@@ -278,7 +278,7 @@ def train_model(
         seconds = max_minutes * 60
         golds = _heldout(data / "dev.spacy")
         trained_labels = sorted(set(entity_labels) if entity_labels else set(report.spans))
-        themes = sorted(report.themes) if "textcat_multilabel" in report.components else []
+        themes = sorted(t for t, n in report.themes.items() if n) if "textcat_multilabel" in report.components else []
         result = TrainResult(str(out), out.name or "model", version, report.lang, list(datasets), n_train=n_train,
                              n_heldout=n_dev, max_steps=steps)
         result.notes += [n for n in report.notes if n.startswith("warning")]
