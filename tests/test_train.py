@@ -157,3 +157,56 @@ def test_train_policy_file_is_validated(tmp_path, root):
         load_policy(labels)
     assert e.value.code == "E101"
     assert isinstance(ModelPolicy().of("X").model_adds, bool)
+
+
+@pytest.fixture(scope="module")
+def model(trained):
+    from annotate.pipeline.trained import TrainedModel
+
+    return TrainedModel(trained[0])
+
+
+def _pre_tasks(n=8):
+    texts = [f"{COMPANIES[i % 8]} et {COMPANIES[(i + 3) % 8]} signent un accord de {i} millions." for i in range(n)]
+    return [set_hashes({"text": t, "tokens": tokens_of(_FR.make_doc(t)), "spans": [], "cats": {"FINANCE": 0.5},
+                        "meta": {"lang": "fr"}}) for t in texts]
+
+
+def test_train_uncertain_order_is_deterministic_least_certain_first(model):
+    from annotate.training.ordering import order_tasks
+
+    a = [t["text"] for t in order_tasks(_pre_tasks(), model, "uncertain")]
+    tasks = order_tasks(_pre_tasks(), model, "uncertain")
+    assert [t["text"] for t in tasks] == a
+    c = [t["meta"]["model_certainty"] for t in tasks]
+    assert c == sorted(c) and all(0.0 <= x <= 1.0 for x in c)
+    assert [t["text"] for t in order_tasks(_pre_tasks(), model, "input")] == [t["text"] for t in _pre_tasks()]
+
+
+def test_train_disagree_order_puts_model_rules_disagreement_first(model):
+    from annotate.training.ordering import order_tasks, predictions
+
+    agree, differ = _pre_tasks(2)
+    ents, cats = predictions(model, agree)
+    agree["spans"] = [{"start": a, "end": b, "label": lab, "source": "rules"} for (a, b, lab), p in ents.items() if p >= 0.5]
+    agree["cats"] = {k: (1.0 if v >= 0.5 else 0.0) for k, v in cats.items()}
+    differ["spans"] = [{"start": 0, "end": 2, "label": "ORG", "source": "rules"}, {"start": 3, "end": 5, "label": "ORG", "source": "rules"}]
+    differ["cats"] = {k: (0.0 if v >= 0.5 else 1.0) for k, v in cats.items()}
+    ordered = order_tasks([agree, differ], model, "disagree")
+    assert ordered[0] is differ and ordered[1]["meta"]["model_disagreement"] == 0
+
+
+def test_train_review_cli_order_needs_a_model_and_orders_the_store(trained, tmp_path):
+    from annotate.pipeline.trained import TrainedModel
+    from annotate.training.ordering import order_tasks
+
+    out, _ = trained
+    path = tmp_path / "tasks.jsonl"
+    path.write_text("".join(json.dumps(t, ensure_ascii=False) + "\n" for t in _pre_tasks()))
+    db = tmp_path / "r.db"
+    assert main(["review", str(path), "-d", "x", "--accept-all", "--order", "uncertain", "--db", str(db)]) == 2
+    assert main(["review", str(path), "-d", "x", "--accept-all", "--order", "sideways", "--model", str(out), "--db", str(db)]) == 2
+    assert main(["review", str(path), "-d", "x", "--accept-all", "--order", "uncertain", "--model", str(out), "--db", str(db)]) == 0
+    with Store(db) as s:
+        stored = [d["text"] for d in s.iter_decisions("x")]
+    assert stored == [t["text"] for t in order_tasks(_pre_tasks(), TrainedModel(out), "uncertain")]

@@ -10,7 +10,9 @@ import typer
 
 from ..errors import Errors
 from ..review.keymap import read_keymap
+from ..pipeline.trained import trained_model
 from ..review.run import run_review
+from ..training.ordering import Order, check_order, order_tasks
 from ._common import DbOpt
 from .app import app
 
@@ -27,6 +29,8 @@ def review_command(
     keymap: Annotated[Path | None, typer.Option("--keymap", help="TOML file remapping actions, e.g. next_span = \"j,right\".")] = None,
     lang: Annotated[str | None, typer.Option("--lang", help="Language of raw input (default: detected).")] = None,
     n_process: Annotated[int, typer.Option("--n-process", "-n", help="Processes that pre-annotate raw input (-1: one per core); gains on inputs of more than about 60,000 characters per process.")] = 1,
+    model: Annotated[str | None, typer.Option("--model", "-m", help="Model folder from annotate train: pre-annotates raw input beside the rules, and orders the tasks (--order).", show_default=False)] = None,
+    order: Annotated[str, typer.Option("--order", help="Order of the tasks loaded by this run: input, uncertain (the model's least certain first) or disagree (model and rules disagree first); needs --model except input.")] = "input",
 ) -> None:
     """Review tasks on a keyboard-first screen; every decision is saved at once.
 
@@ -38,13 +42,23 @@ def review_command(
 
         annotate review exports/pre.jsonl --dataset news --annotator alice
         annotate review seeds/ --dataset news --accept-all
+        annotate review texts/ --dataset news --model models/news/ --order uncertain
     """
     from ._common import err_console
+
+    reorder = None
+    the_order = check_order(order, model)
+    trained = trained_model(model, labels) if model is not None else None
+    if model is not None and trained is None:
+        raise Errors.E611(where=model)
+    if trained is not None and the_order is not Order.input:
+        def reorder(tasks):  # noqa: ANN001, ANN202
+            return order_tasks(tasks, trained, the_order)
 
     keys = read_keymap(keymap)
     result = run_review(
         list(inputs or []), dataset=dataset, annotator=annotator, db=db, labels_path=labels, strict=strict,
-        accept_all=accept_all, keymap=keys, keymap_path=keymap, lang=lang, n_process=n_process,
+        accept_all=accept_all, keymap=keys, keymap_path=keymap, lang=lang, n_process=n_process, model=model, reorder=reorder,
         on_bad_line=(lambda e: print(f"annotate: warning: {e}", file=sys.stderr)) if accept_all else None,
         on_warning=(lambda msg: print(f"annotate: warning: {msg}", file=sys.stderr)) if accept_all else None,
     )

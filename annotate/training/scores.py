@@ -78,9 +78,11 @@ def format_table(heldout: dict[str, Any], columns: list[str]) -> list[str]:
         names = sorted(set().union(*[(heldout.get(c) or {}).get(kind, {}) for c in columns]))
         for n in names:
             row = f"  {kind[:-1] + ' ' + n:<22}"
+            cells = [((heldout.get(c) or {}).get(kind) or {}).get(n) for c in columns]
+            if kind == "themes" and not any(x and (x["n"] or x["f"]) for x in cells):
+                continue  # a theme with no held-out positive that nobody scores: no line
             support = 0
-            for c in columns:
-                x = ((heldout.get(c) or {}).get(kind) or {}).get(n)
+            for x in cells:
                 row += f"{x['p']:>8.2f}{x['r']:>6.2f}{x['f']:>6.2f}  " if x else f"{'-':>22}"
                 support = x["n"] if x else support
             out.append(row + f"{support:>6}")
