@@ -136,10 +136,36 @@ def test_train_policy_merge(rule, model_ent, want):
 
 
 def test_train_model_worse_than_rules_drops_the_label():
-    heldout = {"model": {"labels": {"ORG": {"f": 0.8}, "DATE": {"f": 0.3}}},
-               "rules": {"labels": {"ORG": {"f": 0.6}, "DATE": {"f": 0.9}}}}
+    heldout = {"model": {"labels": {"ORG": {"f": 0.8, "n": 5}, "DATE": {"f": 0.3, "n": 5}, "MONEY": {"f": 0.0, "n": 0}}},
+               "rules": {"labels": {"ORG": {"f": 0.6, "n": 5}, "DATE": {"f": 0.9, "n": 5}, "MONEY": {"f": 0.0, "n": 0}}}}
     used, dropped = usable(heldout, "labels")
-    assert used == ["ORG"] and list(dropped) == ["DATE"] and "0.30 < rules F1 0.90" in dropped["DATE"]
+    assert used == ["ORG"] and list(dropped) == ["DATE", "MONEY"] and "0.30 < rules F1 0.90" in dropped["DATE"]
+    assert "no held-out example" in dropped["MONEY"]
+
+
+def test_train_pre_with_a_worse_model_says_so_and_keeps_the_rules(trained, tmp_path, capsys):
+    """A model whose held-out scores are below the rules' adds nothing, and the output says which labels."""
+    out, _ = trained
+    meta = json.loads((out / "meta.json").read_text())
+    worse = tmp_path / "worse"
+    import shutil
+
+    shutil.copytree(out, worse)
+    for kind in ("labels", "themes"):
+        for v in meta["annotate"]["heldout"]["model"][kind].values():
+            v.update(f=0.0, n=max(1, v["n"]))
+        for v in meta["annotate"]["heldout"]["rules"][kind].values():
+            v.update(f=1.0)
+    (worse / "meta.json").write_text(json.dumps(meta))
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps({"text": "Airbus annonce 3 milliards d'euros de ventes en 2024.", "lang": "fr"}) + "\n")
+    for name, model in (("rules", None), ("model", worse)):
+        args = ["pre", str(src), "-o", str(tmp_path / f"{name}.jsonl"), "-q"] + (["--model", str(model)] if model else [])
+        assert main(args) == 0
+    err = capsys.readouterr().err
+    assert "label ORG not used (model F1 0.00 < rules F1 1.00" in err
+    a, b = (json.loads((tmp_path / f"{n}.jsonl").read_text()) for n in ("rules", "model"))
+    assert a["spans"] == b["spans"] and b["meta"]["trained_model"] == "news" and b["meta"]["model_themes"] == []
 
 
 def test_train_policy_file_is_validated(tmp_path, root):

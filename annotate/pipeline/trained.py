@@ -85,14 +85,17 @@ def _f1(scores: dict[str, Any], name: str) -> float:
 def usable(heldout: dict[str, Any], kind: str) -> tuple[list[str], dict[str, str]]:
     """The labels (``kind`` "labels") or themes ("themes") the model is used for, and why the others are not.
 
-    A name is used when the model's held-out F1 is not below the rules' F1 on the same split.
+    A name is used when it has held-out examples and the model's held-out F1 is not below the
+    rules' F1 on the same split (no held-out example: no evidence, the rules keep it).
     """
     model = (heldout.get("model") or {}).get(kind) or {}
     rules = (heldout.get("rules") or {}).get(kind) or {}
     used, dropped = [], {}
     for name in sorted(model):
         m, r = _f1(model, name), _f1(rules, name)
-        if m < r:
+        if not (model.get(name) or {}).get("n"):
+            dropped[name] = "no held-out example to compare it with the rules"
+        elif m < r:
             dropped[name] = f"model F1 {m:.2f} < rules F1 {r:.2f} on its held-out split"
         else:
             used.append(name)
