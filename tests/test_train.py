@@ -35,7 +35,7 @@ def _task(i):
 def db(tmp_path_factory):
     path = tmp_path_factory.mktemp("train") / "t.db"
     with Store(path) as s:
-        for i in range(16):
+        for i in range(24):
             s.add_decision("news", _task(i), answer="accept", annotator="a", session="s")
     return path
 
@@ -53,7 +53,7 @@ def test_train_end_to_end_scores_model_and_rules_into_meta(trained):
     block = meta["annotate"]
     assert meta["name"] == "news" and meta["version"] == "0.1.0"
     assert block["labels"] == ["ORG"] and set(block["themes"]) == {"DEALS", "FINANCE"}
-    assert block["n_train"] + block["n_heldout"] == 16 and block["n_heldout"] >= 2 and block["steps"] == 6
+    assert block["n_train"] + block["n_heldout"] == 24 and block["n_heldout"] >= 2 and block["steps"] == 6
     for who in ("model", "rules", "combined"):
         assert set(block["heldout"][who]["labels"]) == {"ORG"} if who != "combined" else True
         assert {"p", "r", "f", "n"} <= set(result.heldout[who]["labels"]["ORG"])

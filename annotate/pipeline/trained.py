@@ -86,9 +86,11 @@ def usable(heldout: dict[str, Any], kind: str) -> tuple[list[str], dict[str, str
     """The labels (``kind`` "labels") or themes ("themes") the model is used for, and why the others are not.
 
     A name is used when it has held-out examples and the model's held-out F1 is not below the
-    rules' F1 on the same split (no held-out example: no evidence, the rules keep it).
+    rules' F1 on the same split (no held-out example: no evidence, the rules keep it). The model's
+    F1 is that of the model beside the rules (``combined``: what ``pre --model`` gives with every
+    label taken from the model, as ``annotate train`` scores it), else of the model alone.
     """
-    model = (heldout.get("model") or {}).get(kind) or {}
+    model = (heldout.get("combined") or heldout.get("model") or {}).get(kind) or {}
     rules = (heldout.get("rules") or {}).get(kind) or {}
     used, dropped = [], {}
     for name in sorted(model):
@@ -105,7 +107,7 @@ def usable(heldout: dict[str, Any], kind: str) -> tuple[list[str], dict[str, str
 class TrainedModel:
     """A trained pipeline folder, ready to add its proposals to rule tasks."""
 
-    def __init__(self, path: str | Path, *, labels_path: str | Path | None = None) -> None:
+    def __init__(self, path: str | Path, *, labels_path: str | Path | None = None, use_all: bool = False) -> None:
         import spacy
 
         self.path = Path(path)
@@ -123,6 +125,9 @@ class TrainedModel:
         self.policy = load_policy(labels_path)
         self.labels, dropped_labels = usable(block["heldout"], "labels")
         self.themes, dropped_themes = usable(block["heldout"], "themes")
+        if use_all:  # annotate train scoring the combination before deciding what to use
+            self.labels, dropped_labels = list(block.get("labels", [])), {}
+            self.themes, dropped_themes = list(block.get("themes", [])), {}
         self.dropped = {**{f"label {k}": v for k, v in dropped_labels.items()},
                         **{f"theme {k}": v for k, v in dropped_themes.items()}}
         self._labels = frozenset(self.labels)

@@ -37,6 +37,8 @@ from .scores import Gold, format_table, score, task_spans
 DEFAULT_MAX_MINUTES = 3.0
 CURVE = (0.25, 0.5, 0.75, 1.0)
 MIN_EXAMPLES = 4
+# fewer examples with reviewed themes than this: no textcat is trained (the rules keep the themes)
+MIN_THEME_EXAMPLES = 20
 Progress = Callable[[str, int, int, float], None]  # stage, step, max_steps, seconds
 
 _BUDGETS: dict[str, dict[str, Any]] = {}  # key -> {"seconds", "on_progress", "stage", "steps"}
@@ -95,6 +97,8 @@ class TrainResult:
             f"held-out split: {self.n_heldout} example(s) (stratified over themes, never trained on); per label:",
         ]
         out += format_table(self.heldout, ["model", "rules", "combined"])
+        out.append("  (combined: the rules with the model beside them, per labels/model_policy.toml; a label or"
+                   " theme is taken from the model only where combined is not below rules)")
         if self.curve:
             out.append("learning curve (model on the same held-out split):")
             for point in self.curve:
@@ -141,7 +145,7 @@ def _docbin_subset(src: Path, dst: Path, fraction: float, seed: int) -> int:
 
 def _run_spacy(
     config_path: Path, train: Path, dev: Path, out: Path, *, seed: int, max_steps: int, seconds: float,
-    from_ner: str | None, stage: str, on_progress: Progress | None,
+    from_ner: str | None, stage: str, on_progress: Progress | None, drop: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     """spaCy's own init_nlp + training loop on the exported config, stopped by steps or time; model-last's path."""
     from spacy import util
@@ -161,6 +165,16 @@ def _run_spacy(
     config = util.load_config(config_path, overrides=overrides, interpolate=False)
     if from_ner:
         config["components"]["ner"] = {"source": from_ner}
+        if "textcat_multilabel" in drop:  # the sourced ner embeds its own tok2vec: nothing listens to the shared one
+            drop = (*drop, "tok2vec")
+    for name in drop:
+        if name in config["nlp"]["pipeline"]:
+            config["nlp"]["pipeline"] = [p for p in config["nlp"]["pipeline"] if p != name]
+            del config["components"][name]
+    if drop:
+        config["training"]["score_weights"] = {
+            k: v for k, v in config["training"]["score_weights"].items() if not k.startswith("cats_")
+        } if "textcat_multilabel" in drop else config["training"]["score_weights"]
     sink = io.StringIO()
     out.mkdir(parents=True, exist_ok=True)
     try:
@@ -279,10 +293,18 @@ def train_model(
         golds = _heldout(data / "dev.spacy")
         trained_labels = sorted(set(entity_labels) if entity_labels else set(report.spans))
         themes = sorted(t for t, n in report.themes.items() if n) if "textcat_multilabel" in report.components else []
+        drop: tuple[str, ...] = ()
+        reviewed = report.examples - report.themes_unreviewed
+        if themes and reviewed < MIN_THEME_EXAMPLES:
+            drop, themes = ("textcat_multilabel",), []
+            result_note = (f"themes: only {reviewed} example(s) with reviewed themes (< {MIN_THEME_EXAMPLES}): no"
+                           " textcat trained, the rules keep the themes")
+        else:
+            result_note = ""
         result = TrainResult(str(out), out.name or "model", version, report.lang, list(datasets), n_train=n_train,
                              n_heldout=n_dev, max_steps=steps)
-        result.notes += [n for n in report.notes if n.startswith("warning")]
-        run_args = dict(seed=seed, max_steps=steps, seconds=seconds, on_progress=on_progress,
+        result.notes += [n for n in report.notes if n.startswith("warning")] + ([result_note] if result_note else [])
+        run_args = dict(seed=seed, max_steps=steps, seconds=seconds, on_progress=on_progress, drop=drop,
                         from_ner=report.vectors if from_model_ner else None)
         if curve:
             for frac in CURVE[:-1]:
@@ -315,12 +337,18 @@ def train_model(
         # the two combined, as annotate pre --model uses them
         from ..pipeline.trained import TrainedModel
 
-        combined = list(TrainedModel(model_dir, labels_path=labels).add_to(rules))
+        combined = list(TrainedModel(model_dir, labels_path=labels, use_all=True).add_to(rules))
         result.heldout["combined"] = score(golds, [task_spans(t) for t in combined],
                                            [t.get("cats") or {} for t in combined], trained_labels, themes)
         if result.curve:
             block["curve"] = result.curve
         _write_meta(model_dir, {"annotate": block})
+        from ..pipeline.trained import usable
+
+        for kind in ("labels", "themes"):
+            used, dropped = usable(result.heldout, kind)
+            result.notes.append(f"annotate pre --model takes from the model: {kind} {', '.join(used) or 'none'}")
+            result.notes += [f"  {kind[:-1]} {k} left to the rules: {why}" for k, why in sorted(dropped.items())]
         if out.exists():
             shutil.rmtree(out)
         os.replace(model_dir, out)
