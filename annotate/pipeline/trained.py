@@ -29,6 +29,8 @@ from ..labels import _flatten, _read_toml, _Strict, default_labels_dir, did_you_
 
 POLICY_FILE = "model_policy.toml"
 META_KEY = "annotate"  # the block annotate train writes into the model's meta.json
+# held-out examples a label or theme needs before the model may be preferred to the rules for it
+MIN_SUPPORT = 5
 
 
 class LabelPolicy(_Strict):
@@ -85,8 +87,8 @@ def _f1(scores: dict[str, Any], name: str) -> float:
 def usable(heldout: dict[str, Any], kind: str) -> tuple[list[str], dict[str, str]]:
     """The labels (``kind`` "labels") or themes ("themes") the model is used for, and why the others are not.
 
-    A name is used when it has held-out examples and the model's held-out F1 is not below the
-    rules' F1 on the same split (no held-out example: no evidence, the rules keep it). The model's
+    A name is used when it has at least :data:`MIN_SUPPORT` held-out examples and the model's
+    held-out F1 is not below the rules' F1 on the same split (else the rules keep it). The model's
     F1 is that of the model beside the rules (``combined``: what ``pre --model`` gives with every
     label taken from the model, as ``annotate train`` scores it), else of the model alone.
     """
@@ -95,8 +97,9 @@ def usable(heldout: dict[str, Any], kind: str) -> tuple[list[str], dict[str, str
     used, dropped = [], {}
     for name in sorted(model):
         m, r = _f1(model, name), _f1(rules, name)
-        if not (model.get(name) or {}).get("n"):
-            dropped[name] = "no held-out example to compare it with the rules"
+        n = int((model.get(name) or {}).get("n") or 0)
+        if n < MIN_SUPPORT:
+            dropped[name] = f"{n} held-out example(s), fewer than {MIN_SUPPORT} to compare it with the rules"
         elif m < r:
             dropped[name] = f"model F1 {m:.2f} < rules F1 {r:.2f} on its held-out split"
         else:
