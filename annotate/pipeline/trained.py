@@ -135,6 +135,24 @@ class TrainedModel:
                         **{f"theme {k}": v for k, v in dropped_themes.items()}}
         self._labels = frozenset(self.labels)
         self._themes = frozenset(self.themes)
+        self.run_pipes = self._needed()
+
+    def _needed(self) -> list[str]:
+        """The components ``pre`` runs: ``ner`` only when a label is used, the textcat only when a theme
+        is, and a tok2vec only when a component that runs listens to it (each one costs about as
+        much as the rules pipeline's own NER)."""
+        wanted = {"ner"} if self.labels else set()
+        if self.themes:
+            wanted |= {n for n in self.nlp.pipe_names if "textcat" in n}
+        from .build import _mentions_listener
+
+        cfg = self.nlp.config["components"]
+        for name in self.nlp.pipe_names:
+            if self.nlp.get_pipe_meta(name).factory == "tok2vec" and any(
+                _mentions_listener(cfg.get(w, {}), name) for w in wanted
+            ):
+                wanted.add(name)
+        return [n for n in self.nlp.pipe_names if n in wanted]
 
     def notes(self) -> list[str]:
         """What the job prints: the labels and themes used, and those left to the rules (and why)."""
@@ -162,7 +180,8 @@ class TrainedModel:
 
         def flush() -> Iterator[tuple[dict[str, Any], Any]]:
             mine = [t for t in batch if self.applies(t)]
-            docs = iter(self.nlp.pipe([self.make_doc(t) for t in mine], batch_size=batch_size))
+            with self.nlp.select_pipes(enable=self.run_pipes):
+                docs = iter(list(self.nlp.pipe([self.make_doc(t) for t in mine], batch_size=batch_size)))
             for t in batch:
                 yield t, (next(docs) if self.applies(t) else None)
             batch.clear()
