@@ -152,8 +152,9 @@ def test_train_pre_with_a_worse_model_says_so_and_keeps_the_rules(trained, tmp_p
 
     shutil.copytree(out, worse)
     for kind in ("labels", "themes"):
-        for v in meta["annotate"]["heldout"]["model"][kind].values():
-            v.update(f=0.0, n=max(5, v["n"]))
+        for who in ("model", "combined"):
+            for v in meta["annotate"]["heldout"][who][kind].values():
+                v.update(f=0.0, n=max(5, v["n"]))
         for v in meta["annotate"]["heldout"]["rules"][kind].values():
             v.update(f=1.0)
     (worse / "meta.json").write_text(json.dumps(meta))
