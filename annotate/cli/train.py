@@ -37,9 +37,7 @@ def train_command(
 ) -> None:
     """Train a spaCy NER + textcat_multilabel model on the accepted examples, and score it against the rules.
 
-    The examples go through the export (as annotate export --format spacy); a stratified share is held
-    out, never trained on, and scored for the model, the rules pipeline and both combined (as annotate
-    pre --model uses them). The scores go into the model's meta.json. Train longer with --max-minutes.
+    The examples go through the export (as annotate export --format spacy); a stratified share is held out, never trained on, and scored for the model, the rules pipeline and both combined (as annotate pre --model uses them). The scores go into the model's meta.json. Train longer with --max-minutes.
 
     Example:
 
