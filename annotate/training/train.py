@@ -93,7 +93,8 @@ class TrainResult:
         out = [
             f"train {', '.join(self.datasets)} -> {self.output} ({self.name}@{self.version}, lang {self.lang}):"
             f" {self.n_train} training example(s), {self.steps} step(s) of {self.max_steps} in"
-            f" {self.seconds / 60:.1f} min (stopped by the {self.stopped})",
+            f" {self.seconds / 60:.1f} min (stopped by the {self.stopped}; train longer with"
+            f" {'--max-minutes' if self.stopped == 'time budget' else '--max-steps'})",
             f"held-out split: {self.n_heldout} example(s) (stratified over themes, never trained on); per label:",
         ]
         out += format_table(self.heldout, ["model", "rules", "combined"])
