@@ -6,7 +6,8 @@
 ``report``         the export report; dataset and output checks
 ``jsonl``          JSONL export, and the raw dump of ``db-out``
 ``docbin``         DocBin shards and the spaCy export
-``train_config``   the ``config.cfg`` for ``spacy train``
+``split``          the train/dev split, stratified over themes
+``train_config``   the ``config.cfg`` for ``spacy train`` (CPU step budget)
 ``imports``        ``db-in``: the format registry and the import loop
 ``native``         this toolkit's task shape (what every reader produces)
 ``prodigy``        Prodigy's task shape (also our own JSONL)
