@@ -463,3 +463,23 @@ class Errors:
         '{n} record(s) read but none holds an annotation (no answer, span, label or theme; keys seen: {keys}): nothing was imported',
         'pass --format to read them as another format, or --as-tasks to import them as tasks to review',
     )
+
+    # --- E6xx training (annotate train) and trained models (pre --model, review --order) ---
+    E600 = Err('output folder {out} already holds a model', 'pass --force to replace it, or choose another -o', exit_code=USAGE)
+    E601 = Err('--max-minutes {value} is not a positive number', 'give a budget such as --max-minutes 3', exit_code=USAGE)
+    E602 = Err(
+        'only {n} example(s) to train on: a held-out split needs at least {need}',
+        'review and accept more tasks (annotate review), or name more datasets',
+    )
+    E603 = Err(
+        '--from-model-ner needs the vectors of {name} (it was given --base-model {base})',
+        'drop --from-model-ner, or start from --base-model {name}', exit_code=USAGE,
+    )
+    E604 = Err('spaCy training failed: {reason}', 'check the data and options; run with a larger --max-minutes if it stopped early')
+    E605 = Err('unknown --order {order!r}', 'use one of {choices}', exit_code=USAGE)
+    E606 = Err('--order {order} needs a trained model', 'pass --model models/NAME/ (from annotate train)', exit_code=USAGE)
+    E607 = Err('unknown label {label!r} in --label', '{fix}', exit_code=USAGE)
+    E610 = Err('unknown label {label!r} in the model policy', '{fix}')
+    E611 = Err('not a model trained by annotate train (no "annotate" block with held-out scores in meta.json)',
+               'give the folder annotate train -o wrote, e.g. models/news/')
+    E612 = Err('cannot load the trained model ({reason})', 'train it again with annotate train')

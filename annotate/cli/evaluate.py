@@ -166,7 +166,7 @@ def evaluate_command(
     errors: Annotated[bool, typer.Option("--errors", "-e", help="List every error of exact matching, by label and kind: missed, spurious, boundary, label.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print everything as JSON on stdout: totals, per-file scores, errors.")] = False,
     lang: Annotated[Optional[str], typer.Option("--lang", "-l", help="Force the language (default: the record's lang field, else detected).")] = None,
-    model: Annotated[Optional[str], typer.Option("--model", "-m", help="French spaCy pipeline to use.")] = None,
+    model: Annotated[Optional[str], typer.Option("--model", "-m", help="French spaCy pipeline to use, or a model folder written by annotate train (its NER and textcat beside the rules, per labels/model_policy.toml).")] = None,
     model_en: Annotated[Optional[str], typer.Option("--model-en", help="English spaCy pipeline.")] = None,
     labels: Annotated[Optional[Path], typer.Option("--labels", help="Labels folder.")] = None,
     n_process: Annotated[int, typer.Option("--n-process", "-n", help="Worker processes for pre-annotation (-1: one per core).")] = 1,

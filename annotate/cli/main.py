@@ -25,6 +25,7 @@ from . import review as _review  # noqa: E402,F401
 from . import db as _db  # noqa: E402,F401
 from . import agreement as _agreement  # noqa: E402,F401
 from . import serve as _serve  # noqa: E402,F401
+from . import train as _train  # noqa: E402,F401
 
 
 def main(argv: list[str] | None = None) -> int:

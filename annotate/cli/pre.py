@@ -29,7 +29,7 @@ def pre_command(
     inputs: Annotated[list[str], typer.Argument(help="Input files or folders (.txt, .jsonl), or - for JSONL on stdin.", show_default=False)],
     output: Annotated[str, typer.Option("--output", "-o", help="Output JSONL file, or - for stdout.")] = "exports/pre.jsonl",
     lang: Annotated[Optional[str], typer.Option("--lang", "-l", help="Force the language (fr or en) instead of detecting it per record.")] = None,
-    model: Annotated[Optional[str], typer.Option("--model", "-m", help="French spaCy pipeline to use.")] = None,
+    model: Annotated[Optional[str], typer.Option("--model", "-m", help="French spaCy pipeline to use, or a model folder written by annotate train (its NER and textcat beside the rules, per labels/model_policy.toml).")] = None,
     model_en: Annotated[Optional[str], typer.Option("--model-en", help="English spaCy pipeline (default: rules and gazetteer only).")] = None,
     labels: Annotated[Optional[Path], typer.Option("--labels", help="Labels folder (default: the project's labels/).")] = None,
     split: Annotated[Split, typer.Option("--split", help="Cut documents into paragraphs or sentences.")] = Split.none,
@@ -63,6 +63,7 @@ def pre_command(
     the cluster's workers and joined in input order: the output is the same,
     byte for byte, as in one process. Run the same command again after a crash
     or Ctrl-C and only the unfinished chunks are done.
+        annotate pre seeds/ --model models/news/ -o exports/pre.jsonl
     """
     from ..pipeline.job import run_pre
 

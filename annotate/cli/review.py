@@ -10,7 +10,9 @@ import typer
 
 from ..errors import Errors
 from ..review.keymap import read_keymap
+from ..pipeline.trained import trained_model
 from ..review.run import run_review
+from ..training.ordering import Order, check_order, order_tasks
 from ._common import DbOpt
 from .app import app
 
@@ -32,6 +34,8 @@ def review_command(
     adjudicate: Annotated[bool, typer.Option("--adjudicate", help="Adjudicate: show the tasks answered by 2+ annotators, each one's version side by side, the majority version pre-selected; store your final versions into -o GOLD.")] = False,
     output: Annotated[str | None, typer.Option("--output", "-o", help="With --adjudicate: the dataset the final versions go to (a new dataset, exported like any other).", show_default=False)] = None,
     auto_accept_agreed: Annotated[bool, typer.Option("--auto-accept-agreed", help="With --adjudicate: store the tasks every annotator answered the same way without showing them.")] = False,
+    model: Annotated[str | None, typer.Option("--model", "-m", help="Model folder from annotate train: pre-annotates raw input beside the rules, and orders the tasks (--order).", show_default=False)] = None,
+    order: Annotated[str, typer.Option("--order", help="Order of the tasks loaded by this run: input, uncertain (the model's least certain first) or disagree (model and rules disagree first); needs --model except input.")] = "input",
 ) -> None:
     """Review tasks on a keyboard-first screen; every decision is saved at once.
 
@@ -46,6 +50,7 @@ def review_command(
         annotate review --dataset news --annotator bob --overlap 2
         annotate review --dataset news --annotator bob --overlap 3 --overlap-share 0.2
         annotate review --dataset news --adjudicate -o news-gold --auto-accept-agreed
+        annotate review texts/ --dataset news --model models/news/ --order uncertain
     """
     from ._common import err_console
 
@@ -54,10 +59,19 @@ def review_command(
                     annotator=annotator, db=db, labels=labels, keymap=keymap, accept_all=accept_all)
         return
 
+    reorder = None
+    the_order = check_order(order, model)
+    trained = trained_model(model, labels) if model is not None else None
+    if model is not None and trained is None:
+        raise Errors.E611(where=model)
+    if trained is not None and the_order is not Order.input:
+        def reorder(tasks):  # noqa: ANN001, ANN202
+            return order_tasks(tasks, trained, the_order)
+
     keys = read_keymap(keymap)
     result = run_review(
         list(inputs or []), dataset=dataset, annotator=annotator, db=db, labels_path=labels, strict=strict,
-        accept_all=accept_all, keymap=keys, keymap_path=keymap, lang=lang, n_process=n_process, overlap=overlap, overlap_share=overlap_share,
+        accept_all=accept_all, keymap=keys, keymap_path=keymap, lang=lang, n_process=n_process, overlap=overlap, overlap_share=overlap_share, model=model, reorder=reorder,
         on_bad_line=(lambda e: print(f"annotate: warning: {e}", file=sys.stderr)) if accept_all else None,
         on_warning=(lambda msg: print(f"annotate: warning: {msg}", file=sys.stderr)) if accept_all else None,
     )

@@ -7,7 +7,8 @@
 ``report``         the export report; dataset and output checks
 ``jsonl``          JSONL export, and the raw dump of ``db-out``
 ``docbin``         DocBin shards and the spaCy export
-``train_config``   the ``config.cfg`` for ``spacy train``
+``split``          the train/dev split, stratified over themes
+``train_config``   the ``config.cfg`` for ``spacy train`` (CPU step budget)
 ``imports``        ``db-in``: the format registry and the import loop
 ``sources``        the files ``db-in`` reads: JSONL, JSON arrays, CSV, CoNLL
 ``offsets``        span offsets checked against their text; UTF-16/grapheme/UTF-8 converted

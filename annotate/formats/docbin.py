@@ -19,7 +19,6 @@ already taken off.
 from __future__ import annotations
 
 import contextlib
-import heapq
 import os
 import shutil
 import struct
@@ -30,8 +29,6 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from murmurhash.mrmr import hash as _mmh3
-
 from ..errors import AnnotateError, Errors
 from .examples import (
     DEFAULT_SPANS_KEY,
@@ -41,9 +38,10 @@ from .examples import (
     blank_nlp,
     example_to_doc,
 )
-from .merge import Decisions, Resolve, in_sorted, merged_decisions, plan_merge, split_key
+from .merge import Decisions, Resolve, accepted_spans, in_sorted, merged_decisions, plan_merge, reviewed_themes, split_key
 from .report import ExportReport, check_writable, fill_report, nothing_to_export
-from .train_config import make_config, resolve_base_model
+from .split import split_dev, stratified_dev
+from .train_config import TRAIN_LONGER, make_config, resolve_base_model
 
 # docs per shard: a shard is held until it is written (about 2 KB a doc, three times that while DocBin.to_bytes
 # runs), so this bounds the memory of an export; with 2,000 the peak memory at 20,000 examples is 1.04x that at
@@ -60,23 +58,6 @@ DOCBIN_ATTRS = ("ORTH", "ENT_IOB", "ENT_TYPE", "ENT_KB_ID", "ENT_ID")
 DOCBIN_VERSION = "0.1"
 # SpanGroup.to_bytes packs each span as (id, kb_id, label, start, end, start_char, end_char)
 _SPAN_STRUCT = struct.Struct(">QQQllll")
-
-
-def split_dev(input_hashes: Iterable[int], dev_split: float, seed: int) -> set[int]:
-    """A deterministic dev set: the ``round(n * dev_split)`` inputs with the smallest seeded hash.
-
-    At least one example goes to dev and one to train when there are two or more.
-    """
-    if not 0.0 <= dev_split < 1.0:
-        raise Errors.E407(dev_split=dev_split)
-    hashes = input_hashes if hasattr(input_hashes, "__len__") else list(input_hashes)
-    n = len(hashes)
-    n_dev = round(n * dev_split)
-    if dev_split > 0 and n >= 2:
-        n_dev = min(max(n_dev, 1), n - 1)
-    # the same as sorted(...)[:n_dev], holding only n_dev keys (not all n) at a time
-    keyed = heapq.nsmallest(n_dev, ((int(_mmh3(f"{seed}:{ih}")), int(ih)) for ih in hashes))
-    return {ih for _, ih in keyed}
 
 
 def span_groups_bytes(spans: Any, pack: Any, strings: set[str]) -> bytes:
@@ -219,9 +200,16 @@ def export_spacy(
     base_model: str | None = None,
     shard_size: int = DEFAULT_SHARD_SIZE,
     shard_bytes: int = DEFAULT_SHARD_BYTES,
+    span_group: bool | None = None,
+    entity_labels: Iterable[str] | None = None,
 ) -> ExportReport:
     """Write ``train.spacy``, ``dev.spacy`` (files, or folders of shards) and ``config.cfg`` into ``out_dir``.
 
+    The dev split is stratified over themes (:func:`.split.stratified_dev`). ``span_group``:
+    every span also goes into ``doc.spans[spans_key]`` and the config trains a ``spancat`` on it;
+    None (default): only when some example has overlapping spans (``doc.ents`` cannot hold
+    them), False: never. ``entity_labels``: keep only spans of these labels (None: all).
+    The config's step budget fits the data on a CPU (:func:`.train_config.cpu_budget`).
     Nothing in ``out_dir`` is replaced until every file is complete.
     """
     t0 = time.perf_counter()
@@ -240,8 +228,19 @@ def export_spacy(
     the_lang = lang or plan.lang or "en"
     blank_nlp(the_lang)  # unknown language: fail before writing
     vectors = resolve_base_model(the_lang, base_model)
+    keep = None if entity_labels is None else frozenset(entity_labels)
+    # pass over the winners: the themes of each input (for the stratified split) and whether any
+    # example has overlapping spans (then, by default, a span group and a spancat)
+    themes_of: dict[int, frozenset[str]] = {}
+    overlapping = False
+    for d in merged_decisions(decisions(), plan):
+        themes_of[_split_key(d)] = frozenset(reviewed_themes(d) or ())
+        if span_group is None and not overlapping:
+            overlapping = _has_overlap(d, keep)
+    with_group = overlapping if span_group is None else bool(span_group)
     # the dev inputs as a sorted array (8 bytes each, not a set of Python ints)
-    dev = array("q", sorted(split_dev(plan.input_hashes(), dev_split, seed)))
+    dev = array("q", sorted(stratified_dev(themes_of, dev_split, seed)))
+    del themes_of
     builder = ExampleBuilder(lang=the_lang, themes=themes, align=align)
     report = ExportReport(dataset=dataset, format="spacy", lang=the_lang)
     created = not out.exists()
@@ -261,22 +260,31 @@ def export_spacy(
         any_themes = False
         any_rejected = False
         overlaps = 0
+        train_words = 0
         for d in merged_decisions(decisions(), plan):
+            if keep is not None:
+                d = dict(d, spans=[s for s in d.get("spans") or [] if isinstance(s, dict) and s.get("label") in keep])
             ex = builder.build(d)
             if ex is None or builder.n_misaligned:
                 continue  # keep going to list every misaligned span, write nothing
-            w = writers["dev" if in_sorted(dev, split_key(d["text"])) else "train"]
-            doc = example_to_doc(w.vocab, ex.record, spans_key=spans_key)
-            overlaps += len(doc.spans[spans_key]) - len(doc.ents)
+            split = "dev" if in_sorted(dev, _split_key(d)) else "train"
+            w = writers[split]
+            doc = example_to_doc(w.vocab, ex.record, spans_key=spans_key if with_group else None)
+            overlaps += len(ex.record["spans"]) - len(doc.ents)
+            if split == "train":
+                train_words += len(doc)
             any_spans = any_spans or bool(ex.record["spans"]) or bool(ex.record.get("rejected_spans"))
             any_rejected = any_rejected or bool(ex.record.get("rejected_spans"))
             any_themes = any_themes or ex.themes_reviewed
             w.add(doc)
         builder.check()
-        components = (["ner"] if any_spans else []) + (["textcat_multilabel"] if any_themes else [])
+        components = (
+            (["ner"] if any_spans else []) + (["spancat"] if any_spans and with_group else [])
+            + (["textcat_multilabel"] if any_themes else [])
+        )
         if not components:
             raise Errors.E408()
-        config = make_config(the_lang, components, vectors=vectors)
+        config = make_config(the_lang, components, vectors=vectors, n_words=train_words, spans_key=spans_key)
         if any_rejected and "ner" in components:
             # spans binary answers rejected: ner learns they are not entities (spaCy's incorrect_spans_key)
             config["components"]["ner"]["incorrect_spans_key"] = INCORRECT_SPANS_KEY
@@ -309,11 +317,38 @@ def export_spacy(
     report.components = components
     report.vectors = vectors
     report.overlaps_not_in_ents = overlaps
+    budget = config["training"]
+    report.notes.append(
+        f"CPU budget: max_steps {budget['max_steps']}, patience {budget['patience']} for {train_words:,} training"
+        f" words (minutes on 2 cores); to train longer add {TRAIN_LONGER} to spacy train"
+    )
+    others = {lg: n for lg, n in plan.langs.items() if lg != the_lang}
+    if others and not lang:
+        report.notes.append(
+            f"warning: mixed languages: {', '.join(f'{n} {lg}' for lg, n in sorted(others.items()))} example(s) are"
+            f" tokenized and trained with the {the_lang} (majority) tokenizer and vectors; export each language as"
+            " its own dataset (or pass --lang) for one model per language"
+        )
     if writers["dev"].count == 0:
         report.notes.append("dev.spacy is empty (one example, or --dev-split 0): spacy train needs dev examples")
     fill_report(report, plan, builder)
     report.seconds = time.perf_counter() - t0
     return report
+
+
+def _has_overlap(d: dict[str, Any], keep: frozenset[str] | None) -> bool:
+    spans = sorted(
+        (int(s["start"]), int(s["end"])) for s in accepted_spans(d)
+        if keep is None or s.get("label") in keep
+        if isinstance(s.get("start"), int) and isinstance(s.get("end"), int)
+    )
+    return any(b[0] < a[1] for a, b in zip(spans, spans[1:]))
+
+
+def _split_key(d: dict[str, Any]) -> int:
+    """The key a merged example is split by: its text's (the same text is one example, whatever hashes came in)."""
+    text = d.get("text")
+    return split_key(text) if isinstance(text, str) else int(d["_input_hash"])
 
 
 def _remove_if_created(folder: Path, created: bool) -> None:

@@ -356,9 +356,11 @@ class ExampleBuilder:
             raise MisalignedSpans(self.misaligned, self.n_misaligned)
 
 
-def example_to_doc(vocab: Any, example: dict[str, Any], *, spans_key: str = DEFAULT_SPANS_KEY, with_cats: bool = True) -> Any:
-    """A Doc from an exported example: every span in ``doc.spans[spans_key]``, the
-    non-overlapping ones (longest first) in ``doc.ents``, themes in ``doc.cats``."""
+def example_to_doc(
+    vocab: Any, example: dict[str, Any], *, spans_key: str | None = DEFAULT_SPANS_KEY, with_cats: bool = True
+) -> Any:
+    """A Doc from an exported example: every span in ``doc.spans[spans_key]`` (None: no span
+    group), the non-overlapping ones (longest first) in ``doc.ents``, themes in ``doc.cats``."""
     from spacy.tokens import Doc, Span
     from spacy.util import filter_spans
 
@@ -368,7 +370,8 @@ def example_to_doc(vocab: Any, example: dict[str, Any], *, spans_key: str = DEFA
     for s in example["spans"]:
         kb = json.dumps(s["value"], sort_keys=True, ensure_ascii=False) if "value" in s else ""
         spans.append(Span(doc, s["token_start"], s["token_end"] + 1, label=s["label"], kb_id=kb))
-    doc.spans[spans_key] = spans
+    if spans_key:
+        doc.spans[spans_key] = spans
     ents = filter_spans(spans)
     # binary answers: tokens outside the accepted spans are missing, not O ("no entity")
     doc.set_ents(ents, default="missing" if example.get("binary") else "outside")

@@ -206,8 +206,10 @@ def plan_merge(decisions: Iterable[dict[str, Any]], *, resolve: Resolve | str = 
         elif answer == "accept":
             code = _ACCEPT
             meta = d.get("meta")
-            if isinstance(meta, dict) and isinstance(meta.get("lang"), str):
-                plan.langs[meta["lang"]] += 1
+            lg = meta.get("lang") if isinstance(meta, dict) else None
+            lg = lg if isinstance(lg, str) else d.get("lang")  # a record's own top-level "lang" (imported gold)
+            if isinstance(lg, str):
+                plan.langs[lg] += 1
             ssig = _span_sig(d)
             tsig = _theme_sig(d)
         else:

@@ -87,6 +87,46 @@ class PerformanceWarning(UserWarning):
 def pre_annotate(
     records: Iterable[Record],
     *,
+    model: str | None = None,
+    labels: str | Path | None = None,
+    encode: bool = False,
+    on_warning: Callable[[str], None] | None = None,
+    batch_size: int = 64,
+    **options: Any,
+) -> Iterator[Any]:
+    """Yield one task per record (or per sentence with ``split="sentences"``): :func:`rules_pre_annotate`.
+
+    ``model`` naming a folder written by ``annotate train`` (its meta.json has held-out scores) adds
+    that model's proposals to the rule tasks (:mod:`.trained`); what it is and is not used for is told
+    to ``on_warning``. Any other ``model`` is the French spaCy pipeline of the rules pipeline.
+    """
+    from .trained import trained_model
+
+    trained = trained_model(model, labels)
+    if trained is None:
+        return rules_pre_annotate(records, model=model, labels=labels, encode=encode, on_warning=on_warning,
+                                  batch_size=batch_size, **options)
+    for note in trained.notes():
+        if on_warning is not None:
+            on_warning(note)
+        else:
+            warnings.warn(note, UserWarning, stacklevel=2)
+    inner = rules_pre_annotate(records, labels=labels, encode=False, on_warning=on_warning, batch_size=batch_size,
+                               **options)
+    return _with_model(inner, trained, encode, batch_size)
+
+
+def _with_model(inner: Iterator[Any], trained: Any, encode: bool, batch_size: int) -> Iterator[Any]:
+    try:
+        for task in trained.add_to(inner, batch_size):
+            yield encode_task(task) if encode else task
+    finally:
+        inner.close()  # shuts a worker pool down
+
+
+def rules_pre_annotate(
+    records: Iterable[Record],
+    *,
     lang: str | None = None,
     model: str | None = None,
     model_en: str | None = None,

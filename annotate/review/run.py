@@ -54,6 +54,8 @@ def run_review(
     on_warning: Callable[[str], None] | None = None,
     overlap: int | None = None,
     overlap_share: float = 1.0,
+    reorder: Callable[[Any], Any] | None = None,
+    model: str | None = None,
 ) -> ReviewResult:
     """Load ``inputs`` into the store as dataset ``dataset`` and review it on the screen (or, with
     ``accept_all``, store every task as accepted). Returns the counts.
@@ -65,7 +67,8 @@ def run_review(
     ``n_process`` processes pre-annotate raw input (-1: one per core). Why it cannot pay off (a small
     input) is in ``warnings`` of the result, and told to ``on_warning`` with ``accept_all`` or to the
     screen's notifications. Lines that are not valid tasks are skipped, told to ``on_bad_line`` with
-    ``accept_all`` and listed in ``bad_lines`` of the result.
+    ``accept_all`` and listed in ``bad_lines`` of the result. ``reorder``: takes the input's tasks and
+    returns them in the order to store and review them (``--order``, :mod:`annotate.training.ordering`).
 
     ``overlap`` K: each task goes to K annotators and no more (claimed in the store a few at a time, see
     :mod:`annotate.store.claims`); None: this annotator sees every task they have not answered.
@@ -92,6 +95,8 @@ def run_review(
     pre_options: dict[str, Any] = {"lang": lang, "labels": labels_path} if (lang or labels_path) else {}
     if n_process > 1:
         pre_options["n_process"] = n_process
+    if model is not None:  # raw input: the rules and a model from annotate train (annotate pre --model)
+        pre_options["model"] = model
     if strict and inputs:
         check_review_input(inputs, labels)
     bad: list[AnnotateError] = []
@@ -113,7 +118,7 @@ def run_review(
 
             tasks = iter_review_tasks(inputs, labels, on_error=record_bad, pre_options=pre_options, on_warning=warn)
             try:
-                added, dups = load_tasks(store, dataset, tasks)
+                added, dups = load_tasks(store, dataset, reorder(tasks) if reorder else tasks)
             finally:
                 tasks.close()  # an interrupted load shuts its worker pool down
             session = ReviewSession(store, dataset, who, labels, overlap=overlap, overlap_share=overlap_share)
@@ -153,7 +158,8 @@ def run_review(
                                       in_process_first=FIRST_BATCH, on_warning=notice)
             try:
                 with Store(db_path) as own:
-                    load_tasks(own, dataset, tasks, first_batch=FIRST_BATCH, on_batch=on_batch, should_stop=stop)
+                    load_tasks(own, dataset, reorder(tasks) if reorder else tasks, first_batch=FIRST_BATCH,
+                               on_batch=on_batch, should_stop=stop)
             finally:
                 tasks.close()  # quitting mid-load shuts the worker pool down
 
