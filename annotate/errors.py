@@ -378,3 +378,17 @@ class Errors:
         'alt {s}-{e} of {span_desc} does not overlap its span',
         'an alt is another reading of the same words: give offsets that overlap the span',
     )
+
+    # ------------------------------------------------------------ reliability, round two (E900-E949)
+    E900 = Err(
+        'database schema version {version} cannot be upgraded by this annotate',
+        'open it with the annotate version that wrote it and export its datasets (annotate db-out)',
+    )
+    E901 = Err(
+        'a write was attempted inside a read snapshot',
+        'end the snapshot (with store.snapshot()) before writing',
+    )
+    E902 = Err(
+        'dataset {name!r} was dropped while this command was using it; nothing more was stored',
+        'load the tasks again (annotate review or db-in) if the drop was a mistake',
+    )

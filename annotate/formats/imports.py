@@ -16,8 +16,15 @@ a task to review. Labels not in ``labels/`` are counted and reported;
 ``label_map`` renames labels (spans and themes) first.
 
 Malformed lines are reported as ``path:line: what; fix``. By default they are
-skipped and the rest is imported; ``strict=True`` checks the whole input first
-and imports nothing when any line is malformed.
+skipped and the rest is imported; ``strict=True`` imports in ONE transaction:
+any error (a malformed line, a value the store refuses) stores nothing and
+names the file and line.
+
+An import is idempotent: a decision already stored (same task, annotator,
+answer, timestamp when the record has one, and content: see
+:func:`annotate.store.keys.decision_key`) is not stored again, and a task
+already stored is not added again, so running an import twice, or again after
+it was killed, ends with exactly the input's decisions and tasks.
 """
 
 from __future__ import annotations
@@ -31,7 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from ..errors import Errors
+from ..errors import AnnotateError, Errors
 from ..io import check_not_empty, open_binary
 from . import doccano, prodigy
 from .native import BadRecord, Reader, finish_task, start_task
@@ -81,6 +88,7 @@ class ImportReport:
     decisions: int = 0
     tasks: int = 0
     duplicates: int = 0
+    already: int = 0  # decisions already stored (an import run again)
     formats: dict[str, int] = field(default_factory=dict)
     answers: dict[str, int] = field(default_factory=dict)
     labels: dict[str, int] = field(default_factory=dict)
@@ -97,6 +105,7 @@ class ImportReport:
             f"db-in {self.dataset!r}: {self.records} record(s) read from {', '.join(self.sources)}: "
             f"{self.decisions} decision(s), {self.tasks} task(s) to review"
             + (f" ({self.duplicates} duplicate task(s) not added)" if self.duplicates else "")
+            + (f" ({self.already} decision(s) already stored, not added again)" if self.already else "")
             + f" in {self.seconds:.1f}s"
         ]
         if self.formats:
@@ -179,77 +188,17 @@ def import_records(
     session = session or f"{dataset}-import-{int(time.time())}"
     report = ImportReport(dataset=dataset, sources=["<stdin>" if s == "-" else s for s in srcs])
 
-    buffered: list[tuple[str, int, str | None, str | None]] | None = None
     if strict:
-        # check everything first; stdin is read once, so keep its lines
-        buffered = list(_iter_lines(srcs, stdin)) if "-" in srcs else None
-        lines = buffered if buffered is not None else _iter_lines(srcs, stdin)
-        for where, i, line, problem in lines:
-            try:
-                _parse(line, problem, label_map, lang)
-            except BadRecord as e:
-                raise Errors.E422(message=e.message, fix=e.fix, where=where, line=i) from None
-
-    formats: Counter[str] = Counter()
-    answers: Counter[str] = Counter()
-    labels: Counter[str] = Counter()
-    unknown_labels: Counter[str] = Counter()
-    unknown_themes: Counter[str] = Counter()
-    renamed: Counter[str] = Counter()
-    known_l = set(entity_labels) if entity_labels is not None else None
-    known_t = set(theme_names) if theme_names is not None else None
-    batch: list[dict[str, Any]] = []
-
-    def flush() -> None:
-        if batch:
-            added, dups = store.add_tasks(dataset, batch)
-            report.tasks += added
-            report.duplicates += dups
-            batch.clear()
-
-    lines = buffered if buffered is not None else _iter_lines(srcs, stdin)
-    for where, i, line, problem in lines:
+        # one transaction: a line the reader or the store refuses rolls back everything before it
         try:
-            data, task, answer, fmt = _parse(line, problem, label_map, lang)
-        except BadRecord as e:
-            report.skipped.append(Issue(where, i, e.message, e.fix))
-            continue
-        report.records += 1
-        formats[fmt] += 1
-        for s, raw in zip(task["spans"], READERS[fmt].raw_labels(data), strict=False):
-            labels[s["label"]] += 1
-            if raw != s["label"]:
-                renamed[f"{raw}->{s['label']}"] += 1
-            if known_l is not None and s["label"] not in known_l:
-                unknown_labels[s["label"]] += 1
-        for t in task.get("accept") or []:
-            if known_t is not None and t not in known_t:
-                unknown_themes[t] += 1
-        if answer is None:
-            batch.append(task)
-            if len(batch) >= _BATCH:
-                flush()
-            continue
-        answers[answer] += 1
-        seconds = data.get("_seconds", 0.0)
-        ts = data.get("_timestamp")
-        store.add_decision(
-            dataset,
-            task,
-            answer=answer,
-            annotator=str(data.get("_annotator_id") or annotator),
-            session=str(data.get("_session_id") or session),
-            seconds=float(seconds) if isinstance(seconds, int | float) else 0.0,
-            timestamp=float(ts) if isinstance(ts, int | float) and not isinstance(ts, bool) else None,
-        )
-        report.decisions += 1
-    flush()
-    report.formats = dict(formats)
-    report.answers = dict(answers)
-    report.labels = dict(labels)
-    report.unknown_labels = dict(unknown_labels)
-    report.unknown_themes = dict(unknown_themes)
-    report.renamed = dict(renamed)
+            with store.transaction():
+                _import_lines(store, dataset, srcs, stdin, report, label_map, lang, annotator, session,
+                              entity_labels, theme_names, strict=True)
+        except BadLine as e:
+            raise Errors.E422(message=e.message, fix=e.fix, where=e.where, line=e.line) from None
+    else:
+        _import_lines(store, dataset, srcs, stdin, report, label_map, lang, annotator, session,
+                      entity_labels, theme_names, strict=False)
     report.seconds = time.perf_counter() - t0
     return report
 
@@ -263,3 +212,85 @@ def _parse(line: str | None, problem: str | None, label_map: dict[str, str], lan
         raise BadRecord(f"invalid JSON ({e.msg} at column {e.colno})", 'write one JSON object per line, e.g. {"text": "..."}') from None
     task, answer, fmt = normalize_record(data, label_map=label_map, lang=lang)
     return data, task, answer, fmt
+
+
+class BadLine(Exception):
+    def __init__(self, where: str, line: int, message: str, fix: str) -> None:
+        super().__init__(message)
+        self.where, self.line, self.message, self.fix = where, line, message, fix
+
+
+def _import_lines(
+    store: Any, dataset: str, srcs: list[str], stdin: IO[bytes] | None, report: ImportReport,
+    label_map: dict[str, str], lang: str | None, annotator: str, session: str,
+    entity_labels: list[str] | None, theme_names: list[str] | None, *, strict: bool,
+) -> None:
+    formats, answers, labels = report.formats, report.answers, report.labels
+    unknown_labels, unknown_themes, renamed = report.unknown_labels, report.unknown_themes, report.renamed
+    known_l = set(entity_labels) if entity_labels is not None else None
+    known_t = set(theme_names) if theme_names is not None else None
+    batch: list[dict[str, Any]] = []
+    decisions: list[tuple[dict[str, Any], str, str, str, float, float | None]] = []
+    where_of: list[tuple[str, int]] = []
+
+    def flush() -> None:
+        if batch:
+            added, dups = store.add_tasks(dataset, batch)
+            report.tasks += added
+            report.duplicates += dups
+            batch.clear()
+        if decisions:
+            try:
+                added, dups = store.add_decisions(dataset, decisions)
+            except AnnotateError as e:
+                if strict and e.code != "E902":
+                    first = where_of[0]
+                    raise BadLine(first[0], first[1], f"{e.message} (in lines {first[1]}-{where_of[-1][1]})",
+                                  e.fix or "correct the record") from None
+                raise
+            report.decisions += added
+            report.already += dups
+            decisions.clear()
+            where_of.clear()
+
+    for where, i, line, problem in _iter_lines(srcs, stdin):
+        try:
+            data, task, answer, fmt = _parse(line, problem, label_map, lang)
+        except BadRecord as e:
+            if strict:
+                raise BadLine(where, i, e.message, e.fix) from None
+            report.skipped.append(Issue(where, i, e.message, e.fix))
+            continue
+        report.records += 1
+        _bump(formats, fmt)
+        for s, raw in zip(task["spans"], READERS[fmt].raw_labels(data), strict=False):
+            _bump(labels, s["label"])
+            if raw != s["label"]:
+                _bump(renamed, f"{raw}->{s['label']}")
+            if known_l is not None and s["label"] not in known_l:
+                _bump(unknown_labels, s["label"])
+        for t in task.get("accept") or []:
+            if known_t is not None and t not in known_t:
+                _bump(unknown_themes, t)
+        if answer is None:
+            batch.append(task)
+        else:
+            _bump(answers, answer)
+            seconds = data.get("_seconds", 0.0)
+            ts = data.get("_timestamp")
+            decisions.append((
+                task,
+                answer,
+                str(data.get("_annotator_id") or annotator),
+                str(data.get("_session_id") or session),
+                float(seconds) if isinstance(seconds, int | float) and not isinstance(seconds, bool) else 0.0,
+                float(ts) if isinstance(ts, int | float) and not isinstance(ts, bool) else None,
+            ))
+            where_of.append((where, i))
+        if len(batch) >= _BATCH or len(decisions) >= _BATCH:
+            flush()
+    flush()
+
+
+def _bump(counter: dict[str, int], key: str) -> None:
+    counter[key] = counter.get(key, 0) + 1

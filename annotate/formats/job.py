@@ -145,7 +145,10 @@ def export_dataset(
         dataset=dataset, themes=load_labels(labels).theme_names, lang=lang, resolve=resolve, align=align, force=force,
         dev_split=dev_split, seed=seed, spans_key=spans_key, base_model=base_model, shard_size=shard_size,
     )
-    with _open_store(db, create=False) as store:  # reading never creates a database
+    # one read transaction (a WAL snapshot) for the check and both passes over the decisions: a
+    # `db drop` or an import running meanwhile is not seen, so the file holds all of the dataset as it
+    # was, or (dropped before the export began) the export fails and the previous file stays
+    with _open_store(db, create=False) as store, store.snapshot():  # reading never creates a database
         check_dataset(store, dataset)
         report = EXPORTERS[the_format](lambda: store.iter_decisions(dataset), output, options)
     result = ExportResult(the_format, output, report)
@@ -220,7 +223,7 @@ def dump_dataset(
     dataset: str, output: str = "-", *, db: str | Path | None = None, annotator: str | None = None, force: bool = False
 ) -> DumpResult:
     """Every stored decision of ``dataset`` (only ``annotator``'s, when given), as stored, to ``output`` (``-`` = stdout)."""
-    with _open_store(db, create=False) as store:  # reading never creates a database
+    with _open_store(db, create=False) as store, store.snapshot():  # one snapshot, as in export_dataset
         check_dataset(store, dataset)
         n = export_raw(store.iter_decisions(dataset, annotator=annotator), output, force=force)
     return DumpResult(dataset, output, n)

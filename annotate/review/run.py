@@ -142,6 +142,8 @@ def run_review(
 
         review_app = ReviewApp(session, loader=loader if inputs else None, keymap=keymap)
         review_app.run()
+        if review_app.fatal_error is not None:
+            raise review_app.fatal_error
         return ReviewResult(added=totals["added"], duplicates=totals["duplicates"], saved=session.saved,
                             replaced=session.replaced,
                             bad_lines=[str(e) for e in bad], warnings=warnings)

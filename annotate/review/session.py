@@ -77,7 +77,6 @@ class ReviewSession:
         self.queue: deque[_Item] = deque()
         self.history: list[_Item] = []
         self._last_task_id = 0
-        self._queued: set[int] = set()
         counts = store.answer_counts(dataset, annotator)
         self.counts = dict(counts)
         self.total = store.count_tasks(dataset)
@@ -102,11 +101,9 @@ class ReviewSession:
             return 0
         rows = self.store.pending_page(self.dataset, self.annotator, after=self._last_task_id, limit=200)
         for row_id, task in rows:
+            # rows come once each (after the last row id) and the store keys them uniquely: no set of
+            # seen tasks to keep (memory stays flat on any number of tasks)
             self._last_task_id = row_id
-            th = task.get("_task_hash")
-            if th in self._queued:
-                continue
-            self._queued.add(th)
             self.queue.append(_Item(task))
         return len(rows)
 
