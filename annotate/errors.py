@@ -392,3 +392,7 @@ class Errors:
         'dataset {name!r} was dropped while this command was using it; nothing more was stored',
         'load the tasks again (annotate review or db-in) if the drop was a mistake',
     )
+    E903 = Err(
+        'stored decision {decision_id} is not a JSON object (the database row was damaged)',
+        'delete that row (sqlite3 DB "DELETE FROM decision WHERE id = {decision_id}") or restore the database from a copy',
+    )

@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from ..errors import AnnotateError, Errors
-from ..io import check_not_empty, open_binary
+from ..io import MAX_DEPTH, check_not_empty, loads_strict, open_binary
 from . import doccano, prodigy
 from .native import BadRecord, Reader, finish_task, start_task
 
@@ -203,13 +203,25 @@ def import_records(
     return report
 
 
+def _no_constant(name: str) -> Any:
+    raise ValueError(name)
+
+
 def _parse(line: str | None, problem: str | None, label_map: dict[str, str], lang: str | None) -> tuple[Any, dict[str, Any], str | None, str]:
     if problem is not None or line is None:
         raise BadRecord(problem or "unreadable line", "re-encode the file as UTF-8 (e.g. iconv -f latin1 -t utf-8)")
     try:
-        data = json.loads(line)
+        data = json.loads(line, parse_constant=_no_constant)
     except json.JSONDecodeError as e:
         raise BadRecord(f"invalid JSON ({e.msg} at column {e.colno})", 'write one JSON object per line, e.g. {"text": "..."}') from None
+    except (ValueError, RecursionError):  # NaN/Infinity, or nested past Python's limit
+        data = None
+    if data is None or "\\u" in line or line.count("[") + line.count("{") > MAX_DEPTH:
+        # the rare line with NaN, a \u escape or deep nesting: the strict reader says exactly what is wrong
+        try:
+            data = loads_strict(line, "", None)
+        except AnnotateError as e:
+            raise BadRecord(e.message, e.fix or "write standard JSON") from None
     task, answer, fmt = normalize_record(data, label_map=label_map, lang=lang)
     return data, task, answer, fmt
 

@@ -438,8 +438,13 @@ class Store(Connection):
         )
         return None if row is None else _decision_dict(row)
 
-    def iter_decisions(self, dataset: str, *, annotator: str | None = None) -> Iterator[dict[str, Any]]:
-        """Every current decision, in the order made, read in pages (never all in memory)."""
+    def iter_decisions(
+        self, dataset: str, *, annotator: str | None = None, lenient: bool = False
+    ) -> Iterator[dict[str, Any]]:
+        """Every current decision, in the order made, read in pages (never all in memory).
+
+        A row that is not a JSON object is E903; ``lenient=True`` yields it as ``{"_unreadable": True, ...}``.
+        """
         ds = self._run(self._dataset_id, dataset)
         if ds is None:
             return
@@ -458,7 +463,7 @@ class Store(Connection):
             if not rows:
                 return
             for row in rows:
-                yield _decision_dict(row)
+                yield _decision_dict(row, lenient=lenient)
             last = rows[-1][0]
 
     def count_decisions(self, dataset: str) -> int:
@@ -514,8 +519,10 @@ class Store(Connection):
         sessions: set[str] = set()
         seconds = 0.0
         n = 0
-        for d in self.iter_decisions(dataset):
+        unreadable = 0
+        for d in self.iter_decisions(dataset, lenient=True):
             n += 1
+            unreadable += bool(d.get("_unreadable"))
             a = d["answer"]
             answers[a] += 1
             who = annotators.setdefault(d["_annotator_id"], {"accept": 0, "reject": 0, "ignore": 0, "seconds": 0.0})
@@ -525,12 +532,15 @@ class Store(Connection):
             sessions.add(d["_session_id"])
             if a != "accept":
                 continue
-            for s in d.get("spans") or []:
-                labels[str(s.get("label"))]["accept" if span_accepted(s) else "reject"] += 1
+            # rows stored by older versions may hold anything: render odd values, never fail on them
+            spans = d.get("spans")
+            for s in spans if isinstance(spans, list) else []:
+                if isinstance(s, dict):
+                    labels[_name(s.get("label"))]["accept" if span_accepted(s) else "reject"] += 1
             if isinstance(d.get("accept"), list):
-                accepted = set(d["accept"])
+                accepted = {_name(t) for t in d["accept"]}
                 cats = d.get("cats") if isinstance(d.get("cats"), dict) else {}
-                proposed = {k for k, v in cats.items() if isinstance(v, int | float) and v >= 0.5}
+                proposed = {k for k, v in cats.items() if isinstance(v, int | float) and not isinstance(v, bool) and v >= 0.5}
                 for t in sorted(set(cats) | accepted):
                     c = themes[t]
                     c["accept"] += t in accepted
@@ -538,7 +548,7 @@ class Store(Connection):
                     c["reject"] += t in proposed and t not in accepted
                     c["added"] += t in accepted and t not in proposed
         tasks = self._run(lambda: self._c.execute("SELECT count(*) FROM task WHERE dataset_id = ?", (ds,)).fetchone()[0])
-        return {
+        out: dict[str, Any] = {
             "dataset": dataset,
             "tasks": tasks,
             "decisions": n,
@@ -551,9 +561,16 @@ class Store(Connection):
             },
             "annotators": dict(sorted(annotators.items())),
         }
+        if unreadable:  # decisions whose stored task is not a JSON object: counted, not shown
+            out["unreadable"] = unreadable
+        return out
 
     # ------------------------------------------------------------ maintenance
 
     def integrity_check(self) -> str:
         return self._run(lambda: self._c.execute("PRAGMA integrity_check").fetchone()[0])
 
+
+def _name(v: Any) -> str:
+    """A label or theme as ``db stats`` shows it: a string as it is, anything else (an old bad row) as JSON."""
+    return v if isinstance(v, str) else json.dumps(v, ensure_ascii=False, default=str)

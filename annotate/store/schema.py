@@ -104,14 +104,23 @@ def span_accepted(span: dict[str, Any]) -> bool:
 
 
 
-def _decision_dict(row: tuple[Any, ...]) -> dict[str, Any]:
+def _decision_dict(row: tuple[Any, ...], *, lenient: bool = False) -> dict[str, Any]:
+    """A stored decision as a dict. A row that is not a JSON object (written by hand or an old bug) is
+    E903, or with ``lenient`` (``db stats``) an empty decision marked ``_unreadable``."""
     dec_id, answer, annotator, session, ts, seconds, content = row
-    d = json.loads(content)
+    try:
+        d = json.loads(content)
+    except (ValueError, TypeError, RecursionError):
+        d = None
+    if not isinstance(d, dict):
+        if not lenient:
+            raise Errors.E903(decision_id=dec_id)
+        d = {"_unreadable": True}
     d["answer"] = answer
     d["_annotator_id"] = annotator
     d["_session_id"] = session
-    d["_timestamp"] = int(ts)
-    d["_seconds"] = float(seconds)
+    d["_timestamp"] = int(ts) if isinstance(ts, int | float) else 0
+    d["_seconds"] = float(seconds) if isinstance(seconds, int | float) else 0.0
     d["_decision_id"] = int(dec_id)
     return d
 
