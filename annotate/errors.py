@@ -396,3 +396,11 @@ class Errors:
         'stored decision {decision_id} is not a JSON object (the database row was damaged)',
         'delete that row (sqlite3 DB "DELETE FROM decision WHERE id = {decision_id}") or restore the database from a copy',
     )
+    E904 = Err(
+        'task too big to store ({size} bytes of JSON, the limit is {limit}): {head!r}...',
+        'split the text into smaller records (annotate pre --split paragraphs or sentences)',
+    )
+    E905 = Err(
+        'record too big to review ({size} characters; at most {limit})',
+        'split the text into smaller records (annotate pre --split paragraphs or sentences), then review those',
+    )

@@ -233,10 +233,23 @@ class ReviewSession:
         item.state = TaskState(d, self.labels)
         return item
 
-    def accept_all(self) -> int:
-        """Store every pending task as accepted, as it is (no screen)."""
+    def accept_all(self, *, batch: int = 500) -> int:
+        """Store every pending task as accepted, as it is (no screen).
+
+        Memory stays flat on any number of tasks: nothing answered is kept (there
+        is no undo without a screen), and the tasks come from the store a page at
+        a time. Decisions are committed ``batch`` at a time (one transaction
+        each); a killed run loses at most the last batch, which the next run
+        answers again (they are still pending).
+        """
         n = 0
         while self.item is not None:
-            if self.answer("accept") is not None:
-                n += 1
+            with self.store.transaction():
+                for _ in range(batch):
+                    if self.item is None:
+                        break
+                    if self.answer("accept") is not None:
+                        n += 1
+                    self.history.clear()
+                    self._created.clear()
         return n

@@ -35,7 +35,7 @@ from typing import Any
 from ..errors import Errors
 from .connection import Connection
 from .keys import decision_key, input_key, parse_key, task_key
-from .schema import _BATCH, ANSWERS, _check_answer, _check_name, _decision_dict, _dumps, _hashes, _task_content, span_accepted
+from .schema import _BATCH, ANSWERS, _check_answer, _check_size, _check_name, _decision_dict, _dumps, _hashes, _task_content, span_accepted
 
 
 class Store(Connection):
@@ -162,7 +162,9 @@ class Store(Connection):
             content = _task_content(task)
             ih, th = _hashes(content)
             ik = input_key(content)
-            batch.append((ih, th, _dumps(content), task_key(content, ik), ik))
+            dumped = _dumps(content)
+            _check_size(dumped, content.get("text"))
+            batch.append((ih, th, dumped, task_key(content, ik), ik))
             if len(batch) >= _BATCH:
                 flush()
         flush()
@@ -282,6 +284,7 @@ class Store(Connection):
         data = _task_content(task)
         ih, th = _hashes(data)
         content = _dumps(data)
+        _check_size(content, data.get("text"))
         tk, ik = self._task_key_for(ds, data, task.get("_task_key") if trust_key else None, th)
         ident_ts = None if timestamp is None else int(timestamp)
         ts = int(time.time()) if ident_ts is None else ident_ts

@@ -22,6 +22,9 @@ ANSWERS = ("accept", "reject", "ignore")
 # keys that describe a decision rather than the task; stored in columns, added back on read
 DECISION_KEYS = ("answer", "_annotator_id", "_session_id", "_timestamp", "_seconds", "_decision_id")
 _BATCH = 500
+# the largest task (its JSON, in bytes) the store takes: SQLite's own limit is 1e9 bytes per value, and a
+# review decision holds the task again; past this a task is refused with E904 before anything is written
+MAX_TASK_BYTES = 200_000_000
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
 _SCHEMA = """
@@ -102,6 +105,12 @@ def span_accepted(span: dict[str, Any]) -> bool:
     """A reviewed span's state: no ``"answer"`` key counts as accepted."""
     return span.get("answer", "accept") == "accept"
 
+
+
+def _check_size(content: str, text: Any) -> None:
+    if len(content) * 4 > MAX_TASK_BYTES and len(content.encode("utf-8", "surrogatepass")) > MAX_TASK_BYTES:
+        head = text[:40] if isinstance(text, str) else ""
+        raise Errors.E904(size=len(content.encode("utf-8", "surrogatepass")), limit=MAX_TASK_BYTES, head=head)
 
 
 def _decision_dict(row: tuple[Any, ...], *, lenient: bool = False) -> dict[str, Any]:
