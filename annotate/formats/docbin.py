@@ -251,10 +251,15 @@ def export_spacy(
     try:
         out.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=staging.PREFIX, dir=out))
-        staging.write_owner(tmp)
     except OSError as e:
         _remove_if_created(out, created)
         raise Errors.E022(strerror=e.strerror, where=out) from None
+    try:
+        staging.write_owner(tmp)
+    except OSError as e:  # a full disk
+        shutil.rmtree(tmp, ignore_errors=True)
+        _remove_if_created(out, created)
+        raise Errors.E023(strerror=e.strerror, where=out) from None
     ok = False
     writers = {
         "train": ShardWriter(tmp, "train", shard_size=shard_size, shard_bytes=shard_bytes),

@@ -207,11 +207,18 @@ def _no_constant(name: str) -> Any:
     raise ValueError(name)
 
 
+def _finite(text: str) -> float:
+    v = float(text)
+    if v - v != 0.0:  # inf or nan (1e400)
+        raise ValueError(text)
+    return v
+
+
 def _parse(line: str | None, problem: str | None, label_map: dict[str, str], lang: str | None) -> tuple[Any, dict[str, Any], str | None, str]:
     if problem is not None or line is None:
         raise BadRecord(problem or "unreadable line", "re-encode the file as UTF-8 (e.g. iconv -f latin1 -t utf-8)")
     try:
-        data = json.loads(line, parse_constant=_no_constant)
+        data = json.loads(line, parse_constant=_no_constant, parse_float=_finite)
     except json.JSONDecodeError as e:
         raise BadRecord(f"invalid JSON ({e.msg} at column {e.colno})", 'write one JSON object per line, e.g. {"text": "..."}') from None
     except (ValueError, RecursionError):  # NaN/Infinity, or nested past Python's limit

@@ -425,7 +425,7 @@ class Store(Connection):
                 (decision_id,),
             ).fetchone()
         )
-        return None if row is None else _decision_dict(row)
+        return None if row is None else _decision_dict(row, where=self.path)
 
     def last_decision(self, dataset: str, annotator: str, *, before: int | None = None) -> dict[str, Any] | None:
         """This annotator's latest decision in ``dataset`` (with an id below ``before``), or None."""
@@ -439,7 +439,7 @@ class Store(Connection):
                 (ds, annotator, before if before is not None else 2**63 - 1),
             ).fetchone()
         )
-        return None if row is None else _decision_dict(row)
+        return None if row is None else _decision_dict(row, where=self.path)
 
     def iter_decisions(
         self, dataset: str, *, annotator: str | None = None, lenient: bool = False
@@ -466,7 +466,7 @@ class Store(Connection):
             if not rows:
                 return
             for row in rows:
-                yield _decision_dict(row, lenient=lenient)
+                yield _decision_dict(row, lenient=lenient, where=self.path)
             last = rows[-1][0]
 
     def count_decisions(self, dataset: str) -> int:

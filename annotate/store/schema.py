@@ -113,7 +113,7 @@ def _check_size(content: str, text: Any) -> None:
         raise Errors.E904(size=len(content.encode("utf-8", "surrogatepass")), limit=MAX_TASK_BYTES, head=head)
 
 
-def _decision_dict(row: tuple[Any, ...], *, lenient: bool = False) -> dict[str, Any]:
+def _decision_dict(row: tuple[Any, ...], *, lenient: bool = False, where: Any = None) -> dict[str, Any]:
     """A stored decision as a dict. A row that is not a JSON object (written by hand or an old bug) is
     E903, or with ``lenient`` (``db stats``) an empty decision marked ``_unreadable``."""
     dec_id, answer, annotator, session, ts, seconds, content = row
@@ -123,7 +123,7 @@ def _decision_dict(row: tuple[Any, ...], *, lenient: bool = False) -> dict[str, 
         d = None
     if not isinstance(d, dict):
         if not lenient:
-            raise Errors.E903(decision_id=dec_id)
+            raise Errors.E903(decision_id=dec_id, where=where)
         d = {"_unreadable": True}
     d["answer"] = answer
     d["_annotator_id"] = annotator
