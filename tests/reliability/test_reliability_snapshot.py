@@ -114,3 +114,20 @@ def test_reliability_snapshot_loading_tasks_after_drop_stops(tmp_path: Path):
         with pytest.raises(AnnotateError, match="E902"):
             s.add_tasks("news", stream())
         assert s.datasets() == []
+
+
+async def test_reliability_snapshot_review_screen_closes_after_drop(tmp_path: Path):
+    from annotate.review.app import ReviewApp
+
+    db = tmp_path / "a.db"
+    with Store(db) as s:
+        s.add_tasks("news", sample_tasks(blank("fr"), 5))
+        app = ReviewApp(ReviewSession(s, "news", "alice", ReviewLabels.load()))
+        async with app.run_test() as pilot:
+            await pilot.press("a")
+            assert s.count_decisions("news") == 1
+            _drop_from_another_connection(db)
+            await pilot.press("a")
+            await pilot.pause()
+        assert app.fatal_error is not None and app.fatal_error.code == "E902"
+        assert s.datasets() == []  # not recreated by the answer given after the drop
