@@ -54,6 +54,14 @@ class AnnotateError(Exception):
         # one line, always
         return " ".join(text.split())
 
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        # picklable with its fields (a Dask worker's error reaches the client with its code and exit code)
+        return (_restore, (self.message, self.where, self.line, self.fix, self.code, self.exit_code))
+
+
+def _restore(message: str, where: str | None, line: int | None, fix: str | None, code: str, exit_code: int) -> AnnotateError:
+    return AnnotateError(message, where=where, line=line, fix=fix, code=code, exit_code=exit_code)
+
 
 class StdoutClosed(Exception):
     """The reader of standard output went away (``annotate pre - -o - | head -1``): stop quietly."""
@@ -166,6 +174,10 @@ class Errors:
     E037 = Err('"cats" is not an object', 'write "cats" as {{"THEME": 1}}')
     E038 = Err('unknown theme {k!r} in cats', '{fix}')
     E039 = Err('a span is not a JSON object', 'write each span as {{"start": S, "end": E, "label": "ORG"}}')
+    E050 = Err('--engine dask reads files, not standard input', 'save the input to a .jsonl file and name it', exit_code=USAGE)
+    E051 = Err('--engine dask needs Dask, which is not installed', "pip install 'annotate-news[dask]'", exit_code=USAGE)
+    E052 = Err('--engine dask writes a file, not standard output', 'name an output file or folder with -o', exit_code=USAGE)
+    E053 = Err('cannot reach the Dask scheduler at {address!r} ({reason})', 'check the address (tcp://HOST:8786) and that the scheduler runs', exit_code=USAGE)
     E100 = Err('labels folder not found', 'pass --labels with a folder holding labels.toml')
     E101 = Err('{where_} {msg}', '{fix}')
     E102 = Err('invalid TOML: {detail}', 'correct the TOML syntax')
@@ -329,12 +341,16 @@ class Errors:
     )
     E414 = Err('base pipeline {name!r} is not installed', '{fix}, or pass --base-model none', exit_code=USAGE)
     E420 = Err('bad --label-map {item!r}', 'write OLD=NEW, e.g. --label-map PER=ORG', exit_code=USAGE)
-    E421 = Err('db-in reads JSONL only', 'give .jsonl files (Prodigy, doccano or annotate JSONL)', exit_code=USAGE)
+    E421 = Err(
+        'db-in reads JSONL only, or JSON arrays (.json)',
+        'give .jsonl or .json files (Prodigy, doccano, Label Studio, Argilla or annotate)',
+        exit_code=USAGE,
+    )
     E422 = Err('{message} (--strict: nothing was imported)', '{fix}')
-    E430 = Err('unknown --format {fmt!r}', 'use jsonl or spacy', exit_code=USAGE)
+    E430 = Err('unknown --format {fmt!r}', 'use one of {formats}', exit_code=USAGE)
     E431 = Err(
         'cannot tell the format from {output!r}',
-        'name a .jsonl file or a folder, or pass --format jsonl|spacy',
+        'name a .jsonl file or a folder, or pass --format (jsonl, spacy, labelstudio, argilla)',
         exit_code=USAGE,
     )
     E432 = Err('--format spacy cannot write to stdout', 'name a folder with -o', exit_code=USAGE)
@@ -403,4 +419,55 @@ class Errors:
     E905 = Err(
         'record too big to review ({size} characters; at most {limit})',
         'split the text into smaller records (annotate pre --split paragraphs or sentences), then review those',
+    )
+    # --- teams: agreement, routing, merging databases (E700-E729)
+    E700 = Err(
+        "agreement figures need the 'krippendorff' package",
+        "pip install 'annotate-news[teams]' (or pip install krippendorff)",
+    )
+    E701 = Err('--overlap must be 1 or more, not {overlap}', 'give how many annotators see each task, e.g. --overlap 2', exit_code=USAGE)
+    E702 = Err(
+        'not an annotate database (application_id {app_id}, expected {expected})',
+        'merge only databases written by annotate',
+    )
+    E703 = Err(
+        'schema version {version} differs from the output database ({expected})',
+        'open each database once with the same annotate version (which upgrades it), then merge again',
+    )
+    E704 = Err('the output database is also an input', 'write the merge into a new file, e.g. annotate db merge team.db alice.db bob.db', exit_code=USAGE)
+    E705 = Err('--overlap-share must be above 0 and at most 1, not {share}', 'give the share of tasks that go to K annotators, e.g. --overlap-share 0.2', exit_code=USAGE)
+    E706 = Err('--overlap-share without --overlap', 'add --overlap K (how many annotators see the shared tasks)', exit_code=USAGE)
+    # --- teams: adjudication and annotate serve (E730-E759)
+    E730 = Err('--adjudicate needs the dataset to write the final versions to', 'pass -o GOLD_NAME', exit_code=USAGE)
+    E731 = Err(
+        'the gold dataset {gold!r} is the dataset being adjudicated',
+        'write the final versions to a new dataset: -o {gold}-gold',
+        exit_code=USAGE,
+    )
+    E732 = Err(
+        '--adjudicate reads the decisions already stored; it takes no input file',
+        'load and review the input first (annotate review FILE -d NAME), then adjudicate without FILE',
+        exit_code=USAGE,
+    )
+    E733 = Err('{option} only goes with --adjudicate', 'add --adjudicate -o GOLD_NAME, or leave {option} out',
+               exit_code=USAGE)
+    E734 = Err(
+        'annotate serve needs the optional packages textual-serve and aiohttp ({detail})',
+        "install them: pip install 'annotate-news[serve]'",
+    )
+    E735 = Err('--user-header {header!r} is not an HTTP header name', 'use letters, digits and -, e.g. X-Remote-User',
+               exit_code=USAGE)
+    E736 = Err('--accept-all does not go with --adjudicate', 'use --auto-accept-agreed to merge the agreed tasks without the screen',
+               exit_code=USAGE)
+    E737 = Err(
+        'adjudication needs a terminal: {n} task(s) to adjudicate on the screen',
+        'run it in a terminal (or in a browser with annotate serve --adjudicate GOLD); --auto-accept-agreed alone'
+        ' merges only the tasks everyone agrees on',
+        exit_code=USAGE,
+    )
+    E800 = Err('unknown db-in --format {fmt!r}', 'use one of {formats}', exit_code=USAGE)
+    E801 = Err(
+        '--format {fmt} writes a JSON array or JSONL file, not {output!r}',
+        'name a .json (or .jsonl) file with -o, or - for stdout',
+        exit_code=USAGE,
     )

@@ -49,12 +49,16 @@ class Record:
         return self.source if self.line is None else f"{self.source}:{self.line}"
 
 
-def expand_sources(sources: Iterable[str | Path], *, skip: Callable[[Path], bool] | None = None) -> list[str]:
+def expand_sources(
+    sources: Iterable[str | Path], *, skip: Callable[[Path], bool] | None = None, suffixes: tuple[str, ...] | None = None
+) -> list[str]:
     """Resolve folders into their input files; check every path exists.
 
     ``skip``, when given, leaves out the files of a folder for which it is true
-    (files named one by one are always kept).
+    (files named one by one are always kept). ``suffixes``: the input file
+    types (default :data:`INPUT_SUFFIXES`).
     """
+    suffixes = INPUT_SUFFIXES if suffixes is None else suffixes
     out: list[str] = []
     for src in sources:
         s = str(src)
@@ -64,7 +68,7 @@ def expand_sources(sources: Iterable[str | Path], *, skip: Callable[[Path], bool
         p = Path(s)
         if p.is_dir():
             files = sorted(
-                f for f in p.iterdir() if f.is_file() and f.suffix.lower() in INPUT_SUFFIXES and not _hidden(f, p)
+                f for f in p.iterdir() if f.is_file() and f.suffix.lower() in suffixes and not _hidden(f, p)
             )
             if skip is not None:
                 files = [f for f in files if not skip(f)]
@@ -72,7 +76,7 @@ def expand_sources(sources: Iterable[str | Path], *, skip: Callable[[Path], bool
                 raise Errors.E001(where=p)
             out.extend(str(f) for f in files)
         elif p.is_file():
-            if p.suffix.lower() not in INPUT_SUFFIXES:
+            if p.suffix.lower() not in suffixes:
                 raise Errors.E002(suffix=p.suffix or '(no suffix)', where=p)
             out.append(str(p))
         elif p.exists():
@@ -82,13 +86,13 @@ def expand_sources(sources: Iterable[str | Path], *, skip: Callable[[Path], bool
     return out
 
 
-def check_not_empty(sources: Iterable[str | Path]) -> list[str]:
+def check_not_empty(sources: Iterable[str | Path], *, suffixes: tuple[str, ...] | None = None) -> list[str]:
     """Expand ``sources`` and raise when every file holds nothing but whitespace.
 
     Reads only up to the first non-blank byte of each file; stdin (``-``) is
     not checked (it can be read once only). Returns the expanded sources.
     """
-    srcs = expand_sources(sources)
+    srcs = expand_sources(sources, suffixes=suffixes)
     if not srcs or "-" in srcs:
         return srcs
     for src in srcs:

@@ -42,7 +42,7 @@ ROOT = HERE.parent
 SEEDS = ROOT / "seeds"
 REVIEW_SCRIPT = HERE / "review_figures.py"
 SIZE_NAMES = ("tiny", "small", "full")
-FIGURE_NAMES = ("pre", "pre_n_process", "rules_share", "pre_memory", "review", "store", "export")
+FIGURE_NAMES = ("pre", "pre_n_process", "rules_share", "pre_memory", "review", "store", "export", "dask")
 
 
 @dataclass(frozen=True)
@@ -667,6 +667,11 @@ def run_bench(size: str = "small", *, only: list[str] | None = None, progress: P
             figures += bench_store(sz, tmp, say)
         if "export" in wanted:
             figures += bench_export(sz, tmp, say)
+        if "dask" in wanted:
+            from bench_dask import bench_dask
+
+            figures += bench_dask(sz, tmp, say, corpus=corpus, write_jsonl=write_jsonl, alternate=alternate, timed=_timed,
+                                  figure=_figure)
     return BenchResult(size=size, machine=machine(), started=started, seconds=time.perf_counter() - t0,
                        figures=figures, notes=notes)
 

@@ -79,7 +79,7 @@ def test_job_import_and_dump_dataset_round_trip(db, tmp_path):
     [
         (["--resolve", "newest"], "E400", "unknown --resolve mode 'newest' Fix: use one of latest, strict"),
         (["--align", "wide"], "E402", "unknown --align mode 'wide' Fix: use one of strict, expand, contract"),
-        (["--format", "csv"], "E430", "unknown --format 'csv' Fix: use jsonl or spacy"),
+        (["--format", "csv"], "E430", "unknown --format 'csv' Fix: use one of jsonl, spacy, labelstudio, argilla"),
     ],
     ids=["resolve", "align", "format"],
 )

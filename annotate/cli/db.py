@@ -1,4 +1,4 @@
-"""`annotate db list|stats|drop`: look after the annotation database."""
+"""`annotate db list|stats|drop|merge`: look after the annotation database."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from ._common import DbOpt
 from .app import app
 
 db_app = typer.Typer(
-    name="db", no_args_is_help=True, help="List, inspect and drop datasets in the annotation database.",
+    name="db", no_args_is_help=True, help="List, inspect, drop and merge datasets in annotation databases.",
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 app.add_typer(db_app, name="db")
@@ -113,3 +113,36 @@ def drop_command(
             typer.confirm(f"Drop dataset {dataset!r} ({n_tasks} tasks, {n_dec} decisions)?", abort=True, err=True)
         store.drop(dataset)
     print(f"dropped {dataset} ({n_tasks} tasks, {n_dec} decisions)", file=sys.stderr)
+
+
+@db_app.command("merge")
+def merge_command(
+    out: Annotated[Path, typer.Argument(help="The database to merge into (created when missing).", show_default=False)],
+    inputs: Annotated[list[Path], typer.Argument(help="Databases to merge in, e.g. one per annotator.", show_default=False)],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the counts as JSON.")] = False,
+) -> None:
+    """Merge per-annotator databases into one: datasets, tasks, decisions with their history.
+
+    Datasets are matched by name, tasks by their key, decisions by dataset,
+    annotator, session, task and time. No version of a decision is lost: a
+    newer input version becomes current with the older one in the history,
+    and a decision changed in both files keeps the output's version and adds
+    the input's to its history. Merging the same files again stores nothing.
+    Every input must be an annotate database of the same schema version.
+
+    Example:
+
+        annotate db merge team.db alice.db bob.db carol.db
+        annotate agreement news --db team.db
+    """
+    from ..store.merge import merge_databases
+
+    res = merge_databases(out, list(inputs))
+    if as_json:
+        print(json.dumps({k: v for k, v in vars(res).items()}, ensure_ascii=False, sort_keys=True))
+        return
+    extra = f", {res.decisions_updated} updated to a newer version" if res.decisions_updated else ""
+    extra += f", {res.diverged} changed in both (input's version kept in the history)" if res.diverged else ""
+    print(f"merged {_n(res.inputs, 'database')} into {out}: {_n(res.datasets_added, 'new dataset')}, "
+          f"{_n(res.tasks_added, 'new task')}, {_n(res.decisions_added, 'new decision')}{extra}, "
+          f"{res.history_added} history version(s)" + ("" if res.changed else " (nothing new)"), file=sys.stderr)

@@ -13,6 +13,7 @@ import typer
 
 from ..formats.docbin import DEFAULT_SHARD_SIZE
 from ..formats.examples import Align, MisalignedSpans, parse_align
+from ..formats.imports import import_formats
 from ..formats.job import (
     Format,
     dump_dataset,
@@ -38,12 +39,12 @@ def _err(lines: list[str]) -> None:
 def export_cmd(
     dataset: Annotated[str, typer.Argument(help="Dataset to export.", show_default=False)],
     output: Annotated[
-        str, typer.Option("--output", "-o", help="A .jsonl file, - for stdout, or a folder for --format spacy.", show_default=False)
+        str, typer.Option("--output", "-o", help="A .jsonl file, - for stdout, a folder for --format spacy, a .json file for labelstudio/argilla.", show_default=False)
     ],
     fmt: Annotated[
         Format | None,
         typer.Option("--format", "-f", parser=parse_format, metavar=choices(Format),
-                     help="jsonl or spacy (default: from --output: .jsonl or -, else a folder)."),
+                     help="jsonl, spacy, labelstudio (tasks + labeling config beside) or argilla (records + settings beside) (default: from --output: .jsonl or -, else a folder)."),
     ] = None,
     resolve: Annotated[
         Resolve,
@@ -72,9 +73,13 @@ def export_cmd(
 
     Decisions on the same input merge into one example (accepted spans, accepted themes); rejected and ignored answers are left out. A report goes to stderr.
 
+    --format labelstudio writes Label Studio tasks (reviewed examples as annotations, inputs only rejected or ignored as cancelled annotations, tasks nobody answered with their pre-annotations as predictions) and the labeling config beside them (NAME.config.xml); --format argilla writes Argilla 2 records (responses submitted, discarded or draft for accept, reject or ignore; pre-annotations as suggestions) and NAME.settings.json for rg.Settings.from_json.
+
     Example:
 
         annotate export news -o exports/news.jsonl
+        annotate export news --format labelstudio -o exports/news_ls.json
+        annotate export news --format argilla -o exports/news_argilla.json
         annotate export news --format spacy -o exports/news/
         python -m spacy train exports/news/config.cfg --paths.train exports/news/train.spacy --paths.dev exports/news/dev.spacy
     """
@@ -92,7 +97,12 @@ def export_cmd(
 @app.command("db-in")
 def db_in_cmd(
     dataset: Annotated[str, typer.Argument(help="Dataset to import into (created if missing).", show_default=False)],
-    sources: Annotated[list[str], typer.Argument(help="JSONL files or folders (- for stdin).", show_default=False)],
+    sources: Annotated[list[str], typer.Argument(help="JSONL or JSON files (- for stdin).", show_default=False)],
+    fmt: Annotated[
+        str,
+        typer.Option("--format", "-f", metavar="|".join(import_formats()),
+                     help="Format of the records; auto recognises each record and says what it found."),
+    ] = "auto",
     label_map: Annotated[
         list[str] | None, typer.Option("--label-map", help="Rename a label or theme: OLD=NEW (repeatable).", show_default=False)
     ] = None,
@@ -102,17 +112,20 @@ def db_in_cmd(
     db: DbOpt = None,
     labels: LabelsOpt = None,
 ) -> None:
-    """Import Prodigy, doccano or annotate JSONL: records with an answer become decisions, others tasks to review.
+    """Import Prodigy, doccano, Label Studio, Argilla or annotate data: answers become decisions, others tasks to review.
 
-    Spans may come with or without tokens; doccano's {"text", "label": [[start, end, "LABEL"], ...]} is understood. Labels unknown to labels/ are reported. Malformed lines are listed (path:line and fix), skipped, and the command exits 1; with --strict nothing is imported.
+    Spans may come with or without tokens; doccano's {"text", "label": [[start, end, "LABEL"], ...]} is understood. Label Studio's JSON and JSON_MIN exports: the latest non-cancelled annotation of a task is a decision, predictions of unannotated tasks are pre-annotations. Argilla 2 records: each user's responses are a decision (submitted accept, discarded reject, draft ignore), suggestions pre-annotations. Span texts are checked against the text (UTF-16 offsets are converted and reported). Labels unknown to labels/ are reported. Malformed lines are listed (path:line and fix), skipped, and the command exits 1; with --strict nothing is imported.
 
     Example:
 
         annotate db-in news old_prodigy_export.jsonl
         annotate db-in news doccano.jsonl --label-map ORGANIZATION=ORG --lang fr
+        annotate db-in news project-1-at-2026-01-05.json --format labelstudio
+        annotate db-in news argilla_records.json
     """
     result = import_dataset(
-        dataset, sources, db=db, labels=labels, label_map=label_map or [], strict=strict, lang=lang, annotator=annotator
+        dataset, sources, db=db, labels=labels, label_map=label_map or [], strict=strict, lang=lang, annotator=annotator,
+        fmt=fmt,
     )
     _err(result.lines())
     error = result.error()

@@ -23,6 +23,8 @@ from . import evaluate as _evaluate  # noqa: E402,F401
 from . import export as _export  # noqa: E402,F401
 from . import review as _review  # noqa: E402,F401
 from . import db as _db  # noqa: E402,F401
+from . import agreement as _agreement  # noqa: E402,F401
+from . import serve as _serve  # noqa: E402,F401
 
 
 def main(argv: list[str] | None = None) -> int:

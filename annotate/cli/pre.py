@@ -13,6 +13,11 @@ from ._common import err_console, progress
 from .app import app
 
 
+class Engine(str, Enum):
+    local = "local"
+    dask = "dask"
+
+
 class Split(str, Enum):
     none = "none"
     paragraphs = "paragraphs"
@@ -31,6 +36,10 @@ def pre_command(
     n_process: Annotated[int, typer.Option("--n-process", "-n", help="Worker processes (-1: one per core); gains on inputs of more than about 60,000 characters per process.")] = 1,
     batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Texts per batch.")] = 64,
     force: Annotated[bool, typer.Option("--force", "-f", help="Replace an existing output file that is not a previous annotate output.")] = False,
+    engine: Annotated[Engine, typer.Option("--engine", help="local: this machine's processes (--n-process); dask: chunks on a Dask cluster, resumable (pip install 'annotate-news[dask]').")] = Engine.local,
+    scheduler: Annotated[Optional[str], typer.Option("--scheduler", help="With --engine dask: address of a running Dask scheduler (tcp://HOST:8786); default: a local cluster of --n-process workers (one per core unless given).", show_default=False)] = None,
+    chunk_mb: Annotated[float, typer.Option("--chunk-mb", min=0.001, help="With --engine dask: input megabytes per chunk.")] = 4.0,
+    keep_chunks: Annotated[bool, typer.Option("--keep-chunks", help="With --engine dask: keep the per-chunk outputs (.OUTPUT.chunks/) after the merge.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")] = False,
 ) -> None:
     """Pre-annotate news texts: ORG, MONEY, DATE, PERCENT spans and theme scores, as JSONL tasks.
@@ -44,6 +53,13 @@ def pre_command(
         annotate pre seeds/ -o exports/pre.jsonl
 
         cat news.jsonl | annotate pre - -o - --lang en | head
+
+        annotate pre archive/ -o exports/archive/ --engine dask --scheduler tcp://10.0.0.5:8786
+
+    With --engine dask the inputs are cut into chunks of --chunk-mb, annotated by
+    the cluster's workers and joined in input order: the output is the same,
+    byte for byte, as in one process. Run the same command again after a crash
+    or Ctrl-C and only the unfinished chunks are done.
     """
     from ..pipeline.job import run_pre
 
@@ -52,6 +68,11 @@ def pre_command(
     def bar(tasks, total):  # noqa: ANN001, ANN202
         return progress(tasks, total=total, description="pre-annotating", enabled=show_bar)
 
+    if engine == Engine.dask:
+        _pre_dask(inputs, output, lang=lang, model=model, model_en=model_en, labels=labels,
+                  split=None if split == Split.none else split.value, n_process=n_process, batch_size=batch_size,
+                  force=force, scheduler=scheduler, chunk_mb=chunk_mb, keep_chunks=keep_chunks, quiet=quiet, show_bar=show_bar)
+        return
     result = run_pre(
         inputs, output, lang=lang, model=model, model_en=model_en, labels=labels,
         split=None if split == Split.none else split.value, n_process=n_process, batch_size=batch_size, force=force,
@@ -64,5 +85,33 @@ def pre_command(
         where = "stdout" if output == "-" else output
         rate = result.words / result.seconds if result.seconds else 0
         err_console.print(f"[bold green]✔[/] {result.n_tasks} tasks, {result.words} tokens in {result.seconds:.1f}s ({rate:,.0f} tokens/s, model loading included) → {where}")
+        err_console.print(f"  spans: {labels_s}")
+        err_console.print(f"  themes: {themes_s}")
+
+
+def _pre_dask(inputs, output, *, n_process, scheduler, chunk_mb, keep_chunks, quiet, show_bar, **kw) -> None:  # noqa: ANN001
+    from ..pipeline.distributed import run_pre_dask
+    from ..pipeline.workers import n_processes
+
+    def bar(chunks, total):  # noqa: ANN001, ANN202
+        return progress(chunks, total=total, description="chunks", enabled=show_bar)
+
+    result = run_pre_dask(
+        inputs, output, scheduler=scheduler, n_workers=None if n_process == 1 else n_processes(n_process),
+        chunk_bytes=int(chunk_mb * 1024 * 1024), keep_chunks=keep_chunks,
+        on_warning=lambda msg: err_console.print(f"annotate: warning: {msg}", markup=False),
+        progress=bar if show_bar else None, **kw,
+    )
+    if not quiet:
+        labels_s = ", ".join(f"{k} {v}" for k, v in sorted(result.per_label.items())) or "none"
+        themes_s = ", ".join(f"{k} {v}" for k, v in result.per_theme.most_common()) or "none"
+        extra = []
+        if result.reused:
+            extra.append(f"{result.reused} reused from an earlier run")
+        if result.redone:
+            extra.append(f"{result.redone} redone after a lost worker")
+        more = f" ({'; '.join(extra)})" if extra else ""
+        err_console.print(f"[bold green]✔[/] {result.n_tasks} tasks, {result.words} tokens in {result.seconds:.1f}s,"
+                          f" {result.chunks} chunk(s){more} → {result.output}")
         err_console.print(f"  spans: {labels_s}")
         err_console.print(f"  themes: {themes_s}")

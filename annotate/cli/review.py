@@ -27,6 +27,11 @@ def review_command(
     keymap: Annotated[Path | None, typer.Option("--keymap", help="TOML file remapping actions, e.g. next_span = \"j,right\".")] = None,
     lang: Annotated[str | None, typer.Option("--lang", help="Language of raw input (default: detected).")] = None,
     n_process: Annotated[int, typer.Option("--n-process", "-n", help="Processes that pre-annotate raw input (-1: one per core); gains on inputs of more than about 60,000 characters per process.")] = 1,
+    overlap: Annotated[int | None, typer.Option("--overlap", help="Teams: each task goes to K annotators and no more (1: split the work, each task once); every reviewer passes the same K. Default: every annotator sees every task.", metavar="K", show_default=False)] = None,
+    overlap_share: Annotated[float, typer.Option("--overlap-share", help="With --overlap: the share of tasks (0-1, a stable draw) that go to K annotators; the rest go to one.", metavar="P")] = 1.0,
+    adjudicate: Annotated[bool, typer.Option("--adjudicate", help="Adjudicate: show the tasks answered by 2+ annotators, each one's version side by side, the majority version pre-selected; store your final versions into -o GOLD.")] = False,
+    output: Annotated[str | None, typer.Option("--output", "-o", help="With --adjudicate: the dataset the final versions go to (a new dataset, exported like any other).", show_default=False)] = None,
+    auto_accept_agreed: Annotated[bool, typer.Option("--auto-accept-agreed", help="With --adjudicate: store the tasks every annotator answered the same way without showing them.")] = False,
 ) -> None:
     """Review tasks on a keyboard-first screen; every decision is saved at once.
 
@@ -38,13 +43,21 @@ def review_command(
 
         annotate review exports/pre.jsonl --dataset news --annotator alice
         annotate review seeds/ --dataset news --accept-all
+        annotate review --dataset news --annotator bob --overlap 2
+        annotate review --dataset news --annotator bob --overlap 3 --overlap-share 0.2
+        annotate review --dataset news --adjudicate -o news-gold --auto-accept-agreed
     """
     from ._common import err_console
+
+    if adjudicate or output is not None or auto_accept_agreed:
+        _adjudicate(inputs, dataset, output, adjudicate=adjudicate, auto_accept_agreed=auto_accept_agreed,
+                    annotator=annotator, db=db, labels=labels, keymap=keymap, accept_all=accept_all)
+        return
 
     keys = read_keymap(keymap)
     result = run_review(
         list(inputs or []), dataset=dataset, annotator=annotator, db=db, labels_path=labels, strict=strict,
-        accept_all=accept_all, keymap=keys, keymap_path=keymap, lang=lang, n_process=n_process,
+        accept_all=accept_all, keymap=keys, keymap_path=keymap, lang=lang, n_process=n_process, overlap=overlap, overlap_share=overlap_share,
         on_bad_line=(lambda e: print(f"annotate: warning: {e}", file=sys.stderr)) if accept_all else None,
         on_warning=(lambda msg: print(f"annotate: warning: {msg}", file=sys.stderr)) if accept_all else None,
     )
@@ -58,3 +71,26 @@ def review_command(
             print(f"annotate: warning: {msg}", file=sys.stderr)
     if result.bad:
         raise Errors.E326(bad=result.bad)
+
+
+def _adjudicate(inputs: list[str] | None, dataset: str, output: str | None, *, adjudicate: bool,
+                auto_accept_agreed: bool, annotator: str | None, db: Path | None, labels: str | None,
+                keymap: Path | None, accept_all: bool) -> None:
+    from ..review.adjudication import run_adjudication
+    from ._common import err_console
+
+    if not adjudicate:
+        raise Errors.E733(option="-o" if output is not None else "--auto-accept-agreed")
+    if output is None:
+        raise Errors.E730()
+    if inputs:
+        raise Errors.E732(where=inputs[0])
+    if accept_all:
+        raise Errors.E736()
+    keys = read_keymap(keymap)
+    r = run_adjudication(dataset, output, adjudicator=annotator, db=db, labels_path=labels,
+                         auto_accept_agreed=auto_accept_agreed, keymap=keys, keymap_path=keymap)
+    err_console.print(
+        f"{dataset} -> {output}: {r.cases} task(s) answered by 2+ annotators; {r.already} decided before,"
+        f" {r.auto_accepted} agreed merged, {r.saved} adjudicated now, {r.left} left"
+    )

@@ -11,6 +11,11 @@
 ``native``         this toolkit's task shape (what every reader produces)
 ``prodigy``        Prodigy's task shape (also our own JSONL)
 ``doccano``        doccano's exports
+``labelstudio``    Label Studio: JSON / JSON_MIN in, tasks and labeling config out
+``argilla``        Argilla 2: records in (nested, flattened), records and settings out
+``offsets``        span offsets checked against the text (UTF-16 converted)
+``sources``        db-in's input files: JSONL or a JSON array, with line numbers
+``interop``        export to Label Studio and Argilla (examples + pending tasks)
 ``job``            the dataset jobs: export / import / dump on a database
 =================  ==========================================================
 """

@@ -18,6 +18,7 @@ from ..errors import AnnotateError, Errors
 from .docbin import DEFAULT_SHARD_SIZE, export_spacy
 from .examples import DEFAULT_SPANS_KEY, Align
 from .imports import ImportReport, import_records, parse_label_map
+from .interop import export_tool
 from .jsonl import export_jsonl, export_raw
 from .merge import Decisions, Resolve
 from .report import ExportReport, check_dataset
@@ -28,6 +29,8 @@ class Format(StrEnum):
 
     jsonl = "jsonl"  # merged examples, Prodigy's task shape
     spacy = "spacy"  # train/dev DocBin files and a config.cfg
+    labelstudio = "labelstudio"  # Label Studio tasks (annotations, predictions) and a labeling config
+    argilla = "argilla"  # Argilla 2 records (responses, suggestions) and dataset settings
 
 
 FORMATS = tuple(f.value for f in Format)
@@ -48,6 +51,9 @@ class ExportOptions:
     spans_key: str = DEFAULT_SPANS_KEY
     base_model: str | None = None
     shard_size: int = DEFAULT_SHARD_SIZE
+    entity_labels: list[tuple[str, str | None]] = field(default_factory=list)  # (name, colour) of labels/
+    threshold: float = 0.5  # theme score a pre-annotation suggests from
+    pending: Callable[[], Iterable[dict[str, Any]]] | None = None  # the dataset's tasks (other tools' exports)
 
 
 def _write_jsonl(decisions: Decisions, output: str, o: ExportOptions) -> ExportReport:
@@ -64,11 +70,25 @@ def _write_spacy(decisions: Decisions, output: str, o: ExportOptions) -> ExportR
     )
 
 
+def _write_tool(fmt: str) -> Callable[[Decisions, str, ExportOptions], ExportReport]:
+    def write(decisions: Decisions, output: str, o: ExportOptions) -> ExportReport:
+        return export_tool(
+            fmt, decisions, output, dataset=o.dataset, themes=o.themes, entity_labels=o.entity_labels,
+            threshold=o.threshold, pending=o.pending, lang=o.lang, resolve=o.resolve, align=o.align, force=o.force,
+        )
+
+    return write
+
+
 # format name -> writer
 EXPORTERS: dict[str, Callable[[Decisions, str, ExportOptions], ExportReport]] = {
     Format.jsonl: _write_jsonl,
     Format.spacy: _write_spacy,
+    Format.labelstudio: _write_tool("labelstudio"),
+    Format.argilla: _write_tool("argilla"),
 }
+# formats that also write the tasks nobody answered yet
+_WITH_PENDING = (Format.labelstudio, Format.argilla)
 
 
 def parse_format(fmt: str) -> Format:
@@ -76,7 +96,7 @@ def parse_format(fmt: str) -> Format:
     try:
         return Format(fmt)
     except ValueError:
-        raise Errors.E430(fmt=fmt) from None
+        raise Errors.E430(fmt=fmt, formats=", ".join(FORMATS)) from None
 
 
 def guess_format(output: str, fmt: Format | str | None = None) -> Format:
@@ -141,15 +161,24 @@ def export_dataset(
     the_format = guess_format(output, format)
     if the_format is Format.spacy and output == "-":
         raise Errors.E432()
+    lab = load_labels(labels)
     options = ExportOptions(
-        dataset=dataset, themes=load_labels(labels).theme_names, lang=lang, resolve=resolve, align=align, force=force,
+        dataset=dataset, themes=lab.theme_names, lang=lang, resolve=resolve, align=align, force=force,
         dev_split=dev_split, seed=seed, spans_key=spans_key, base_model=base_model, shard_size=shard_size,
+        entity_labels=[(e.name, e.color) for e in lab.labels.entity], threshold=lab.taxonomy.settings.threshold,
     )
     # one read transaction (a WAL snapshot) for the check and both passes over the decisions: a
     # `db drop` or an import running meanwhile is not seen, so the file holds all of the dataset as it
     # was, or (dropped before the export began) the export fails and the previous file stays
     with _open_store(db, create=False) as store, store.snapshot():  # reading never creates a database
-        check_dataset(store, dataset)
+        if the_format in _WITH_PENDING:
+            options.pending = lambda: store.iter_tasks(dataset)
+        try:
+            check_dataset(store, dataset)
+        except AnnotateError as e:
+            # tasks to review without any decision yet are worth sending to another tool
+            if not (e.code == "E405" and the_format in _WITH_PENDING and store.count_tasks(dataset)):
+                raise
         report = EXPORTERS[the_format](lambda: store.iter_decisions(dataset), output, options)
     result = ExportResult(the_format, output, report)
     if the_format is Format.spacy:
@@ -189,8 +218,9 @@ def import_dataset(
     lang: str | None = None,
     annotator: str = "import",
     stdin: IO[bytes] | None = None,
+    fmt: str | None = "auto",
 ) -> ImportResult:
-    """Import JSONL ``sources`` (any registered format; ``-`` = stdin) into ``dataset`` (created if missing).
+    """Import JSONL or JSON ``sources`` (``fmt``: a registered format, or ``auto``; ``-`` = stdin) into ``dataset`` (created if missing).
 
     ``label_map`` holds ``OLD=NEW`` items. Malformed lines are skipped and
     listed in the report (``result.error()`` is then the error to end with),
@@ -203,7 +233,7 @@ def import_dataset(
     with _open_store(db, create=True) as store:
         report = import_records(
             store, dataset, sources, label_map=mapping, entity_labels=lab.entity_names, theme_names=lab.theme_names,
-            strict=strict, lang=lang, annotator=annotator, stdin=stdin,
+            strict=strict, lang=lang, annotator=annotator, stdin=stdin, fmt=fmt,
         )
     return ImportResult(report, lab.entity_names, lab.theme_names)
 

@@ -49,6 +49,15 @@ class Reader:
     ``raw_labels(record)``: the labels of the spans as written, in the order of
     ``read`` (to count renamed labels). ``span_source``: the ``source`` given to
     every span read (None: as given).
+
+    ``expand(record, context)`` (formats whose one record holds several
+    answers, such as a Label Studio task with its annotations and predictions,
+    or an Argilla record with a response per user): the record as a list of
+    records in this toolkit's own shape (``text``, ``spans``, ``accept``,
+    ``meta``, and ``answer`` / ``_annotator_id`` / ``_timestamp`` /
+    ``_seconds`` for a decision), each then read by ``read`` like an
+    annotate record. ``context`` gives the known themes and takes notes for
+    the import report (converted offsets, parts left out).
     """
 
     name: str
@@ -56,6 +65,16 @@ class Reader:
     read: Callable[[dict[str, Any], dict[str, Any]], RawRecord]
     raw_labels: Callable[[dict[str, Any]], list[str]]
     span_source: str | None = None
+    expand: Callable[[dict[str, Any], ReadContext], list[dict[str, Any]]] | None = None
+
+
+@dataclass
+class ReadContext:
+    """What an ``expand`` reader may know and report: the themes of labels/ (None: unknown) and notes."""
+
+    theme_names: frozenset[str] | None = None
+    label_map: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
 
 
 def as_int(v: Any, what: str) -> int:

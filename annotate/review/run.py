@@ -15,6 +15,7 @@ from ..errors import AnnotateError, Errors
 from ..io import check_not_empty
 from ..pipeline.workers import n_processes
 from ..store import Store
+from ..store.claims import check_overlap, check_share
 from .keymap import check_keys
 from .loader import FIRST_BATCH, check_review_input, iter_review_tasks, load_tasks
 from .session import ReviewLabels, ReviewSession, default_annotator
@@ -51,6 +52,8 @@ def run_review(
     n_process: int = 1,
     on_bad_line: Callable[[AnnotateError], None] | None = None,
     on_warning: Callable[[str], None] | None = None,
+    overlap: int | None = None,
+    overlap_share: float = 1.0,
 ) -> ReviewResult:
     """Load ``inputs`` into the store as dataset ``dataset`` and review it on the screen (or, with
     ``accept_all``, store every task as accepted). Returns the counts.
@@ -64,9 +67,19 @@ def run_review(
     screen's notifications. Lines that are not valid tasks are skipped, told to ``on_bad_line`` with
     ``accept_all`` and listed in ``bad_lines`` of the result.
 
-    Raises AnnotateError: E321 (``-`` as input), E325 (no terminal for the screen), and the input,
+    ``overlap`` K: each task goes to K annotators and no more (claimed in the store a few at a time, see
+    :mod:`annotate.store.claims`); None: this annotator sees every task they have not answered.
+    ``overlap_share`` P (with ``overlap``): only a stable draw of P of the tasks goes to K annotators, the rest once.
+
+    Raises AnnotateError: E701 (``overlap`` below 1), E705/E706 (a bad ``overlap_share``, or one without
+    ``overlap``), E321 (``-`` as input), E325 (no terminal for the screen), and the input,
     label and store errors.
     """
+    if overlap is not None:
+        check_overlap(overlap)
+    check_share(overlap_share)
+    if overlap is None and overlap_share != 1.0:
+        raise Errors.E706()
     n_process = n_processes(n_process)
     if any(str(p) == "-" for p in inputs):
         raise Errors.E321(where='-')
@@ -103,15 +116,19 @@ def run_review(
                 added, dups = load_tasks(store, dataset, tasks)
             finally:
                 tasks.close()  # an interrupted load shuts its worker pool down
-            session = ReviewSession(store, dataset, who, labels)
-            n = session.accept_all()
+            session = ReviewSession(store, dataset, who, labels, overlap=overlap, overlap_share=overlap_share)
+            try:
+                n = session.accept_all()
+            finally:
+                session.close()
             return ReviewResult(added=added, duplicates=dups, saved=n, bad_lines=[str(e) for e in bad], warnings=warnings)
         if not sys.stdin.isatty() or not sys.stdout.isatty():
             raise Errors.E325()
         from .app import ReviewApp  # Textual only for the screen
 
         db_path = store.path
-        session = ReviewSession(store, dataset, who, labels, loading=bool(inputs))
+        session = ReviewSession(store, dataset, who, labels, loading=bool(inputs), overlap=overlap,
+                                overlap_share=overlap_share)
         totals = {"added": 0, "duplicates": 0}
 
         def loader(progress: Callable[[int, int], None], bad_line: Callable[[AnnotateError], None], stop: Callable[[], bool]) -> None:
@@ -141,7 +158,10 @@ def run_review(
                 tasks.close()  # quitting mid-load shuts the worker pool down
 
         review_app = ReviewApp(session, loader=loader if inputs else None, keymap=keymap)
-        review_app.run()
+        try:
+            review_app.run()
+        finally:
+            session.close()  # --overlap: the claimed tasks not answered go back to the others
         if review_app.fatal_error is not None:
             raise review_app.fatal_error
         return ReviewResult(added=totals["added"], duplicates=totals["duplicates"], saved=session.saved,

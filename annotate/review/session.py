@@ -24,6 +24,7 @@ from typing import Any
 
 from ..errors import Errors
 from ..store import Store
+from ..store.claims import check_overlap, check_share
 from .labelset import EntityStyle, ReviewLabels, ThemeStyle
 from .taskstate import ACCEPT, EDGE_PUNCT, REJECT, TaskState
 
@@ -39,6 +40,9 @@ def default_annotator() -> str:
         return getpass.getuser() or "default"
     except Exception:  # pragma: no cover - no user name on this system
         return "default"
+
+
+CLAIM_AHEAD = 5  # --overlap: tasks a session claims ahead of the one on screen
 
 
 @dataclass
@@ -63,9 +67,16 @@ class ReviewSession:
         session_id: str | None = None,
         clock: Callable[[], float] = time.monotonic,
         loading: bool = False,
+        overlap: int | None = None,
+        overlap_share: float = 1.0,
     ) -> None:
         if not annotator or not annotator.strip():
             raise Errors.E320()
+        # --overlap K: claim tasks a few at a time so that each goes to K annotators (store/claims.py);
+        # None: every pending task, as before
+        self.overlap = check_overlap(overlap) if overlap is not None else None
+        self.overlap_share = check_share(overlap_share)  # --overlap-share: the share of tasks going to K, the rest to 1
+        self.routed_away = 0  # tasks whose claim expired and that went to K other annotators meanwhile
         self.store = store
         self.dataset = dataset
         self.annotator = annotator
@@ -76,6 +87,7 @@ class ReviewSession:
         self.rejected_lines = 0
         self.queue: deque[_Item] = deque()
         self.history: list[_Item] = []
+        self._queued: set[Any] = set()  # --overlap only: the claimed tasks already queued (claim_page skips them)
         self._last_task_id = 0
         counts = store.answer_counts(dataset, annotator)
         self.counts = dict(counts)
@@ -97,6 +109,8 @@ class ReviewSession:
 
     def refill(self, low: int = 50) -> int:
         """Pull more pending tasks from the store when the queue runs low."""
+        if self.overlap is not None:
+            return self._claim_more()
         if len(self.queue) >= low:
             return 0
         rows = self.store.pending_page(self.dataset, self.annotator, after=self._last_task_id, limit=200)
@@ -106,6 +120,23 @@ class ReviewSession:
             self._last_task_id = row_id
             self.queue.append(_Item(task))
         return len(rows)
+
+    def _claim_more(self) -> int:
+        """--overlap: hold at most CLAIM_AHEAD queued tasks, claimed in the store (the others' queues stay full)."""
+        want = CLAIM_AHEAD - len(self.queue)
+        if want <= 0:
+            return 0
+        rows = self.store.claim_page(self.dataset, self.annotator, self.session_id, overlap=self.overlap,
+                                     share=self.overlap_share, limit=want, skip=self._queued)
+        for _, task in rows:
+            self._queued.add(task.get("_task_hash"))
+            self.queue.append(_Item(task))
+        return len(rows)
+
+    def close(self) -> None:
+        """The session ends: release the tasks it claimed and did not answer (--overlap)."""
+        if self.overlap is not None:
+            self.store.release_claims(self.dataset, self.annotator, self.session_id)
 
     def tasks_added(self) -> None:
         """The loader stored more tasks: update the total and show a task if none is on screen."""
@@ -160,6 +191,16 @@ class ReviewSession:
             state.cancel_add()
         task = state.to_task()
         seconds = round(item.seconds + (self.clock() - self._shown_at), 3)
+        if item.decision_id is None and self.overlap is not None and not self.store.renew_claim(
+            self.dataset, task.get("_task_hash"), self.annotator, self.session_id, overlap=self.overlap,
+            share=self.overlap_share,
+        ):
+            # the claim expired and the task went to K other annotators meanwhile: K answers are enough
+            self.routed_away += 1
+            self.advance()
+            if self.state is not None:
+                self.state.message = "the previous task went to other annotators meanwhile (--overlap): not saved"
+            return None
         if item.decision_id is None:
             dec_id = self.store.add_decision(
                 self.dataset, task, answer=answer, annotator=self.annotator, session=self.session_id, seconds=seconds,

@@ -33,12 +33,13 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from ..errors import Errors
+from .claims import Claims
 from .connection import Connection
 from .keys import decision_key, input_key, parse_key, task_key
 from .schema import _BATCH, ANSWERS, _check_answer, _check_size, _check_name, _decision_dict, _dumps, _hashes, _task_content, span_accepted
 
 
-class Store(Connection):
+class Store(Claims, Connection):
     """The SQLite annotation database. Thread-safe; one connection per instance."""
 
 
@@ -108,6 +109,8 @@ class Store(Connection):
                 )
                 c.execute("DELETE FROM decision WHERE dataset_id = ?", (ds,))
                 c.execute("DELETE FROM task WHERE dataset_id = ?", (ds,))
+                if c.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'claim'").fetchone():
+                    c.execute("DELETE FROM claim WHERE dataset_id = ?", (ds,))  # a new dataset may reuse the id
                 c.execute("DELETE FROM dataset WHERE id = ?", (ds,))
 
         self._run(q)

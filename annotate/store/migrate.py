@@ -87,8 +87,6 @@ def upgrade_v1(c: sqlite3.Connection) -> None:
     c.executemany("INSERT INTO task VALUES (?, ?, ?, ?, ?, ?, ?)", batch)
     seen.clear()
     c.execute("DROP TABLE task_v1")
-    c.execute("DROP INDEX IF EXISTS decision_by_annotator")
-    c.execute("DROP INDEX IF EXISTS decision_by_task")
     for col in ("task_key", "input_key", "decision_key"):
         c.execute(f"ALTER TABLE decision ADD COLUMN {col} BLOB")
     names = dict(c.execute("SELECT id, name FROM dataset").fetchall())

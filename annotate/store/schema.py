@@ -60,6 +60,8 @@ CREATE TABLE IF NOT EXISTS decision (
     input_key BLOB,
     decision_key BLOB
 );
+CREATE INDEX IF NOT EXISTS decision_by_annotator ON decision (dataset_id, annotator, task_hash);
+CREATE INDEX IF NOT EXISTS decision_by_task ON decision (dataset_id, task_hash);
 CREATE INDEX IF NOT EXISTS decision_by_annotator_key ON decision (dataset_id, annotator, task_key);
 CREATE INDEX IF NOT EXISTS decision_by_task_key ON decision (dataset_id, task_key);
 CREATE UNIQUE INDEX IF NOT EXISTS decision_identity ON decision (decision_key);
@@ -72,6 +74,19 @@ CREATE TABLE IF NOT EXISTS decision_history (
     content TEXT NOT NULL
 );
 """
+# task routing (annotate review --overlap K, store/claims.py): who holds which task, until when; also created
+# on first use, so databases made before this table work unchanged
+_CLAIM_TABLE = """
+CREATE TABLE IF NOT EXISTS claim (
+    dataset_id INTEGER NOT NULL,
+    task_hash INTEGER NOT NULL,
+    annotator TEXT NOT NULL,
+    session TEXT NOT NULL,
+    expires INTEGER NOT NULL,
+    PRIMARY KEY (dataset_id, task_hash, annotator)
+)
+"""
+_SCHEMA += _CLAIM_TABLE + ";\n"
 
 
 def default_db_path() -> Path:

@@ -644,7 +644,22 @@ def _(t):
     return ["export", "news", "-o", str(t / "out.jsonl"), "--db", db(t)]
 
 
-@case("export-unknown-format", "export", 2, ["--format 'csv'", "jsonl or spacy"])
+@case("db-in-labelstudio-span-text-mismatch", "db-in", 1, ["{t}/ls.json:2", "does not match the text", "Fix:", "nothing was imported"])
+def _(t):
+    task = {"data": {"text": "Selon Airbus, tout va bien."},
+            "annotations": [{"result": [{"type": "labels", "value": {"start": 0, "end": 6, "text": "Airbus", "labels": ["ORG"]}}]}]}
+    (t / "ls.json").write_text("[\n" + json.dumps(task) + "\n]\n", encoding="utf-8")
+    p = db(t)
+    return ["db-in", "news", str(t / "ls.json"), "--db", p, "--strict"]
+
+
+@case("db-in-unknown-format", "db-in", 2, ["--format 'labelbox'", "labelstudio"])
+def _(t):
+    (t / "in.jsonl").write_text('{"text": "x"}\n', encoding="utf-8")
+    return ["db-in", "news", str(t / "in.jsonl"), "--format", "labelbox", "--db", db(t)]
+
+
+@case("export-unknown-format", "export", 2, ["--format 'csv'", "use one of jsonl, spacy"])
 def _(t):
     return ["export", "news", "-o", str(t / "out.csv"), "--format", "csv", "--db", db(t)]
 

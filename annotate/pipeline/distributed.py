@@ -1,0 +1,405 @@
+"""``annotate pre --engine dask``: pre-annotation on a Dask cluster, in chunks, resumable.
+
+The inputs are cut into chunks on disk (a chunk is a list of byte ranges of
+the input files, cut at line ends, a few MB of text each; nothing is copied).
+Each chunk is annotated by a Dask worker, which builds the pipeline once per
+process and keeps it (:func:`annotate.pipeline.build.cached_pipeline`), and
+written to its own file in a work folder beside the output
+(``.NAME.chunks/``), through a temporary file moved into place: a chunk file
+that exists is complete. The chunk files are then joined in input order into
+the output, which is byte-identical to ``annotate pre`` in one process (each
+record keeps its own source file and line in ``meta``).
+
+A rerun of the same job (same inputs, sizes and modification times, same
+options and toolkit version: the job key in ``manifest.json``) skips the
+chunks whose file is complete, so a job stopped by a crash, Ctrl-C or a lost
+worker resumes where it was. A killed worker's chunk is rescheduled by Dask
+on another worker; ``attempts.log`` counts the chunks that were started more
+than once. The work folder is removed once the output is complete, unless
+``keep_chunks``.
+
+Dask is an optional extra (``pip install 'annotate-news[dask]'``): this
+module imports it only when a job runs. The workers must see the input
+files under the same paths (a shared file system on a real cluster).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from ..about import __version__
+from ..errors import Errors
+from ..io import Record, _decode, _read_txt, atomic_output, empty_input, expand_sources, parse_record, split_paragraphs
+from ..labels import load_labels
+
+CHUNK_BYTES = 4 * 1024 * 1024  # about 4 MB of input text per chunk
+MANIFEST = "manifest.json"
+ATTEMPTS = "attempts.log"
+_BLOCK = 1 << 20
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A byte range of one input file: lines ``first_line``… of a JSONL file, or a whole ``.txt`` file."""
+
+    source: str
+    start: int
+    end: int
+    first_line: int
+    kind: str  # "jsonl" | "txt"
+
+
+@dataclass(frozen=True)
+class Chunk:
+    index: int
+    pieces: tuple[Piece, ...]
+
+    @property
+    def name(self) -> str:
+        return f"chunk-{self.index:06d}"
+
+
+@dataclass
+class ChunkResult:
+    index: int
+    n_tasks: int
+    words: int
+    per_label: dict[str, int]
+    per_theme: dict[str, int]
+    skipped: bool = False  # complete from an earlier run
+
+
+@dataclass
+class DaskPreResult:
+    output: str
+    chunks: int = 0
+    reused: int = 0  # chunks complete from an earlier run
+    redone: int = 0  # chunks started more than once (a worker was lost)
+    n_tasks: int = 0
+    words: int = 0
+    seconds: float = 0.0
+    per_label: Counter[str] = None  # type: ignore[assignment]
+    per_theme: Counter[str] = None  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        self.per_label = Counter()
+        self.per_theme = Counter()
+
+
+# ----------------------------------------------------------------- planning
+
+
+def plan_chunks(sources: list[str], chunk_bytes: int = CHUNK_BYTES) -> list[Chunk]:
+    """Cut ``sources`` into chunks of about ``chunk_bytes`` bytes, at line ends, in input order."""
+    chunks: list[Chunk] = []
+    current: list[Piece] = []
+    size = 0
+
+    def close() -> None:
+        nonlocal current, size
+        if current:
+            chunks.append(Chunk(len(chunks), tuple(current)))
+        current, size = [], 0
+
+    for src in sources:
+        if src == "-":
+            raise Errors.E050()
+        length = os.path.getsize(src)
+        if not src.lower().endswith(".jsonl"):
+            current.append(Piece(src, 0, length, 1, "txt"))
+            size += length
+            if size >= chunk_bytes:
+                close()
+            continue
+        with open(src, "rb") as f:
+            start, line = 0, 1
+            while start < length:
+                room = max(chunk_bytes - size, 1)
+                if start + room < length:
+                    f.seek(start + room - 1)
+                    f.readline()  # to the end of the line that holds the chunk's last byte
+                else:
+                    f.seek(length)
+                end = min(f.tell(), length)
+                current.append(Piece(src, start, end, line, "jsonl"))
+                size += end - start
+                line += _count_newlines(f, start, end)
+                start = end
+                if size >= chunk_bytes:
+                    close()
+    close()
+    return chunks
+
+
+def _count_newlines(f: Any, start: int, end: int) -> int:
+    f.seek(start)
+    n, left = 0, end - start
+    while left > 0:
+        block = f.read(min(_BLOCK, left))
+        if not block:
+            break
+        n += block.count(b"\n")
+        left -= len(block)
+    return n
+
+
+def read_chunk(chunk: Chunk, split: str | None) -> Iterator[Record]:
+    """The records of a chunk, each with its own source and line (as :func:`annotate.io.read_records` gives them)."""
+    for piece in chunk.pieces:
+        if piece.kind == "txt":
+            records: Iterable[Record] = _read_txt(piece.source)
+        else:
+            records = _read_range(piece)
+        for rec in records:
+            if split in ("paragraphs", "sentences"):
+                yield from split_paragraphs(rec)
+            else:
+                yield rec
+
+
+def _read_range(piece: Piece) -> Iterator[Record]:
+    with open(piece.source, "rb") as f:
+        f.seek(piece.start)
+        pos, lineno = piece.start, piece.first_line
+        while pos < piece.end:
+            raw = f.readline()
+            if not raw:
+                break
+            pos += len(raw)
+            if pos == len(raw) and raw.startswith(b"\xef\xbb\xbf"):  # the file's first line
+                raw = raw[3:]
+            line = _decode(raw, piece.source, lineno).strip()
+            if line:
+                yield parse_record(line, piece.source, lineno)
+            lineno += 1
+
+
+# ----------------------------------------------------------------- the job key
+
+
+def job_key(sources: list[str], options: dict[str, Any], chunk_bytes: int) -> str:
+    """What makes two runs the same job: inputs (path, size, mtime), options, chunking and version."""
+    files = []
+    for s in sources:
+        st = os.stat(s)
+        files.append([s, st.st_size, st.st_mtime_ns])
+    blob = json.dumps({"files": files, "options": options, "chunk_bytes": chunk_bytes, "version": __version__}, sort_keys=True)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def work_dir_for(output: str) -> Path:
+    out = Path(output)
+    return out.parent / f".{out.name}.chunks"
+
+
+def _prepare_work_dir(work: Path, key: str, n_chunks: int) -> None:
+    """Keep the work folder of the same job (resume); start a new one for any other job."""
+    manifest = work / MANIFEST
+    if manifest.exists():
+        try:
+            old = json.loads(manifest.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            old = {}
+        if old.get("key") == key and old.get("chunks") == n_chunks:
+            return
+    if work.exists():
+        shutil.rmtree(work)
+    work.mkdir(parents=True)
+    tmp = manifest.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"key": key, "chunks": n_chunks, "version": __version__}), encoding="utf-8")
+    os.replace(tmp, manifest)
+
+
+# ----------------------------------------------------------------- the worker side
+
+
+def annotate_chunk(chunk: Chunk, options: dict[str, Any], work: str) -> dict[str, Any]:
+    """Annotate one chunk into ``work/chunk-N.jsonl`` (atomically); return its counts, or the user error."""
+    from .pre import pre_annotate
+
+    folder = Path(work)
+    done = folder / f"{chunk.name}.json"
+    if done.exists():  # finished by an earlier attempt
+        return json.loads(done.read_text(encoding="utf-8"))
+    with open(folder / ATTEMPTS, "a", encoding="utf-8") as log:
+        log.write(f"{chunk.index}\n")
+    threshold = options.pop("threshold")
+    counts: dict[str, Any] = {"index": chunk.index, "n_tasks": 0, "words": 0, "per_label": Counter(), "per_theme": Counter()}
+    target = folder / f"{chunk.name}.jsonl"
+    tmp = folder / f".{chunk.name}.{os.getpid()}.tmp"
+    try:
+        tasks = pre_annotate(read_chunk(chunk, options.get("split")), n_process=1, encode=True, on_warning=lambda m: None, **options)
+        with open(tmp, "w", encoding="utf-8", newline="\n") as out:
+            for task in tasks:
+                out.write(task.line)
+                counts["n_tasks"] += 1
+                counts["words"] += task.words
+                counts["per_label"].update(task.labels)
+                counts["per_theme"].update(k for k, v in task.cats.items() if v >= threshold)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, target)
+    except BaseException:  # an AnnotateError reaches the client with its fields (it pickles them)
+        _unlink(tmp)
+        raise
+    counts["per_label"], counts["per_theme"] = dict(counts["per_label"]), dict(counts["per_theme"])
+    tmp_done = done.with_suffix(".json.tmp")
+    tmp_done.write_text(json.dumps(counts), encoding="utf-8")
+    os.replace(tmp_done, done)
+    return counts
+
+
+def _unlink(p: Path) -> None:
+    try:
+        p.unlink()
+    except OSError:
+        pass
+
+
+# ----------------------------------------------------------------- the client side
+
+
+def run_pre_dask(
+    inputs: Iterable[str | Path],
+    output: str,
+    *,
+    scheduler: str | None = None,
+    n_workers: int | None = None,
+    lang: str | None = None,
+    model: str | None = None,
+    model_en: str | None = None,
+    labels: str | Path | None = None,
+    split: str | None = None,
+    batch_size: int = 64,
+    chunk_bytes: int = CHUNK_BYTES,
+    force: bool = False,
+    keep_chunks: bool = False,
+    on_warning: Callable[[str], None] | None = None,
+    progress: Callable[[Iterable[Any], int | None], Iterable[Any]] | None = None,
+) -> DaskPreResult:
+    """Pre-annotate ``inputs`` into ``output`` on a Dask cluster (a local one when ``scheduler`` is None)."""
+    from .job import check_output, is_task_file
+
+    try:
+        from dask.distributed import Client, LocalCluster, as_completed
+    except ImportError:
+        raise Errors.E051() from None
+    if output == "-":
+        raise Errors.E052()
+    if os.path.isdir(output) or output.endswith(os.sep):
+        output = os.path.join(output, "pre.jsonl")
+    lab = load_labels(labels)
+    skipped: list[Path] = []
+
+    def ours(f: Path) -> bool:
+        if is_task_file(f):
+            skipped.append(f)
+            return True
+        return False
+
+    sources = expand_sources(inputs, skip=ours)
+    if skipped and on_warning is not None:
+        on_warning(f"skipped {len(skipped)} file(s) of annotate tasks in the input folder(s), e.g. {skipped[0]}"
+                   " (earlier outputs); name them one by one to read them")
+    check_output(output, sources, force=force)
+    if lang is not None:
+        from .lang import SUPPORTED
+
+        if lang not in SUPPORTED:
+            raise Errors.E201(lang=lang)
+    options = {"lang": lang, "model": model, "model_en": model_en,
+               "labels": str(Path(labels).resolve()) if labels is not None else None,
+               "split": split, "batch_size": batch_size}
+    chunks = plan_chunks(sources, chunk_bytes)
+    if not chunks or all(p.start == p.end for c in chunks for p in c.pieces):
+        raise empty_input(sources[0], many=len(sources) > 1)
+    work = work_dir_for(output)
+    _prepare_work_dir(work, job_key(sources, options, chunk_bytes), len(chunks))
+    result = DaskPreResult(output=output, chunks=len(chunks))
+    started = time.perf_counter()
+    wire = dict(options, threshold=lab.taxonomy.settings.threshold)
+    cluster = None
+    try:
+        if scheduler is None:
+            import logging
+
+            cluster = LocalCluster(n_workers=n_workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
+                                   dashboard_address=None, silence_logs=logging.ERROR)
+            client = Client(cluster)
+        else:
+            try:
+                client = Client(scheduler, timeout="20s")
+            except (OSError, TimeoutError) as e:
+                raise Errors.E053(address=scheduler, reason=str(e) or type(e).__name__) from None
+        with client:
+            results = _run_chunks(client, as_completed, chunks, wire, work, progress)
+    finally:
+        if cluster is not None:
+            cluster.close()
+    for r in results:
+        result.reused += r.skipped
+        result.n_tasks += r.n_tasks
+        result.words += r.words
+        result.per_label.update(r.per_label)
+        result.per_theme.update(r.per_theme)
+    if result.n_tasks == 0:
+        raise empty_input(sources[0], many=len(sources) > 1)
+    result.redone = _redone(work)
+    with atomic_output(output) as out:
+        for chunk in chunks:
+            with open(work / f"{chunk.name}.jsonl", encoding="utf-8", newline="\n") as part:
+                shutil.copyfileobj(part, out, 1 << 20)
+    if not keep_chunks:
+        shutil.rmtree(work, ignore_errors=True)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _run_chunks(client: Any, as_completed: Any, chunks: list[Chunk], wire: dict[str, Any], work: Path,
+                progress: Callable[[Iterable[Any], int | None], Iterable[Any]] | None) -> list[ChunkResult]:
+    results: dict[int, ChunkResult] = {}
+    todo = []
+    for chunk in chunks:
+        done = work / f"{chunk.name}.json"
+        if done.exists() and (work / f"{chunk.name}.jsonl").exists():
+            c = json.loads(done.read_text(encoding="utf-8"))
+            results[chunk.index] = ChunkResult(chunk.index, c["n_tasks"], c["words"], c["per_label"], c["per_theme"], skipped=True)
+        else:
+            todo.append(chunk)
+    run = uuid.uuid4().hex[:12]  # keys unique to this run: a scheduler may still know an earlier run's
+    futures = [client.submit(annotate_chunk, chunk, dict(wire), str(work), key=f"annotate-{chunk.name}-{run}",
+                             pure=False) for chunk in todo]  # a lost worker: Dask reruns its chunk elsewhere
+    stream: Iterable[Any] = as_completed(futures)
+    if progress is not None:
+        stream = progress(stream, len(futures))
+    try:
+        for fut in stream:
+            c = fut.result()
+            results[c["index"]] = ChunkResult(c["index"], c["n_tasks"], c["words"], c["per_label"], c["per_theme"])
+    except BaseException:
+        client.cancel(futures)
+        raise
+    return [results[c.index] for c in chunks]
+
+
+def _redone(work: Path) -> int:
+    try:
+        lines = (work / ATTEMPTS).read_text(encoding="utf-8").split()
+    except OSError:
+        return 0
+    return sum(n - 1 for n in Counter(lines).values() if n > 1)
+
+
+def describe(chunks: list[Chunk]) -> list[dict[str, Any]]:
+    """The plan as plain data (for ``manifest.json`` readers and tests)."""
+    return [{"index": c.index, "pieces": [asdict(p) for p in c.pieces]} for c in chunks]

@@ -1,0 +1,99 @@
+"""Figures of `annotate pre --engine dask` (used by bench.py: ``--only dask``).
+
+* ``dask_words_per_s``: the dask engine on a local cluster of 2 workers, end to
+  end as a user runs it (cluster start, chunking, merge), against
+  ``annotate pre`` in one process on the same input, alternating.
+* ``dask_resume_redone_chunks``: a run in which one worker is killed (SIGKILL)
+  mid-way; the figure is how many chunks were started more than once, and the
+  output is compared byte for byte with the one-process output (the note says
+  whether it was identical).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+DASK_CHUNK_BYTES = 8 * 1024
+
+
+def _one_process(src: Path, out: Path) -> None:
+    from annotate.pipeline.job import run_pre
+
+    run_pre([str(src)], out, lang="fr", force=True)
+
+
+def bench_dask(size: Any, tmp: Path, progress: Callable[[str], None], *, corpus: Callable[..., list[str]],
+               write_jsonl: Callable[..., Path], alternate: Callable[..., Any], timed: Callable[..., float],
+               figure: Callable[..., Any]) -> list[Any]:
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError:
+        progress("dask: not installed (pip install 'annotate-news[dask]'); skipped")
+        return []
+    import logging
+
+    import spacy
+
+    from annotate.pipeline.distributed import run_pre_dask, work_dir_for
+
+    texts = corpus(size.pre_docs * 4, seed=3)
+    src = write_jsonl(texts, tmp / "dask_in.jsonl")
+    words = sum(len(d) for d in spacy.blank("fr").tokenizer.pipe(texts))
+    chunk = max(DASK_CHUNK_BYTES, src.stat().st_size // 12)  # a dozen chunks: both workers busy to the end
+    one_out, dask_out = tmp / "dask_one.jsonl", tmp / "dask_out.jsonl"
+    progress(f"dask: local 2-worker cluster vs one process (alternating); {len(texts)} paragraphs")
+    _one_process(src, one_out)  # warm up this process's pipeline, as the one-process side of every figure
+
+    def dask_run() -> None:
+        run_pre_dask([str(src)], str(dask_out), n_workers=2, lang="fr", chunk_bytes=chunk, force=True)
+
+    one_t, dask_t = alternate(lambda: timed(lambda: _one_process(src, one_out)), lambda: timed(dask_run), size.repeats)
+    same = dask_out.read_bytes() == one_out.read_bytes()
+    figures = [figure(
+        "dask_words_per_s", "annotate pre --engine dask, local cluster of 2 workers, end to end (cluster start included)",
+        "words/s", [words / t for t in dask_t], [words / t for t in one_t], "annotate pre, one process (pipeline loaded)",
+        ">= 1.6x", check=lambda v, b, r: r is not None and r >= 1.6,
+        note=f"{len(texts)} paragraphs, {words} words, chunks of {chunk:,} bytes; output identical to one process: {same}",
+    )]
+
+    progress("dask: one worker killed mid-way, then the job finishes")
+    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=logging.ERROR)
+    try:
+        with Client(cluster.scheduler_address) as client:
+            pids = list(client.run(os.getpid).values())
+        box: dict[str, Any] = {}
+
+        def job() -> None:
+            try:
+                box["res"] = run_pre_dask([str(src)], str(dask_out), scheduler=cluster.scheduler_address, lang="fr",
+                                          chunk_bytes=chunk, force=True)
+            except BaseException as e:  # noqa: BLE001
+                box["err"] = e
+
+        t = threading.Thread(target=job)
+        t.start()
+        progress("dask: waiting for the first chunk before killing a worker")
+        work = work_dir_for(str(dask_out))
+        deadline = time.monotonic() + 300
+        while t.is_alive() and not list(work.glob("chunk-*.json")) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        os.kill(pids[0], 9)
+        t.join()
+    finally:
+        cluster.close()
+    if "err" in box:
+        raise box["err"]
+    res = box.get("res")
+    same = res is not None and dask_out.read_bytes() == one_out.read_bytes()
+    f = figure(
+        "dask_resume_redone_chunks", "chunks started twice when one of 2 workers is killed mid-way (SIGKILL)", "chunks",
+        [float(res.redone if res else -1)], None, "", "<= 1 per killed worker, output identical",
+        check=lambda v, b, r: same and 0 <= v <= 1,
+        note=f"{res.chunks if res else '?'} chunks; output identical to one process: {same}",
+    )
+    figures.append(f)
+    return figures

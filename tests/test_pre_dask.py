@@ -1,0 +1,188 @@
+"""`annotate pre --engine dask`: chunks on disk, byte-identical output, resume, a lost worker (real French model)."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from annotate.cli.main import main
+from annotate.io import read_records
+from annotate.pipeline import distributed as dd
+
+TEXTS = [
+    "La Banque centrale européenne a relevé ses taux de 0,25 % le 12 mars 2024.",
+    "Airbus a annoncé un bénéfice net de 3,2 milliards d’euros pour 2023.",
+    "Le chiffre d’affaires de Danone recule de 4 % au troisième trimestre.",
+    "TotalEnergies investira 1,5 milliard de dollars dans l’éolien en mer d’ici 2030.",
+    "Selon l’Insee, le chômage est resté stable à 7,3 % fin septembre.",
+    "La Commission européenne a infligé une amende de 500 millions d’euros à Meta.",
+    "Nvidia vaut désormais plus de 3 000 milliards de dollars en Bourse.",
+    "Le Parlement a adopté le budget le 21 décembre 2023, après trois semaines de débats.",
+]
+
+
+@pytest.fixture()
+def inputs(tmp_path: Path) -> list[str]:
+    """Two JSONL files (one with a byte-order mark, a blank line and extra fields) and one .txt file."""
+    a = tmp_path / "a.jsonl"
+    lines = [json.dumps({"text": t, "id": f"a{i}"}, ensure_ascii=False) for i, t in enumerate(TEXTS * 3)]
+    lines.insert(5, "")
+    a.write_bytes(b"\xef\xbb\xbf" + "\n".join(lines).encode("utf-8") + b"\n")
+    b = tmp_path / "b.txt"
+    b.write_text("Renault a vendu 2,2 millions de voitures en 2023.\n\nSa marge atteint 7,9 %.\n", encoding="utf-8")
+    c = tmp_path / "c.jsonl"
+    c.write_text("\n".join(json.dumps({"text": t}, ensure_ascii=False) for t in reversed(TEXTS)) + "\n", encoding="utf-8")
+    return [str(a), str(b), str(c)]
+
+
+@pytest.mark.parametrize("chunk_bytes", [1, 300, 1_000, 10**9], ids=["one-line-each", "small", "medium", "one-chunk"])
+def test_distributed_plan_chunks_covers_every_line_once(inputs, chunk_bytes):
+    chunks = dd.plan_chunks(inputs, chunk_bytes)
+    assert [c.index for c in chunks] == list(range(len(chunks)))
+    got = [(r.source, r.line, r.data) for c in chunks for r in dd.read_chunk(c, None)]
+    want = [(r.source, r.line, r.data) for r in read_records(inputs)]
+    assert got == want
+    # byte ranges of one file are contiguous, start at 0 and end at its size
+    for src in inputs:
+        pieces = [p for c in chunks for p in c.pieces if p.source == src]
+        assert pieces[0].start == 0 and pieces[-1].end == os.path.getsize(src)
+        assert all(x.end == y.start for x, y in zip(pieces, pieces[1:]))
+    if chunk_bytes == 10**9:
+        assert len(chunks) == 1
+    if chunk_bytes == 1:
+        assert len(chunks) == sum(1 for _ in read_records(inputs)) + 1  # the blank line is a chunk of its own
+
+
+def test_distributed_read_chunk_paragraphs_keep_offsets(inputs):
+    chunks = dd.plan_chunks(inputs, 200)
+    got = [(r.source, r.line, r.extra_meta) for c in chunks for r in dd.read_chunk(c, "paragraphs")]
+    want = [(r.source, r.line, r.extra_meta) for r in read_records(inputs, split="paragraphs")]
+    assert got == want
+
+
+def test_distributed_job_key_changes_with_input_and_options(inputs, tmp_path):
+    opts = {"lang": None, "split": None}
+    k1 = dd.job_key(inputs, opts, 100)
+    assert dd.job_key(inputs, opts, 100) == k1
+    assert dd.job_key(inputs, {**opts, "lang": "fr"}, 100) != k1
+    assert dd.job_key(inputs, opts, 200) != k1
+    with open(inputs[0], "a", encoding="utf-8") as f:
+        f.write(json.dumps({"text": "Une ligne de plus."}) + "\n")
+    assert dd.job_key(inputs, opts, 100) != k1
+
+
+@pytest.mark.parametrize(
+    "args,code",
+    [
+        (["-", "-o", "out.jsonl"], "E050"),
+        (["IN", "-o", "-"], "E052"),
+        (["IN", "-o", "out.jsonl", "--scheduler", "tcp://127.0.0.1:9"], "E053"),
+    ],
+    ids=["stdin", "stdout", "no-scheduler"],
+)
+def test_cli_pre_dask_usage_errors(inputs, tmp_path, capsys, monkeypatch, args, code):
+    pytest.importorskip("dask.distributed")
+    monkeypatch.chdir(tmp_path)
+    args = [inputs[0] if a == "IN" else a for a in args]
+    assert main(["pre", *args, "--engine", "dask", "-q"]) == 2
+    err = capsys.readouterr().err
+    assert f"[{code}]" in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert not (tmp_path / "out.jsonl").exists()
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    distributed = pytest.importorskip("dask.distributed")
+    import logging
+
+    c = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+                                 silence_logs=logging.ERROR)
+    yield c
+    c.close()
+
+
+def _single(inputs, out: Path, **kw) -> bytes:
+    assert main(["pre", *inputs, "-o", str(out), "-q", *kw.get("extra", [])]) == 0
+    return out.read_bytes()
+
+
+def test_pre_dask_output_is_byte_identical_to_one_process(inputs, tmp_path, cluster):
+    want = _single(inputs, tmp_path / "one.jsonl", extra=["--split", "paragraphs"])
+    res = dd.run_pre_dask(inputs, str(tmp_path / "out") + os.sep, scheduler=cluster.scheduler_address,
+                          split="paragraphs", chunk_bytes=400)
+    assert res.chunks > 3 and res.reused == 0
+    out = tmp_path / "out" / "pre.jsonl"
+    assert out.read_bytes() == want
+    assert res.n_tasks == len(want.splitlines())
+    assert not dd.work_dir_for(str(out)).exists()  # the work folder goes once the output is complete
+
+
+def test_pre_dask_rerun_skips_complete_chunks(inputs, tmp_path, cluster):
+    want = _single(inputs, tmp_path / "one.jsonl")
+    out = str(tmp_path / "out.jsonl")
+    first = dd.run_pre_dask(inputs, out, scheduler=cluster.scheduler_address, chunk_bytes=400, keep_chunks=True)
+    work = dd.work_dir_for(out)
+    # a crash before the merge: two chunks unfinished, no output
+    os.remove(out)
+    for name in ("chunk-000001", "chunk-000003"):
+        (work / f"{name}.jsonl").unlink()
+        (work / f"{name}.json").unlink()
+    (work / dd.ATTEMPTS).unlink()
+    again = dd.run_pre_dask(inputs, out, scheduler=cluster.scheduler_address, chunk_bytes=400, keep_chunks=True)
+    assert again.reused == first.chunks - 2
+    assert sorted((work / dd.ATTEMPTS).read_text().split()) == ["1", "3"]
+    assert Path(out).read_bytes() == want
+    # another job (a changed option) does not reuse the chunks
+    third = dd.run_pre_dask(inputs, out, scheduler=cluster.scheduler_address, chunk_bytes=400, lang="fr", force=True)
+    assert third.reused == 0
+
+
+def test_pre_dask_survives_a_killed_worker(inputs, tmp_path, cluster):
+    from dask.distributed import Client
+
+    many = tmp_path / "many.jsonl"
+    many.write_text("\n".join(json.dumps({"text": f"{t} ({i})"}, ensure_ascii=False) for i in range(12) for t in TEXTS) + "\n",
+                    encoding="utf-8")
+    want = _single([str(many)], tmp_path / "one.jsonl")
+    out = str(tmp_path / "out.jsonl")
+    work = dd.work_dir_for(out)
+    with Client(cluster.scheduler_address) as client:
+        pids = list(client.run(os.getpid).values())
+    box: dict = {}
+
+    def job() -> None:
+        try:
+            box["res"] = dd.run_pre_dask([str(many)], out, scheduler=cluster.scheduler_address, chunk_bytes=300)
+        except BaseException as e:  # noqa: BLE001
+            box["err"] = e
+
+    t = threading.Thread(target=job)
+    t.start()
+    deadline = time.monotonic() + 120
+    while t.is_alive() and not list(work.glob("chunk-*.json")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    os.kill(pids[0], 9)
+    t.join(300)
+    assert "err" not in box, box.get("err")
+    res = box["res"]
+    assert Path(out).read_bytes() == want
+    assert res.redone <= 1  # at most the chunk the killed worker had in hand
+
+
+def test_pre_dask_bad_line_is_one_error_with_file_and_line(inputs, tmp_path, cluster):
+    from annotate.errors import AnnotateError
+
+    bad = Path(inputs[2])
+    lines = bad.read_text(encoding="utf-8").splitlines()
+    lines[4] = '{"text": 12}'
+    bad.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    with pytest.raises(AnnotateError) as e:
+        dd.run_pre_dask(inputs, str(out), scheduler=cluster.scheduler_address, chunk_bytes=400)
+    assert e.value.code == "E013" and e.value.where == str(bad) and e.value.line == 5
+    assert not out.exists()
