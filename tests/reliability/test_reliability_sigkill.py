@@ -22,7 +22,7 @@ from .helpers import FULL
 
 DB_IN_KILLS = 50 if FULL else 2
 EXPORT_KILLS = 50  # RELIABILITY_FULL=1 only: CI kills the export at every step in-process (test_reliability_export_kill.py)
-N_DECISIONS = 20_000 if FULL else 6_000
+N_DECISIONS = 20_000 if FULL else 4_000
 SEED = 13
 
 
