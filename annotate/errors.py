@@ -407,6 +407,32 @@ class Errors:
         'alt {s}-{e} of {span_desc} does not overlap its span',
         'an alt is another reading of the same words: give offsets that overlap the span',
     )
+
+    # ------------------------------------------------------------ reliability, round two (E900-E949)
+    E900 = Err(
+        'database schema version {version} cannot be upgraded by this annotate',
+        'open it with the annotate version that wrote it and export its datasets (annotate db-out)',
+    )
+    E901 = Err(
+        'a write was attempted inside a read snapshot',
+        'end the snapshot (with store.snapshot()) before writing',
+    )
+    E902 = Err(
+        'dataset {name!r} was dropped while this command was using it; nothing more was stored',
+        'load the tasks again (annotate review or db-in) if the drop was a mistake',
+    )
+    E903 = Err(
+        'stored decision {decision_id} is not a JSON object (the database row was damaged)',
+        'delete that row (sqlite3 DB "DELETE FROM decision WHERE id = {decision_id}") or restore the database from a copy',
+    )
+    E904 = Err(
+        'task too big to store ({size} bytes of JSON, the limit is {limit}): {head!r}...',
+        'split the text into smaller records (annotate pre --split paragraphs or sentences)',
+    )
+    E905 = Err(
+        'record too big to review ({size} characters; at most {limit})',
+        'split the text into smaller records (annotate pre --split paragraphs or sentences), then review those',
+    )
     # --- teams: agreement, routing, merging databases (E700-E729)
     E700 = Err(
         "agreement figures need the 'krippendorff' package",

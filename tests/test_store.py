@@ -17,6 +17,7 @@ import pytest
 
 from annotate.errors import AnnotateError
 from annotate.store import APPLICATION_ID, Store, default_db_path
+from annotate.store.schema import SCHEMA_VERSION
 from annotate.tasks import set_hashes
 
 
@@ -33,7 +34,7 @@ def test_store_creates_wal_database_with_our_marks(tmp_path: Path):
     con = sqlite3.connect(path)
     assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert con.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
-    assert con.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert con.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
     con.close()
 
 

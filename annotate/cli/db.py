@@ -71,6 +71,8 @@ def format_stats(st: dict[str, Any]) -> str:
         out.append("annotators:")
         for k, v in st["annotators"].items():
             out.append(f"  {k:<16} {v['accept']:>7} accept  {v['reject']:>7} reject  {v['ignore']:>7} ignore  {v['seconds']:>9.0f} s")
+    if st.get("unreadable"):
+        out.append(f"{_n(st['unreadable'], 'stored decision')} not a JSON object (damaged rows, counted above, not read)")
     return "\n".join(out)
 
 

@@ -38,6 +38,7 @@ from .examples import (
     blank_nlp,
     example_to_doc,
 )
+from . import staging
 from .merge import Decisions, Resolve, accepted_spans, in_sorted, merged_decisions, plan_merge, reviewed_themes, split_key
 from .report import ExportReport, check_writable, fill_report, nothing_to_export
 from .split import split_dev, stratified_dev
@@ -170,17 +171,15 @@ def _layout_changed(what: str) -> AnnotateError:
     return Errors.E412(version__=spacy.__version__, what=what, DOCBIN_VERSION=DOCBIN_VERSION)
 
 
-def place_shards(tmp: Path, shards: list[Path], target: Path, old: Path) -> None:
-    """Move shards into place as ``target``: one file, or a folder of shards."""
+def place_shards(tmp: Path, shards: list[Path], target: Path) -> None:
+    """Put the shards together as ``target`` (in the staging folder): one file, or a folder of shards."""
     if len(shards) == 1:
-        src = shards[0]
-    else:
-        src = tmp / (target.name + ".d")
-        src.mkdir()
-        for i, p in enumerate(shards):
-            os.replace(p, src / f"{i:04d}.spacy")
-    if target.exists() or target.is_symlink():
-        os.replace(target, old / target.name)
+        os.replace(shards[0], target)
+        return
+    src = tmp / (target.name + ".d")
+    src.mkdir()
+    for i, p in enumerate(shards):
+        os.replace(p, src / f"{i:04d}.spacy")
     os.replace(src, target)
 
 
@@ -210,12 +209,17 @@ def export_spacy(
     None (default): only when some example has overlapping spans (``doc.ents`` cannot hold
     them), False: never. ``entity_labels``: keep only spans of these labels (None: all).
     The config's step budget fits the data on a CPU (:func:`.train_config.cpu_budget`).
-    Nothing in ``out_dir`` is replaced until every file is complete.
+    Nothing in ``out_dir`` is replaced until every file is complete, and a
+    killed export is finished or undone by the next one (:mod:`.staging`).
     """
     t0 = time.perf_counter()
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise Errors.E027(where=out)
+    try:
+        swept = staging.sweep(out)
+    except OSError as e:
+        raise Errors.E023(strerror=e.strerror, where=out) from None
     existing = [out / n for n in SPACY_FILES if (out / n).exists()]
     if existing and not force:
         raise Errors.E028(where=existing[0])
@@ -246,10 +250,16 @@ def export_spacy(
     created = not out.exists()
     try:
         out.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=".annotate-export-", dir=out))
+        tmp = Path(tempfile.mkdtemp(prefix=staging.PREFIX, dir=out))
     except OSError as e:
         _remove_if_created(out, created)
         raise Errors.E022(strerror=e.strerror, where=out) from None
+    try:
+        staging.write_owner(tmp)
+    except OSError as e:  # a full disk
+        shutil.rmtree(tmp, ignore_errors=True)
+        _remove_if_created(out, created)
+        raise Errors.E023(strerror=e.strerror, where=out) from None
     ok = False
     writers = {
         "train": ShardWriter(tmp, "train", shard_size=shard_size, shard_bytes=shard_bytes),
@@ -291,20 +301,21 @@ def export_spacy(
         cfg_tmp = tmp / "config.cfg"
         config.to_disk(cfg_tmp)
         shards = {name: w.close() for name, w in writers.items()}
-        old = tmp / "old"
-        old.mkdir()
+        new = tmp / "new"
+        new.mkdir()
         for name in ("train", "dev"):
-            place_shards(tmp, shards[name], out / f"{name}.spacy", old)
-        if (out / "config.cfg").exists():
-            os.replace(out / "config.cfg", old / "config.cfg")
-        os.replace(cfg_tmp, out / "config.cfg")
+            place_shards(tmp, shards[name], new / f"{name}.spacy")
+        os.replace(cfg_tmp, new / "config.cfg")
+        staging.commit(tmp, out)
         ok = True
     except OSError as e:
         raise Errors.E023(strerror=e.strerror, where=out) from None
     finally:
         for w in writers.values():
             w.release()
-        shutil.rmtree(tmp, ignore_errors=True)
+        if not (tmp / staging.READY).exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+        # else: failed while replacing the files (a disk error): the next export rolls the complete set forward
         if not ok:
             _remove_if_created(out, created)
     report.examples = writers["train"].count + writers["dev"].count
@@ -332,6 +343,7 @@ def export_spacy(
     if writers["dev"].count == 0:
         report.notes.append("dev.spacy is empty (one example, or --dev-split 0): spacy train needs dev examples")
     fill_report(report, plan, builder)
+    report.notes.extend(swept)
     report.seconds = time.perf_counter() - t0
     return report
 

@@ -28,7 +28,14 @@ not themes are kept as ``choice_accept``.
 
 Malformed lines are reported as ``path:line: what; fix``. By default they are
 skipped and the rest is imported; ``strict=True`` checks the whole input first
-and imports nothing when any line is malformed.
+and then imports in ONE transaction: any error (a malformed line, a value the
+store refuses) stores nothing and names the file and line.
+
+An import is idempotent: a decision already stored (same task, annotator,
+answer, timestamp when the record has one, and content: see
+:func:`annotate.store.keys.decision_key`) is not stored again, and a task
+already stored is not added again, so running an import twice, or again after
+it was killed, ends with exactly the input's decisions and tasks.
 """
 
 from __future__ import annotations
@@ -40,7 +47,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from ..errors import Errors
+from ..errors import AnnotateError, Errors
 from ..io import check_not_empty
 from . import argilla, conll, doccano, labelstudio, prodigy
 from .native import BadRecord, ReadContext, Reader, finish_task, start_task
@@ -122,6 +129,7 @@ class ImportReport:
     decisions: int = 0
     tasks: int = 0
     duplicates: int = 0
+    already: int = 0  # decisions already stored (an import run again), not stored twice
     formats: dict[str, int] = field(default_factory=dict)
     answers: dict[str, int] = field(default_factory=dict)
     labels: dict[str, int] = field(default_factory=dict)
@@ -145,6 +153,7 @@ class ImportReport:
             f"db-in {self.dataset!r}: {self.records} record(s) read from {', '.join(self.sources)}: "
             f"{self.decisions} decision(s), {self.tasks} task(s) to review"
             + (f" ({self.duplicates} duplicate task(s) not added)" if self.duplicates else "")
+            + (f" ({self.already} decision(s) already stored, not added again)" if self.already else "")
             + f" in {self.seconds:.1f}s"
         ]
         if self.formats:
@@ -283,61 +292,84 @@ def import_records(
     c = _Counts()
     batch: list[dict[str, Any]] = []
 
+    decisions: list[tuple[dict[str, Any], str, str, str, float, float | None]] = []
+    where_of: list[tuple[str, int]] = []
+
     def flush() -> None:
         if batch:
             added, dups = store.add_tasks(dataset, batch)
             report.tasks += added
             report.duplicates += dups
             batch.clear()
+        if decisions:
+            # decisions by their identity: an import run again, or after it was killed, stores each once
+            try:
+                added, dups = store.add_decisions(dataset, decisions)
+            except AnnotateError as e:
+                if strict and e.code != "E902":
+                    (w0, l0), (_, l1) = where_of[0], where_of[-1]
+                    raise Errors.E422(message=f"{e.message} (in lines {l0}-{l1})", fix=e.fix or "correct the record",
+                                      where=w0, line=l0) from None
+                raise
+            report.decisions += added
+            report.already += dups
+            decisions.clear()
+            where_of.clear()
 
-    def write(data: dict[str, Any], task: dict[str, Any], answer: str | None) -> None:
+    def write(data: dict[str, Any], task: dict[str, Any], answer: str | None, where: str, line: int) -> None:
         if answer is None:
             batch.append(task)
-            if len(batch) >= _BATCH:
-                flush()
-            return
-        c.answers[answer] += 1
-        seconds = data.get("_seconds", 0.0)
-        ts = data.get("_timestamp")
-        store.add_decision(
-            dataset,
-            task,
-            answer=answer,
-            annotator=str(data.get("_annotator_id") or annotator),
-            session=str(data.get("_session_id") or session),
-            seconds=float(seconds) if isinstance(seconds, int | float) else 0.0,
-            timestamp=float(ts) if isinstance(ts, int | float) and not isinstance(ts, bool) else None,
-        )
-        report.decisions += 1
+        else:
+            c.answers[answer] += 1
+            seconds = data.get("_seconds", 0.0)
+            ts = data.get("_timestamp")
+            decisions.append((
+                task,
+                answer,
+                str(data.get("_annotator_id") or annotator),
+                str(data.get("_session_id") or session),
+                float(seconds) if isinstance(seconds, int | float) and not isinstance(seconds, bool) else 0.0,
+                float(ts) if isinstance(ts, int | float) and not isinstance(ts, bool) else None,
+            ))
+            where_of.append((where, line))
+        if len(batch) >= _BATCH or len(decisions) >= _BATCH:
+            flush()
 
-    # records holding no annotation wait until one that does comes (an import of only those is E840)
-    waiting: list[tuple[dict[str, Any], dict[str, Any], str | None]] | None = None if as_tasks else []
-    for it in buffered if buffered is not None else items():
-        ctx.notes = []
-        try:
-            reader, recs = _normalize(it, forced, label_map, lang, c.converted, known_t, ctx)
-        except BadRecord as e:
-            report.skipped.append(Issue(it.where, it.line, e.message, e.fix))
-            continue
-        report.notes.extend(f"{it.where}:{it.line}: {n}" for n in ctx.notes)
-        report.records += 1
-        c.found(it.where, it.data, reader)
-        for data, task, answer in recs:
-            c.count(data, task, reader, known_l, known_t)
-            if answer is None and not as_tasks and reader.default_accept:
-                answer = "accept"
-                report.accepted_by_default += 1
-            if waiting is not None:
-                if reader.default_accept and not _annotated(data, task):
-                    waiting.append((data, task, answer))
-                    continue
-                for w in waiting:
-                    write(*w)
-                waiting = None
-            write(data, task, answer)
-    if waiting:
-        raise Errors.E840(n=len(waiting), keys=", ".join(sorted(c.keys)) or "text", where=report.sources[0])
-    flush()
+    def run() -> None:
+        # records holding no annotation wait until one that does comes (an import of only those is E840)
+        waiting: list[tuple[dict[str, Any], dict[str, Any], str | None, str, int]] | None = None if as_tasks else []
+        for it in buffered if buffered is not None else items():
+            ctx.notes = []
+            try:
+                reader, recs = _normalize(it, forced, label_map, lang, c.converted, known_t, ctx)
+            except BadRecord as e:
+                report.skipped.append(Issue(it.where, it.line, e.message, e.fix))
+                continue
+            report.notes.extend(f"{it.where}:{it.line}: {n}" for n in ctx.notes)
+            report.records += 1
+            c.found(it.where, it.data, reader)
+            for data, task, answer in recs:
+                c.count(data, task, reader, known_l, known_t)
+                if answer is None and not as_tasks and reader.default_accept:
+                    answer = "accept"
+                    report.accepted_by_default += 1
+                if waiting is not None:
+                    if reader.default_accept and not _annotated(data, task):
+                        waiting.append((data, task, answer, it.where, it.line))
+                        continue
+                    for w in waiting:
+                        write(*w)
+                    waiting = None
+                write(data, task, answer, it.where, it.line)
+        if waiting:
+            raise Errors.E840(n=len(waiting), keys=", ".join(sorted(c.keys)) or "text", where=report.sources[0])
+        flush()
+
+    if strict:
+        with store.transaction():  # all or nothing: a value the store refuses after the check rolls back everything
+            run()
+    else:
+        run()
     c.fill(report)
     report.seconds = time.perf_counter() - t0
     return report

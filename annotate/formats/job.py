@@ -202,7 +202,10 @@ def export_dataset(
         decisions = silver_decisions(from_files, themes=lab.theme_names, threshold=lab.taxonomy.settings.threshold)
         report = EXPORTERS[the_format](decisions, output, options)
         return _result(the_format, output, report)
-    with _open_store(db, create=False) as store:  # reading never creates a database
+    # one read transaction (a WAL snapshot) for the check and both passes over the decisions: a
+    # `db drop` or an import running meanwhile is not seen, so the file holds all of the dataset as it
+    # was, or (dropped before the export began) the export fails and the previous file stays
+    with _open_store(db, create=False) as store, store.snapshot():  # reading never creates a database
         if the_format in _WITH_PENDING:
             options.pending = lambda: store.iter_tasks(dataset)
         try:
@@ -293,7 +296,7 @@ def dump_dataset(
     dataset: str, output: str = "-", *, db: str | Path | None = None, annotator: str | None = None, force: bool = False
 ) -> DumpResult:
     """Every stored decision of ``dataset`` (only ``annotator``'s, when given), as stored, to ``output`` (``-`` = stdout)."""
-    with _open_store(db, create=False) as store:  # reading never creates a database
+    with _open_store(db, create=False) as store, store.snapshot():  # one snapshot, as in export_dataset
         check_dataset(store, dataset)
         n = export_raw(store.iter_decisions(dataset, annotator=annotator), output, force=force)
     return DumpResult(dataset, output, n)

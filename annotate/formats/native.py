@@ -179,5 +179,9 @@ def finish_task(
     for key in ("_input_hash", "_task_hash"):
         if key in task and (isinstance(task[key], bool) or not isinstance(task[key], int)):
             raise BadRecord(f"{key} is {task[key]!r}, not an integer", f"remove {key} so it is computed again")
+    from .validate import check_decision_fields, check_task
+
+    check_decision_fields(data)
+    check_task(task)
     set_hashes(task)
     return task, answer

@@ -36,9 +36,10 @@ def read(data: dict[str, Any], task: dict[str, Any]) -> RawRecord:
         raw.spans.append((as_int(s["start"], "span start"), as_int(s["end"], "span end"), s["label"], s))
     if "accept" in data:
         acc = data["accept"]
-        if not isinstance(acc, list) or not all(isinstance(a, str | int) and not isinstance(a, bool) for a in acc):
-            raise BadRecord('"accept" is not a list of theme names', 'write "accept" as a list such as ["FINANCE"]')
-        raw.themes = [str(a) for a in acc]
+        if not isinstance(acc, list) or not all(isinstance(a, str) and a.strip() for a in acc):
+            # a number or null is not a theme (it used to be stored as "5" / "None")
+            raise BadRecord('"accept" is not a list of theme names', 'write "accept" as a list of names such as ["FINANCE"]')
+        raw.themes = list(acc)
     return raw
 
 

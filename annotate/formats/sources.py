@@ -28,9 +28,29 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
-from ..errors import Errors
-from ..io import open_binary
+from ..errors import AnnotateError, Errors
+from ..io import MAX_DEPTH, loads_strict, open_binary
 from .native import BadRecord
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite(text: str) -> float:
+    v = float(text)
+    if v - v != 0.0:  # inf or nan (1e400)
+        raise ValueError(f"{text} does not fit in a 64-bit float")
+    return v
+
+
+def _strict_problem(line: str) -> str | None:
+    """What the strict reader (no NaN/Infinity, no lone surrogate, bounded nesting) finds wrong, or None."""
+    try:
+        loads_strict(line, "", None)
+    except AnnotateError as e:
+        return e.message
+    return None
 
 Row = tuple[str, int, Any, str | None]
 
@@ -116,9 +136,19 @@ def _lines_of(stream: Any, where: str) -> Iterator[Row]:
         if not line.strip():
             continue
         try:
-            yield where, i, json.loads(line), None
+            obj = json.loads(line, parse_constant=_no_constant, parse_float=_finite)
         except json.JSONDecodeError as e:
             yield where, i, None, f"invalid JSON ({e.msg} at column {e.colno})"
+            continue
+        except (ValueError, RecursionError):  # NaN/Infinity/1e400, or nested past Python's limit
+            obj = None
+        if obj is None or "\\u" in line or line.count("[") + line.count("{") > MAX_DEPTH:
+            # the rare line with NaN, a \u escape or deep nesting: the strict reader says what is wrong
+            problem = _strict_problem(line)
+            if problem is not None:
+                yield where, i, None, problem
+                continue
+        yield where, i, obj, None
 
 
 def _array_of(raw: bytes, where: str) -> Iterator[Row]:
@@ -129,7 +159,7 @@ def _array_of(raw: bytes, where: str) -> Iterator[Row]:
     except UnicodeDecodeError as e:
         yield where, raw.count(b"\n", 0, e.start) + 1, None, f"invalid UTF-8 at byte {e.start}"
         return
-    dec = json.JSONDecoder()
+    dec = json.JSONDecoder(parse_constant=_no_constant, parse_float=_finite)
     pos = text.index("[") + 1
     line, counted = 1, 0
 
@@ -161,6 +191,9 @@ def _array_of(raw: bytes, where: str) -> Iterator[Row]:
             value, end = dec.raw_decode(text, pos)
         except json.JSONDecodeError as e:
             yield where, at(e.pos), None, f"invalid JSON ({e.msg}); the rest of the array was not read"
+            return
+        except (ValueError, RecursionError) as e:
+            yield where, at(pos), None, f"not standard JSON ({e}); the rest of the array was not read"
             return
         yield where, at(pos), value, None
         pos = end

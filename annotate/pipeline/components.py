@@ -179,11 +179,32 @@ def _set_preset_ents(doc: Doc, spans: list[Span]) -> None:
     Only our own earlier spans (the candidates group) can be in doc.ents before the model runs;
     comparing against them avoids building doc.ents, which walks every token.
     """
-    existing = [s for s in doc.spans[SPANS_KEY] if s not in spans] if SPANS_KEY in doc.spans else []
+    # linear in the spans (a set of keys and a per-token occupancy), not spans x existing: one long
+    # record has thousands of both
+    def key(s: Span) -> tuple[int, int, int, int, int]:  # what Span equality compares
+        return (s.start_char, s.end_char, s.label, s.kb_id, s.id)
+
+    new = {key(s) for s in spans}
+    existing = [s for s in doc.spans[SPANS_KEY] if key(s) not in new] if SPANS_KEY in doc.spans else []
     if not existing and doc.has_annotation("ENT_IOB"):
         existing = list(doc.ents)
-    keep = [s for s in spans if not any(s.start < e.end and e.start < s.end for e in existing)]
+    taken = occupancy(len(doc), ((e.start, e.end) for e in existing))
+    keep = [s for s in spans if not overlaps(taken, s.start, s.end)]
     doc.set_ents(keep, default="unmodified")
+
+
+def occupancy(n: int, ranges: Iterable[tuple[int, int]]) -> bytearray:
+    """One byte per position of ``0..n``: 1 where one of ``ranges`` (start, end) covers it."""
+    occ = bytearray(n + 1)
+    for a, b in ranges:
+        if b > a:
+            occ[a:b] = b"\x01" * (b - a)
+    return occ
+
+
+def overlaps(occ: bytearray, a: int, b: int) -> bool:
+    """Whether ``a..b`` overlaps a covered position of ``occ`` (C speed, the length of the span)."""
+    return b > a and occ.find(1, a, b) != -1
 
 
 # ---------------------------------------------------------------- quantities
@@ -371,6 +392,7 @@ class EntityResolver(_LabelsComponent):
             return final
         doc = final[0].doc
         by_start = {s.start: s for s in final}
+        covered = occupancy(len(doc), ((f.start, f.end) for f in final))
         suffixes = LEGAL_SUFFIXES | self.rules.suffixes
         dropped: set[int] = set()
         out: list[Span] = []
@@ -380,7 +402,7 @@ class EntityResolver(_LabelsComponent):
             if s.label_ == "ORG" and s.end < len(doc) and s[-1].whitespace_:
                 nxt = doc[s.end]
                 other = by_start.get(s.end)
-                free = other is None and not any(f.start <= s.end < f.end for f in final)
+                free = other is None and not covered[s.end]
                 lone_org = other is not None and other.label_ == "ORG" and len(other) == 1
                 if nxt.text in suffixes and nxt.text[:1].isupper() and (free or lone_org):
                     if lone_org:

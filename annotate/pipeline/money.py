@@ -28,6 +28,7 @@ the word names several currencies (``dinars``, ``pesos``).
 from __future__ import annotations
 
 import json
+import bisect
 import re
 import unicodedata
 from functools import lru_cache
@@ -295,10 +296,18 @@ class MoneyGrammar:
         if not dates:
             return matches
         rng = re.compile(range_re)
+        # the dates by start, to look only at those that can hold m.start (they start at most the
+        # longest date's length before it): linear in the matches, not MONEY x DATE
+        order = sorted(range(len(dates)), key=lambda i: dates[i][0])
+        starts = [dates[i][0] for i in order]
+        longest = max(e - a for a, e in dates)
         out = []
         for m in matches:
             if m.label == "MONEY":
-                inside = next((e for a, e in dates if a < m.start < e < m.end), None)
+                lo = bisect.bisect_left(starts, m.start - longest)
+                hi = bisect.bisect_left(starts, m.start)
+                near = [i for i in order[lo:hi] if dates[i][0] < m.start < dates[i][1] < m.end]
+                inside = dates[min(near)][1] if near else None  # the first in match order, as before
                 j = rng.match(text, inside) if inside is not None else None
                 if j:
                     m = replace(m, start=j.end(), value=_LATER)

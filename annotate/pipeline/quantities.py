@@ -330,10 +330,13 @@ def resolve_overlaps(matches: list[QMatch]) -> list[QMatch]:
     prio = {"MONEY": 0, "PERCENT": 1, "DATE": 2}
     ordered = sorted(matches, key=lambda m: (-(m.end - m.start), prio.get(m.label, 9), m.start))
     taken: list[QMatch] = []
-    occupied: list[tuple[int, int]] = []
+    # one byte per character taken: checking a match costs its length, not the number taken (one long
+    # record has thousands of matches)
+    occupied = bytearray(max((m.end for m in matches), default=0) + 1)
     for m in ordered:
-        if any(m.start < b and a < m.end for a, b in occupied):
+        if m.end > m.start and occupied.find(1, m.start, m.end) != -1:
             continue
         taken.append(m)
-        occupied.append((m.start, m.end))
+        if m.end > m.start:
+            occupied[m.start:m.end] = b"\x01" * (m.end - m.start)
     return sorted(taken, key=lambda m: m.start)

@@ -83,6 +83,7 @@ class ReviewApp(App[int]):
         self.bad_lines: list[AnnotateError] = []
         self.loaded = (0, 0)
         self.loader_error: AnnotateError | None = None
+        self.fatal_error: AnnotateError | None = None  # an error that closed the screen (raised by run_review)
         self._stopping = False
         self.heap_settled: dict[str, int] = {}  # stage -> calls of _settle_heap
         self._settled_task: TaskState | None = None  # the task on screen at the last _settle_heap
@@ -278,6 +279,12 @@ class ReviewApp(App[int]):
             self.session.answer(answer)
             history.mark_saved(answered)
         except AnnotateError as e:
+            if e.code == "E902":
+                # the dataset was dropped by another command: stop (the error is printed once the screen is
+                # closed) rather than store decisions into a dataset that no longer exists
+                self.fatal_error = e
+                self.exit()
+                return
             # nothing is lost: the task stays on screen, answer again when the database is free
             self.notify(str(e), title="not saved", severity="error", timeout=10)
             return

@@ -23,7 +23,12 @@ from ..io import Record, expand_sources, open_binary, parse_record, read_records
 from ..labels import did_you_mean
 from ..tasks import check_spans, set_hashes, tokens_of
 from ..pipeline.workers import n_processes
+from ..store.schema import MAX_TASK_BYTES
 from .session import ReviewLabels
+
+# a raw text longer than this is refused before it is pre-annotated: its task (tokens, spans) would be
+# about 10x its size, past what the store takes (MAX_TASK_BYTES), after gigabytes of work
+MAX_RAW_CHARS = MAX_TASK_BYTES // 16
 
 OnError = Callable[[AnnotateError], None]
 # The review screen stores (and so shows) its first tasks after this many, not
@@ -121,7 +126,11 @@ def _records(paths: Iterable[str | Path], on_error: OnError) -> Iterator[Record]
             raise Errors.E321(where='-')
         if not src.lower().endswith(".jsonl"):
             try:
-                yield from read_records([src])
+                for rec in read_records([src]):
+                    if len(rec.text) > MAX_RAW_CHARS:
+                        on_error(Errors.E905(size=len(rec.text), limit=MAX_RAW_CHARS, where=rec.source, line=rec.line))
+                        continue
+                    yield rec
             except AnnotateError as e:
                 on_error(e)
             continue
@@ -136,7 +145,13 @@ def _records(paths: Iterable[str | Path], on_error: OnError) -> Iterator[Record]
                         raise Errors.E006(start=e.start, where=src, line=i) from None
                     if not line:
                         continue
-                    yield parse_record(line, src, i)
+                    if len(raw) > MAX_TASK_BYTES:  # refused before it is parsed (parsing alone takes GBs)
+                        raise Errors.E905(size=len(raw), limit=MAX_TASK_BYTES, where=src, line=i)
+                    rec = parse_record(line, src, i)
+                    if "spans" not in rec.data and len(rec.text) > MAX_RAW_CHARS:
+                        # raw text grows ~10x once tokenized and annotated: refused before the pipeline runs
+                        raise Errors.E905(size=len(rec.text), limit=MAX_RAW_CHARS, where=src, line=i)
+                    yield rec
                 except AnnotateError as e:
                     on_error(e)
 

@@ -168,6 +168,8 @@ def run_review(
             review_app.run()
         finally:
             session.close()  # --overlap: the claimed tasks not answered go back to the others
+        if review_app.fatal_error is not None:
+            raise review_app.fatal_error
         return ReviewResult(added=totals["added"], duplicates=totals["duplicates"], saved=session.saved,
                             replaced=session.replaced,
                             bad_lines=[str(e) for e in bad], warnings=warnings)

@@ -87,8 +87,8 @@ class ReviewSession:
         self.rejected_lines = 0
         self.queue: deque[_Item] = deque()
         self.history: list[_Item] = []
+        self._queued: set[Any] = set()  # --overlap only: the claimed tasks already queued (claim_page skips them)
         self._last_task_id = 0
-        self._queued: set[int] = set()
         counts = store.answer_counts(dataset, annotator)
         self.counts = dict(counts)
         self.total = store.count_tasks(dataset)
@@ -115,11 +115,9 @@ class ReviewSession:
             return 0
         rows = self.store.pending_page(self.dataset, self.annotator, after=self._last_task_id, limit=200)
         for row_id, task in rows:
+            # rows come once each (after the last row id) and the store keys them uniquely: no set of
+            # seen tasks to keep (memory stays flat on any number of tasks)
             self._last_task_id = row_id
-            th = task.get("_task_hash")
-            if th in self._queued:
-                continue
-            self._queued.add(th)
             self.queue.append(_Item(task))
         return len(rows)
 
@@ -317,10 +315,23 @@ class ReviewSession:
             task = task_by_hash(self.store, self.dataset, task.get("_task_hash")) or task
         return TaskState(task, self.labels)
 
-    def accept_all(self) -> int:
-        """Store every pending task as accepted, as it is (no screen)."""
+    def accept_all(self, *, batch: int = 500) -> int:
+        """Store every pending task as accepted, as it is (no screen).
+
+        Memory stays flat on any number of tasks: nothing answered is kept (there
+        is no undo without a screen), and the tasks come from the store a page at
+        a time. Decisions are committed ``batch`` at a time (one transaction
+        each); a killed run loses at most the last batch, which the next run
+        answers again (they are still pending).
+        """
         n = 0
         while self.item is not None:
-            if self.answer("accept") is not None:
-                n += 1
+            with self.store.transaction():
+                for _ in range(batch):
+                    if self.item is None:
+                        break
+                    if self.answer("accept") is not None:
+                        n += 1
+                    self.history.clear()
+                    self._created.clear()
         return n

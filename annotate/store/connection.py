@@ -24,6 +24,8 @@ class Connection:
         self.timeout = timeout
         self.create = create
         self._lock = threading.RLock()
+        self._depth = 0  # open transactions of this connection (nested writes join the outer one)
+        self._reading = False  # the open transaction is a read snapshot
         self._conn: sqlite3.Connection | None = None
         self._check_file()
         try:
@@ -81,8 +83,31 @@ class Connection:
             mode = c.execute("PRAGMA journal_mode").fetchone()[0]
             if str(mode).lower() != "wal":
                 c.execute("PRAGMA journal_mode = WAL")
+            if version < SCHEMA_VERSION:
+                self._upgrade()
         c.execute("PRAGMA synchronous = FULL")
         c.execute("PRAGMA foreign_keys = ON")
+
+    def _upgrade(self) -> None:
+        """Bring an older database to :data:`SCHEMA_VERSION` in one transaction (see :mod:`.migrate`)."""
+        from .migrate import UPGRADES
+
+        c = self._c
+        with self._write():
+            # read again under the write lock: another process may have upgraded it meanwhile
+            version = c.execute("PRAGMA user_version").fetchone()[0]
+            if version >= SCHEMA_VERSION:
+                return
+            while version < SCHEMA_VERSION:
+                step = UPGRADES.get(version)
+                if step is None:
+                    raise Errors.E900(version=version, where=self.path)
+                step(c)
+                version += 1
+            for stmt in _SCHEMA.split(";"):
+                if stmt.strip():
+                    c.execute(stmt)
+            c.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     @property
     def _c(self) -> sqlite3.Connection:
@@ -104,26 +129,97 @@ class Connection:
         def __init__(self, store: Connection) -> None:
             self.store = store
 
+        # a write inside an open write transaction (see Connection.transaction) joins it: the outer
+        # one commits or rolls back everything
         def __enter__(self) -> sqlite3.Connection:
-            self.store._lock.acquire()
+            store = self.store
+            store._lock.acquire()
+            if store._depth:
+                if store._reading:
+                    store._lock.release()
+                    raise Errors.E901(where=store.path)
+                store._depth += 1
+                return store._c
             try:
-                self.store._c.execute("BEGIN IMMEDIATE")
+                store._c.execute("BEGIN IMMEDIATE")
             except BaseException:
-                self.store._lock.release()
+                store._lock.release()
                 raise
-            return self.store._c
+            store._depth = 1
+            return store._c
 
         def __exit__(self, et: Any, ev: Any, tb: Any) -> None:
+            store = self.store
             try:
+                store._depth -= 1
+                if store._depth:
+                    return
                 if et is None:
-                    self.store._c.execute("COMMIT")
+                    store._c.execute("COMMIT")
                 else:
                     try:
-                        self.store._c.execute("ROLLBACK")
+                        store._c.execute("ROLLBACK")
                     except sqlite3.Error:
                         pass
             finally:
-                self.store._lock.release()
+                store._lock.release()
+
+    class _Read:
+        def __init__(self, store: Connection) -> None:
+            self.store = store
+
+        def __enter__(self) -> None:
+            store = self.store
+            store._lock.acquire()
+            if store._depth:  # inside a transaction already: it is the snapshot
+                store._depth += 1
+                return
+            try:
+                store._c.execute("BEGIN")
+                # the snapshot starts at the first read, not at BEGIN
+                store._c.execute("SELECT count(*) FROM dataset").fetchone()
+            except sqlite3.Error as e:
+                try:
+                    store._c.execute("ROLLBACK")
+                except sqlite3.Error:
+                    pass
+                store._lock.release()
+                raise store._error(e) from None
+            except BaseException:
+                store._lock.release()
+                raise
+            store._depth, store._reading = 1, True
+
+        def __exit__(self, et: Any, ev: Any, tb: Any) -> None:
+            store = self.store
+            try:
+                store._depth -= 1
+                if not store._depth:
+                    store._reading = False
+                    try:
+                        store._c.execute("COMMIT")
+                    except sqlite3.Error:
+                        pass
+            finally:
+                store._lock.release()
+
+    def transaction(self) -> Connection._Tx:
+        """One write transaction around several store calls: all of them are stored, or none.
+
+        ``with store.transaction(): ...`` (``db-in --strict``); every write method
+        called inside joins it instead of committing on its own.
+        """
+        return Connection._Tx(self)
+
+    def snapshot(self) -> Connection._Read:
+        """One read transaction: every read inside sees the database as it was when it began.
+
+        Writes committed meanwhile by other processes (a ``db drop``) are not
+        seen (WAL keeps the snapshot's pages), so an export reads either
+        everything or, when the dataset is gone before it starts, nothing.
+        The calling thread holds the connection until the block ends.
+        """
+        return Connection._Read(self)
 
     def _write(self) -> Connection._Tx:
         return Connection._Tx(self)

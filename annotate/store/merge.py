@@ -144,10 +144,12 @@ def _merge_one(c: sqlite3.Connection, src: sqlite3.Connection, result: MergeResu
         else:
             ds = int(row[0])
         before = c.total_changes
-        for batch in _pages(src, "SELECT id, task_hash, input_hash, content FROM task WHERE dataset_id = ? AND id > ?"
-                            " ORDER BY id LIMIT 500", ds_src):
-            c.executemany("INSERT OR IGNORE INTO task (dataset_id, task_hash, input_hash, content) VALUES (?, ?, ?, ?)",
-                          [(ds, th, ih, content) for _, th, ih, content in batch])
+        # tasks are keyed by their 128-bit task_key (store/keys.py; both files have the same schema version)
+        for batch in _pages(src, "SELECT id, task_hash, input_hash, content, task_key, input_key FROM task"
+                            " WHERE dataset_id = ? AND id > ? ORDER BY id LIMIT 500", ds_src):
+            c.executemany("INSERT OR IGNORE INTO task (dataset_id, task_hash, input_hash, content, task_key, input_key)"
+                          " VALUES (?, ?, ?, ?, ?, ?)",
+                          [(ds, th, ih, content, tk, ik) for _, th, ih, content, tk, ik in batch])
         n = c.total_changes - before
         result.tasks_added += n
         counts["tasks"] += n
@@ -174,24 +176,26 @@ def _history(conn: sqlite3.Connection, decision_id: int) -> list[tuple[int, str,
 def _merge_decisions(c: sqlite3.Connection, src: sqlite3.Connection, ds_src: int, ds: int, result: MergeResult,
                      counts: dict[str, int]) -> None:
     rank: dict[tuple[Any, ...], int] = {}
-    sql = ("SELECT id, task_hash, input_hash, answer, annotator, session, timestamp, seconds, content FROM decision"
-           " WHERE dataset_id = ? AND id > ? ORDER BY id LIMIT 500")
+    sql = ("SELECT id, task_hash, input_hash, answer, annotator, session, timestamp, seconds, content, task_key,"
+           " input_key, decision_key FROM decision WHERE dataset_id = ? AND id > ? ORDER BY id LIMIT 500")
     for batch in _pages(src, sql, ds_src):
-        for dec_id, th, ih, answer, annotator, session, ts, seconds, content in batch:
-            key = (th, annotator, session, ts)
+        for dec_id, th, ih, answer, annotator, session, ts, seconds, content, tk, ik, dk in batch:
+            if dk is not None and c.execute("SELECT 1 FROM decision WHERE decision_key = ?", (dk,)).fetchone():
+                dk = None  # the output has this very decision already (one identity per decision)
+            key = (tk, annotator, session, ts)
             k = rank.get(key, 0)
             rank[key] = k + 1
             same = c.execute(
                 "SELECT id, answer, seconds, content FROM decision WHERE dataset_id = ? AND annotator = ?"
-                " AND task_hash = ? AND session = ? AND timestamp = ? ORDER BY id LIMIT 1 OFFSET ?",
-                (ds, annotator, th, session, ts, k),
+                " AND task_key = ? AND session = ? AND timestamp = ? ORDER BY id LIMIT 1 OFFSET ?",
+                (ds, annotator, tk, session, ts, k),
             ).fetchone()
             src_hist = _history(src, dec_id)
             if same is None:
                 cur = c.execute(
                     "INSERT INTO decision (dataset_id, task_hash, input_hash, answer, annotator, session, timestamp,"
-                    " seconds, content) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (ds, th, ih, answer, annotator, session, ts, seconds, content),
+                    " seconds, content, task_key, input_key, decision_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (ds, th, ih, answer, annotator, session, ts, seconds, content, tk, ik, dk),
                 )
                 new_id = int(cur.lastrowid)
                 c.executemany(
@@ -212,8 +216,8 @@ def _merge_decisions(c: sqlite3.Connection, src: sqlite3.Connection, ds_src: int
                 pass  # the output has the input's version (current, or replaced by a newer one)
             elif current_out in {h[1:] for h in src_hist}:
                 # the input is newer: its version becomes current; the output's is in the input's history (added)
-                c.execute("UPDATE decision SET answer = ?, seconds = ?, content = ?, input_hash = ? WHERE id = ?",
-                          (answer, seconds, content, ih, out_id))
+                c.execute("UPDATE decision SET answer = ?, seconds = ?, content = ?, input_hash = ?, decision_key = ?"
+                          " WHERE id = ?", (answer, seconds, content, ih, dk, out_id))
                 result.decisions_updated += 1
                 counts["updated"] += 1
             else:

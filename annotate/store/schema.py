@@ -9,17 +9,22 @@ from typing import Any
 
 from ..errors import Errors
 from ..tasks import set_hashes
+from .keys import STORE_KEYS
 
 
 DEFAULT_DB = "annotate.db"
 ENV_DB = "ANNOTATE_DB"
 # PRAGMA application_id marks the file as ours ("ANNO" in ASCII).
 APPLICATION_ID = 0x414E4E4F
-SCHEMA_VERSION = 1
+# 1: tasks keyed on the 32-bit _task_hash; 2: on 128-bit content keys (keys.py), decisions with an identity
+SCHEMA_VERSION = 2
 ANSWERS = ("accept", "reject", "ignore")
 # keys that describe a decision rather than the task; stored in columns, added back on read
 DECISION_KEYS = ("answer", "_annotator_id", "_session_id", "_timestamp", "_seconds", "_decision_id")
 _BATCH = 500
+# the largest task (its JSON, in bytes) the store takes: SQLite's own limit is 1e9 bytes per value, and a
+# review decision holds the task again; past this a task is refused with E904 before anything is written
+MAX_TASK_BYTES = 200_000_000
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
 _SCHEMA = """
@@ -35,8 +40,11 @@ CREATE TABLE IF NOT EXISTS task (
     task_hash INTEGER NOT NULL,
     input_hash INTEGER NOT NULL,
     content TEXT NOT NULL,
-    UNIQUE (dataset_id, task_hash)
+    task_key BLOB NOT NULL,
+    input_key BLOB NOT NULL,
+    UNIQUE (dataset_id, task_key)
 );
+CREATE INDEX IF NOT EXISTS task_by_input ON task (dataset_id, input_key, task_hash);
 CREATE TABLE IF NOT EXISTS decision (
     id INTEGER PRIMARY KEY,
     dataset_id INTEGER NOT NULL REFERENCES dataset(id) ON DELETE CASCADE,
@@ -47,10 +55,16 @@ CREATE TABLE IF NOT EXISTS decision (
     session TEXT NOT NULL,
     timestamp INTEGER NOT NULL,
     seconds REAL NOT NULL DEFAULT 0,
-    content TEXT NOT NULL
+    content TEXT NOT NULL,
+    task_key BLOB,
+    input_key BLOB,
+    decision_key BLOB
 );
 CREATE INDEX IF NOT EXISTS decision_by_annotator ON decision (dataset_id, annotator, task_hash);
 CREATE INDEX IF NOT EXISTS decision_by_task ON decision (dataset_id, task_hash);
+CREATE INDEX IF NOT EXISTS decision_by_annotator_key ON decision (dataset_id, annotator, task_key);
+CREATE INDEX IF NOT EXISTS decision_by_task_key ON decision (dataset_id, task_key);
+CREATE UNIQUE INDEX IF NOT EXISTS decision_identity ON decision (decision_key);
 CREATE TABLE IF NOT EXISTS decision_history (
     id INTEGER PRIMARY KEY,
     decision_id INTEGER NOT NULL,
@@ -86,8 +100,8 @@ def _dumps(task: dict[str, Any]) -> str:
 
 
 def _task_content(task: dict[str, Any]) -> dict[str, Any]:
-    """The task without the decision keys, with its hashes (computed when missing)."""
-    out = {k: v for k, v in task.items() if k not in DECISION_KEYS}
+    """The task without the decision keys and the store's keys, with its hashes (computed when missing)."""
+    out = {k: v for k, v in task.items() if k not in DECISION_KEYS and k not in STORE_KEYS}
     if "_input_hash" not in out or "_task_hash" not in out:
         set_hashes(out)
     return out
@@ -108,14 +122,29 @@ def span_accepted(span: dict[str, Any]) -> bool:
 
 
 
-def _decision_dict(row: tuple[Any, ...]) -> dict[str, Any]:
+def _check_size(content: str, text: Any) -> None:
+    if len(content) * 4 > MAX_TASK_BYTES and len(content.encode("utf-8", "surrogatepass")) > MAX_TASK_BYTES:
+        head = text[:40] if isinstance(text, str) else ""
+        raise Errors.E904(size=len(content.encode("utf-8", "surrogatepass")), limit=MAX_TASK_BYTES, head=head)
+
+
+def _decision_dict(row: tuple[Any, ...], *, lenient: bool = False, where: Any = None) -> dict[str, Any]:
+    """A stored decision as a dict. A row that is not a JSON object (written by hand or an old bug) is
+    E903, or with ``lenient`` (``db stats``) an empty decision marked ``_unreadable``."""
     dec_id, answer, annotator, session, ts, seconds, content = row
-    d = json.loads(content)
+    try:
+        d = json.loads(content)
+    except (ValueError, TypeError, RecursionError):
+        d = None
+    if not isinstance(d, dict):
+        if not lenient:
+            raise Errors.E903(decision_id=dec_id, where=where)
+        d = {"_unreadable": True}
     d["answer"] = answer
     d["_annotator_id"] = annotator
     d["_session_id"] = session
-    d["_timestamp"] = int(ts)
-    d["_seconds"] = float(seconds)
+    d["_timestamp"] = int(ts) if isinstance(ts, int | float) else 0
+    d["_seconds"] = float(seconds) if isinstance(seconds, int | float) else 0.0
     d["_decision_id"] = int(dec_id)
     return d
 

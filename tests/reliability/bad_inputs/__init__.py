@@ -819,3 +819,4 @@ def _(t):
 
 
 from . import round2 as _round2  # noqa: E402,F401  (registers the second round's cases)
+from . import round3 as _round3  # noqa: E402,F401  (registers the third round's cases)
