@@ -53,6 +53,35 @@ def test_serve_child_command_quotes_every_word(tmp_path: Path):
                          str(tmp_path / "my db.db"), "--adjudicate", "gold"]
 
 
+def test_serve_child_command_passes_the_overlap(tmp_path: Path):
+    opts = ServeOptions(dataset="news", db=tmp_path / "t.db", overlap=2, overlap_share=0.25)
+    words = shlex.split(opts.command())
+    assert words[-4:] == ["--overlap", "2", "--overlap-share", "0.25"]
+    assert "--overlap" not in ServeOptions(dataset="news", db=tmp_path / "t.db").command()
+
+
+def test_serve_child_reviews_with_the_overlap_and_releases_its_claims(tmp_path: Path, monkeypatch):
+    """A visitor's process routes like review --overlap: its session claims tasks, and gives back the unanswered."""
+    from annotate.review import serve_child
+    from annotate.review.app import ReviewApp
+
+    seen = {}
+
+    def fake_run(self):  # noqa: ANN001, ANN202
+        seen["overlap"] = self.session.overlap
+        seen["claimed"] = self.session.item is not None
+
+    monkeypatch.setattr(ReviewApp, "run", fake_run)
+    monkeypatch.setenv("ANNOTATE_ANNOTATOR", "dave")  # answered nothing yet
+    db = make_store(tmp_path / "t.db")
+    assert serve_child.main(["--dataset", "news", "--db", str(db), "--overlap", "4"]) == 0
+    assert seen == {"overlap": 4, "claimed": True}
+    import sqlite3
+
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM claim").fetchone()[0] == 0  # released at the end
+
+
 def test_serve_visitor_process_gets_the_annotator_in_its_environment(tmp_path: Path, monkeypatch):
     pytest.importorskip("textual_serve")
     from annotate.review.serve import make_server
@@ -198,8 +227,9 @@ def test_serve_without_textual_serve_says_which_extra_to_install(tmp_path: Path,
 @pytest.mark.parametrize(
     ("args", "code"),
     [(["--dataset", "nope"], "E313"), (["--dataset", "news", "--user-header", "X User"], "E735"),
-     (["--dataset", "news", "--auto-accept-agreed"], "E733"), (["--dataset", "news", "--adjudicate", "news"], "E731")],
-    ids=["unknown-dataset", "bad-header", "auto-without-adjudicate", "gold-is-source"],
+     (["--dataset", "news", "--auto-accept-agreed"], "E733"), (["--dataset", "news", "--adjudicate", "news"], "E731"),
+     (["--dataset", "news", "--overlap", "0"], "E701"), (["--dataset", "news", "--overlap-share", "0.5"], "E706")],
+    ids=["unknown-dataset", "bad-header", "auto-without-adjudicate", "gold-is-source", "overlap-0", "share-alone"],
 )
 def test_serve_checks_before_serving(tmp_path: Path, capsys, args: list[str], code: str):
     pytest.importorskip("textual_serve")

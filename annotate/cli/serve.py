@@ -28,6 +28,8 @@ def serve_command(
     public_url: Annotated[str | None, typer.Option("--public-url", help="The URL browsers open (the proxy's, e.g. https://annotate.example.org); default http://HOST:PORT.", show_default=False)] = None,
     user_header: Annotated[str, typer.Option("--user-header", help="HTTP header the proxy sets to the logged-in user: each visitor reviews as that annotator.")] = "X-Remote-User",
     adjudicate: Annotated[str | None, typer.Option("--adjudicate", help="Serve the adjudication screen instead, storing final versions into this gold dataset.", show_default=False)] = None,
+    overlap: Annotated[int | None, typer.Option("--overlap", help="Teams: each task goes to K visitors (annotators) and no more, as annotate review --overlap.", metavar="K", show_default=False)] = None,
+    overlap_share: Annotated[float, typer.Option("--overlap-share", help="With --overlap: the share of tasks (0-1, a stable draw) that go to K annotators; the rest go to one.", metavar="P")] = 1.0,
     auto_accept_agreed: Annotated[bool, typer.Option("--auto-accept-agreed", help="With --adjudicate: merge the tasks everyone agrees on without showing them.")] = False,
 ) -> None:
     """Serve the review screen to web browsers (textual-serve), one process per visitor.
@@ -40,16 +42,24 @@ def serve_command(
 
         annotate serve exports/pre.jsonl --dataset news --port 8000
         annotate serve --dataset news --adjudicate news-gold --public-url https://annotate.example.org
+        annotate serve --dataset news --overlap 2
     """
     from ..review.serve import ServeOptions, check_user_header, make_server, prepare
     from ._common import err_console
 
     check_user_header(user_header)
+    from ..store.claims import check_overlap, check_share
+
+    if overlap is not None:
+        check_overlap(overlap)
+    check_share(overlap_share)
+    if overlap is None and overlap_share != 1.0:
+        raise Errors.E706()
     if auto_accept_agreed and not adjudicate:
         raise Errors.E733(option="--auto-accept-agreed")
     options = ServeOptions(dataset=dataset, db=(db or default_db_path()).resolve(), labels_path=labels,
                            keymap_path=keymap.resolve() if keymap else None, adjudicate_to=adjudicate,
-                           auto_accept_agreed=auto_accept_agreed)
+                           auto_accept_agreed=auto_accept_agreed, overlap=overlap, overlap_share=overlap_share)
     server = make_server(options, host=host, port=port, public_url=public_url, user_header=user_header)
     done = prepare(options, list(inputs or []), lang=lang,
                    on_bad_line=lambda e: print(f"annotate: warning: {e}", file=sys.stderr))

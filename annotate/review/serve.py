@@ -65,6 +65,8 @@ class ServeOptions:
     keymap_path: Path | None = None
     adjudicate_to: str | None = None  # --adjudicate -o GOLD
     auto_accept_agreed: bool = False
+    overlap: int | None = None  # --overlap K: each task to K visitors (annotators) and no more
+    overlap_share: float = 1.0
     python: str = field(default_factory=lambda: sys.executable)
 
     def command(self) -> str:
@@ -78,6 +80,8 @@ class ServeOptions:
             args += ["--adjudicate", self.adjudicate_to]
             if self.auto_accept_agreed:
                 args.append("--auto-accept-agreed")
+        elif self.overlap is not None:
+            args += ["--overlap", str(self.overlap), "--overlap-share", repr(float(self.overlap_share))]
         # exec: the visitor's Python replaces the shell, so its parent is the server (serve_child watches it)
         return "exec " + " ".join(shlex.quote(a) for a in args)
 

@@ -48,6 +48,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--keymap", type=Path)
     p.add_argument("--adjudicate")
     p.add_argument("--auto-accept-agreed", action="store_true")
+    p.add_argument("--overlap", type=int)
+    p.add_argument("--overlap-share", type=float, default=1.0)
     a = p.parse_args(argv)
     try:
         annotator = os.environ.get("ANNOTATE_ANNOTATOR", "").strip()
@@ -67,9 +69,15 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 from .app import ReviewApp
 
-                app = ReviewApp(ReviewSession(store, a.dataset, annotator, labels), keymap=keymap)
+                session = ReviewSession(store, a.dataset, annotator, labels, overlap=a.overlap,
+                                        overlap_share=a.overlap_share)
+                app = ReviewApp(session, keymap=keymap)
             watch_parent(app)
-            app.run()
+            try:
+                app.run()
+            finally:
+                if hasattr(session, "close"):
+                    session.close()  # --overlap: the claimed tasks not answered go back to the others
     except AnnotateError as e:
         print(f"annotate: error: {e}", file=sys.stderr)
         return e.exit_code
