@@ -226,7 +226,8 @@ def _count(expected_tasks: int, expected_decisions: int):  # noqa: ANN202
 @case("db-in-texts-whose-32-bit-hashes-collide", "db-in", 0, [], check=_count(2, 0), may_change=["a.db", "a.db-wal"])
 def _(t):
     w(t / "in.jsonl", jl({"text": "Article 2591", "spans": []}, {"text": "Article 50873", "spans": []}))
-    return ["db-in", "news", str(t / "in.jsonl"), "--db", str(t / "a.db")]
+    # --as-tasks: records without an answer are tasks to review (else accepted decisions, as Prodigy's db-in)
+    return ["db-in", "news", str(t / "in.jsonl"), "--db", str(t / "a.db"), "--as-tasks"]
 
 
 @case("db-in-same-decisions-imported-again", "db-in", 0, [], check=_count(5, 3), may_change=["a.db", "a.db-wal"])
