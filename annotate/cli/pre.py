@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from enum import Enum
 from pathlib import Path
@@ -32,6 +33,7 @@ def pre_command(
     batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Texts per batch.")] = 64,
     force: Annotated[bool, typer.Option("--force", "-f", help="Replace an existing output file that is not a previous annotate output.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")] = False,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Build the pipeline without the build cache (same as ANNOTATE_CACHE=off).")] = False,
 ) -> None:
     """Pre-annotate news texts: ORG, MONEY, DATE, PERCENT spans and theme scores, as JSONL tasks.
 
@@ -52,12 +54,19 @@ def pre_command(
     def bar(tasks, total):  # noqa: ANN001, ANN202
         return progress(tasks, total=total, description="pre-annotating", enabled=show_bar)
 
+    saved_cache = os.environ.get("ANNOTATE_CACHE")
+    if no_cache:  # read where the pipeline is built, here and in worker processes (they inherit it)
+        os.environ["ANNOTATE_CACHE"] = "off"
     result = run_pre(
         inputs, output, lang=lang, model=model, model_en=model_en, labels=labels,
         split=None if split == Split.none else split.value, n_process=n_process, batch_size=batch_size, force=force,
         on_warning=lambda msg: err_console.print(f"annotate: warning: {msg}", markup=False),
         progress=bar if show_bar else None,
     )
+    if no_cache and saved_cache is None:
+        del os.environ["ANNOTATE_CACHE"]
+    elif no_cache:
+        os.environ["ANNOTATE_CACHE"] = saved_cache
     if not quiet:
         labels_s = ", ".join(f"{k} {v}" for k, v in sorted(result.per_label.items())) or "none"
         themes_s = ", ".join(f"{k} {v}" for k, v in result.per_theme.most_common()) or "none"
