@@ -42,7 +42,7 @@ ROOT = HERE.parent
 SEEDS = ROOT / "seeds"
 REVIEW_SCRIPT = HERE / "review_figures.py"
 SIZE_NAMES = ("tiny", "small", "full")
-FIGURE_NAMES = ("pre", "pre_n_process", "rules_share", "pre_memory", "review", "store", "export")
+FIGURE_NAMES = ("pre", "pre_n_process", "rules_share", "pre_memory", "review", "store", "export", "startup")
 
 
 @dataclass(frozen=True)
@@ -667,6 +667,12 @@ def run_bench(size: str = "small", *, only: list[str] | None = None, progress: P
             figures += bench_store(sz, tmp, say)
         if "export" in wanted:
             figures += bench_export(sz, tmp, say)
+        if "startup" in wanted:
+            if str(HERE) not in sys.path:  # under python -P the script's folder is not on the path
+                sys.path.insert(0, str(HERE))
+            from bench_startup import bench_startup
+
+            figures += bench_startup(sz, tmp, say, figure=_figure, median=_median, root=ROOT)
     return BenchResult(size=size, machine=machine(), started=started, seconds=time.perf_counter() - t0,
                        figures=figures, notes=notes)
 
