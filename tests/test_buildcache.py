@@ -128,3 +128,22 @@ def test_buildcache_key_parts(tmp_path):
     (labels / "themes.toml").write_text((labels / "themes.toml").read_text(encoding="utf-8") + "\n# edit\n",
                                         encoding="utf-8")
     assert buildcache.cache_key("fr", None, meta, labels) != base
+
+
+def _hammer(folder: str, seed: int) -> list[bool]:
+    memo = {"pipeline": {f"Nom {i} SA": (["Nom", str(i), "SA"], [True, True, False]) for i in range(2000)}}
+    seen = []
+    for _ in range(15):
+        assert buildcache.store("same", memo, Path(folder))
+        got = buildcache.load("same", Path(folder))
+        seen.append(got is not None and len(got["pipeline"]) == 2000)
+    return seen
+
+
+def test_buildcache_concurrent_writers_never_leave_a_partial_entry(tmp_path):
+    import multiprocessing as mp
+
+    with mp.get_context("fork").Pool(3) as pool:
+        results = pool.starmap(_hammer, [(str(tmp_path), i) for i in range(3)])
+    assert all(all(r) for r in results)  # every read saw a whole entry
+    assert [p.name for p in tmp_path.iterdir()] == ["pipeline-same.json"]  # no temporary file left
