@@ -118,16 +118,18 @@ def pre_annotate(
             else:
                 warnings.warn(msg, PerformanceWarning, stacklevel=2)
     try:
+        if pool is not None:  # one window over every language: a change of language does not drain it
+            for rec, task in pool.annotate_tagged(stream, encode):
+                if on_record is not None:
+                    on_record(rec)
+                yield task
+            return
         for lg, group in itertools.groupby(stream, key=lambda x: x[0]):
             recs = (r for _, r in group)
-            if pool is not None:
-                pool.prepare(lg)
-                tasks = pool.annotate(lg, recs, encode)
-            else:
-                nlp = cached_pipeline(lg, models[lg], labels_s)
-                tasks = _annotate_stream(nlp, lg, recs, max_length, batch_size)
-                if encode:
-                    tasks = ((rec, encode_task(task)) for rec, task in tasks)
+            nlp = cached_pipeline(lg, models[lg], labels_s)
+            tasks = _annotate_stream(nlp, lg, recs, max_length, batch_size)
+            if encode:
+                tasks = ((rec, encode_task(task)) for rec, task in tasks)
             for rec, task in tasks:
                 if on_record is not None:
                     on_record(rec)
@@ -277,18 +279,38 @@ class _Workers:
             self._pool = self._ctx.Pool(self.n, initializer=_worker_init, initargs=self._init)
 
     def annotate(self, lg: str, recs: Iterator[Record], encode: bool = False) -> Iterator[tuple[Record, Any]]:
+        """Tasks of records of one language, in order (see :meth:`annotate_tagged`)."""
+        return self.annotate_tagged(((lg, r) for r in recs), encode)
+
+    def annotate_tagged(self, stream: Iterator[tuple[str, Record]], encode: bool = False) -> Iterator[tuple[Record, Any]]:
+        """Tasks of a stream of ``(lang, record)``, in order: batches never mix languages, and all
+        of them share one window of ``2 * n_process`` batches in flight.
+
+        (With one window per run of records of one language, every change of language drained the
+        window and sent the next run's first batch alone: on mixed-language short paragraphs, or
+        French ones now and then detected as English, one worker idled most of the time.)
+        """
         from collections import deque
 
-        assert self._pool is not None
+        def batches() -> Iterator[tuple[str, list[Record]]]:
+            for lg, group in itertools.groupby(stream, key=lambda x: x[0]):
+                recs = (r for _, r in group)
+                while batch := list(itertools.islice(recs, self.batch_size)):
+                    yield lg, batch
+
         pending: deque[tuple[list[Record], Any]] = deque()
         window = 2 * self.n
+        jobs = batches()
         exhausted = False
         while True:
             while not exhausted and len(pending) < window:
-                batch = list(itertools.islice(recs, self.batch_size))
-                if not batch:
+                job = next(jobs, None)
+                if job is None:
                     exhausted = True
                     break
+                lg, batch = job
+                self.prepare(lg)
+                assert self._pool is not None
                 pending.append((batch, self._pool.apply_async(_worker_run, ((lg, batch, encode),))))
             if not pending:
                 return
