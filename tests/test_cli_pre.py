@@ -260,26 +260,27 @@ def test_pre_n_process_mixed_languages_same_tasks_in_order(monkeypatch):
 
 
 def test_pre_workers_one_window_across_languages():
-    """A change of language does not drain the window: the next language's batch is sent while
-    batches of the previous one are still pending; results come back in input order."""
+    """A change of language neither cuts a batch nor drains the window: the next language's batch is
+    sent while batches of the previous one are still pending; results come back in input order."""
     from annotate.io import Record
     from annotate.pipeline import pre
 
     log: list[tuple[str, str, int]] = []
 
     class Result:
-        def __init__(self, lg: str, batch: list[Record]) -> None:
-            self.lg, self.batch = lg, batch
+        def __init__(self, runs: list[tuple[str, list[Record]]]) -> None:
+            self.runs = runs
 
         def get(self) -> list[str]:
-            log.append(("get", self.lg, self.batch[0].data["n"]))
-            return [f"{self.lg}{r.data['n']}" for r in self.batch]
+            log.extend(("get", lg, batch[0].data["n"]) for lg, batch in self.runs)
+            return [f"{lg}{r.data['n']}" for lg, batch in self.runs for r in batch]
 
     class FakePool:
         def apply_async(self, fn, args):  # noqa: ANN001, ANN201
-            lg, batch, _encode = args[0]
-            log.append(("send", lg, batch[0].data["n"]))
-            return Result(lg, batch)
+            runs, _encode = args[0]
+            for lg, batch in runs:
+                log.append(("send", lg, batch[0].data["n"]))
+            return Result(runs)
 
     langs = ["fr"] * 5 + ["en"] * 3 + ["fr"] * 4
     stream = [(lg, Record({"text": "x", "n": i}, "in.jsonl", i + 1)) for i, lg in enumerate(langs)]
@@ -288,9 +289,10 @@ def test_pre_workers_one_window_across_languages():
     out = [task for _rec, task in workers.annotate_tagged(iter(stream))]
     assert out == [f"{lg}{i}" for i, lg in enumerate(langs)]
     sends = [(lg, n) for kind, lg, n in log if kind == "send"]
-    assert sends == [("fr", 0), ("fr", 2), ("fr", 4), ("en", 5), ("en", 7), ("fr", 8), ("fr", 10)]  # no mixed batch
-    first_en = log.index(("send", "en", 5))
-    assert ("get", "fr", 4) in log[first_en:]  # sent while the last fr batch was still pending
+    # batches of 2 records, cut into runs of one language: [fr0 fr1] [fr2 fr3] [fr4 | en5] [en6 en7] ...
+    assert sends == [("fr", 0), ("fr", 2), ("fr", 4), ("en", 5), ("en", 6), ("fr", 8), ("fr", 10)]
+    first_en_only = log.index(("send", "en", 6))
+    assert ("get", "fr", 4) in log[first_en_only:]  # sent while the batch with the last fr was pending
 
 
 @pytest.mark.parametrize(("value", "code"), [("0", 2), ("-2", 2), ("-1", 0)])

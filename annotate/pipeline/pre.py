@@ -250,6 +250,12 @@ def _worker_run(job: tuple[str, list[Record], bool]) -> list[Any]:
     return [encode_task(t) for t in tasks] if encode else tasks
 
 
+def _worker_run_runs(job: tuple[list[tuple[str, list[Record]]], bool]) -> list[Any]:
+    """One batch made of runs of records of one language each: :func:`_worker_run` per run, in order."""
+    runs, encode = job
+    return [task for lg, recs in runs for task in _worker_run((lg, recs, encode))]
+
+
 class _Workers:
     """A pool of processes that turn batches of records into tasks, results in input order.
 
@@ -283,8 +289,9 @@ class _Workers:
         return self.annotate_tagged(((lg, r) for r in recs), encode)
 
     def annotate_tagged(self, stream: Iterator[tuple[str, Record]], encode: bool = False) -> Iterator[tuple[Record, Any]]:
-        """Tasks of a stream of ``(lang, record)``, in order: batches never mix languages, and all
-        of them share one window of ``2 * n_process`` batches in flight.
+        """Tasks of a stream of ``(lang, record)``, in order: batches of ``batch_size`` records (runs of
+        one language each, annotated by that language's pipeline) in one window of ``2 * n_process``
+        batches in flight.
 
         (With one window per run of records of one language, every change of language drained the
         window and sent the next run's first batch alone: on mixed-language short paragraphs, or
@@ -292,11 +299,11 @@ class _Workers:
         """
         from collections import deque
 
-        def batches() -> Iterator[tuple[str, list[Record]]]:
-            for lg, group in itertools.groupby(stream, key=lambda x: x[0]):
-                recs = (r for _, r in group)
-                while batch := list(itertools.islice(recs, self.batch_size)):
-                    yield lg, batch
+        def batches() -> Iterator[list[tuple[str, list[Record]]]]:
+            # batch_size records each, as runs of one language: a language change does not cut a batch
+            # (one- or two-record batches would make the per-batch cost the job's)
+            while chunk := list(itertools.islice(stream, self.batch_size)):
+                yield [(lg, [r for _, r in run]) for lg, run in itertools.groupby(chunk, key=lambda x: x[0])]
 
         pending: deque[tuple[list[Record], Any]] = deque()
         window = 2 * self.n
@@ -308,10 +315,10 @@ class _Workers:
                 if job is None:
                     exhausted = True
                     break
-                lg, batch = job
-                self.prepare(lg)
+                self.prepare(job[0][0])
                 assert self._pool is not None
-                pending.append((batch, self._pool.apply_async(_worker_run, ((lg, batch, encode),))))
+                batch = [r for _, recs in job for r in recs]
+                pending.append((batch, self._pool.apply_async(_worker_run_runs, ((job, encode),))))
             if not pending:
                 return
             batch, result = pending.popleft()
