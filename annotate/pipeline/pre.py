@@ -251,9 +251,20 @@ def _worker_run(job: tuple[str, list[Record], bool]) -> list[Any]:
 
 
 def _worker_run_runs(job: tuple[list[tuple[str, list[Record]]], bool]) -> list[Any]:
-    """One batch made of runs of records of one language each: :func:`_worker_run` per run, in order."""
+    """One batch made of runs of records of one language each, tasks in order: the records of each
+    language go through its pipeline together (fr en fr en ... would otherwise be one ``nlp.pipe``
+    of a record or two each)."""
     runs, encode = job
-    return [task for lg, recs in runs for task in _worker_run((lg, recs, encode))]
+    by_lang: dict[str, list[int]] = {}
+    flat: list[Record] = []
+    for lg, recs in runs:
+        by_lang.setdefault(lg, []).extend(range(len(flat), len(flat) + len(recs)))
+        flat.extend(recs)
+    out: list[Any] = [None] * len(flat)
+    for lg, where in by_lang.items():
+        for i, task in zip(where, _worker_run((lg, [flat[i] for i in where], encode))):
+            out[i] = task
+    return out
 
 
 class _Workers:
