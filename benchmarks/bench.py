@@ -42,7 +42,7 @@ ROOT = HERE.parent
 SEEDS = ROOT / "seeds"
 REVIEW_SCRIPT = HERE / "review_figures.py"
 SIZE_NAMES = ("tiny", "small", "full")
-FIGURE_NAMES = ("pre", "pre_n_process", "rules_share", "pre_memory", "review", "store", "export", "dask")
+FIGURE_NAMES = ("pre", "pre_n_process", "rules_share", "pre_memory", "review", "store", "export", "startup", "dask")
 
 
 @dataclass(frozen=True)
@@ -667,7 +667,15 @@ def run_bench(size: str = "small", *, only: list[str] | None = None, progress: P
             figures += bench_store(sz, tmp, say)
         if "export" in wanted:
             figures += bench_export(sz, tmp, say)
+        if "startup" in wanted:
+            if str(HERE) not in sys.path:  # under python -P the script's folder is not on the path
+                sys.path.insert(0, str(HERE))
+            from bench_startup import bench_startup
+
+            figures += bench_startup(sz, tmp, say, figure=_figure, median=_median, root=ROOT)
         if "dask" in wanted:
+            if str(HERE) not in sys.path:
+                sys.path.insert(0, str(HERE))
             from bench_dask import bench_dask
 
             figures += bench_dask(sz, tmp, say, corpus=corpus, write_jsonl=write_jsonl, alternate=alternate, timed=_timed,

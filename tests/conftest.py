@@ -4,7 +4,9 @@ fr_core_news_md, which takes a few seconds)."""
 from __future__ import annotations
 
 import json
+import os
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -60,3 +62,7 @@ def store(tmp_path: Path):
 
     with Store(tmp_path / "a.db") as s:
         yield s
+
+
+# the pipeline build cache (annotate/pipeline/buildcache.py) goes to a folder of this run, never ~/.cache
+os.environ["ANNOTATE_CACHE"] = tempfile.mkdtemp(prefix="annotate-test-cache-")

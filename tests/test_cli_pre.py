@@ -241,6 +241,60 @@ def test_pre_n_process_same_tasks_in_order(monkeypatch):
     assert two == one
 
 
+@pytest.mark.usefixtures("fr_nlp")
+def test_pre_n_process_mixed_languages_same_tasks_in_order(monkeypatch):
+    """fr and en records interleaved: the same tasks, in order, as one process."""
+    from annotate.pipeline import pre
+    from bench import base_texts, corpus
+    from annotate.io import Record
+
+    monkeypatch.setattr(pre, "MIN_CHARS_PER_PROCESS", 2_000)
+    fr, en = corpus(40, seed=3), base_texts("en")[:20]
+    texts = [t for pair in zip(fr[::2], fr[1::2], en) for t in pair]  # fr fr en fr fr en ...
+    recs = [Record({"text": t, "n": i}, "in.jsonl", i + 1) for i, t in enumerate(texts)]
+    one = list(pre.pre_annotate(recs, batch_size=4))
+    two = list(pre.pre_annotate(recs, n_process=2, batch_size=4, on_warning=pytest.fail))
+    assert {t["meta"]["lang"] for t in one} == {"fr", "en"}
+    assert [t["n"] for t in two] == list(range(len(texts)))
+    assert two == one
+
+
+def test_pre_workers_one_window_across_languages():
+    """A change of language neither cuts a batch nor drains the window: the next language's batch is
+    sent while batches of the previous one are still pending; results come back in input order."""
+    from annotate.io import Record
+    from annotate.pipeline import pre
+
+    log: list[tuple[str, str, int]] = []
+
+    class Result:
+        def __init__(self, runs: list[tuple[str, list[Record]]]) -> None:
+            self.runs = runs
+
+        def get(self) -> list[str]:
+            log.extend(("get", lg, batch[0].data["n"]) for lg, batch in self.runs)
+            return [f"{lg}{r.data['n']}" for lg, batch in self.runs for r in batch]
+
+    class FakePool:
+        def apply_async(self, fn, args):  # noqa: ANN001, ANN201
+            runs, _encode = args[0]
+            for lg, batch in runs:
+                log.append(("send", lg, batch[0].data["n"]))
+            return Result(runs)
+
+    langs = ["fr"] * 5 + ["en"] * 3 + ["fr"] * 4
+    stream = [(lg, Record({"text": "x", "n": i}, "in.jsonl", i + 1)) for i, lg in enumerate(langs)]
+    workers = pre._Workers(2, {"fr": None, "en": None}, None, None, 2)
+    workers._pool = FakePool()  # prepare() keeps an existing pool
+    out = [task for _rec, task in workers.annotate_tagged(iter(stream))]
+    assert out == [f"{lg}{i}" for i, lg in enumerate(langs)]
+    sends = [(lg, n) for kind, lg, n in log if kind == "send"]
+    # batches of 2 records, cut into runs of one language: [fr0 fr1] [fr2 fr3] [fr4 | en5] [en6 en7] ...
+    assert sends == [("fr", 0), ("fr", 2), ("fr", 4), ("en", 5), ("en", 6), ("fr", 8), ("fr", 10)]
+    first_en_only = log.index(("send", "en", 6))
+    assert ("get", "fr", 4) in log[first_en_only:]  # sent while the batch with the last fr was pending
+
+
 @pytest.mark.parametrize(("value", "code"), [("0", 2), ("-2", 2), ("-1", 0)])
 def test_cli_pre_n_process_values(tmp_path, capsys, value, code):
     out = tmp_path / "out.jsonl"

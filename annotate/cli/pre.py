@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from enum import Enum
 from pathlib import Path
@@ -42,6 +43,7 @@ def pre_command(
     chunk_mb: Annotated[float, typer.Option("--chunk-mb", min=0.001, help="With --engine dask: input megabytes per chunk.")] = 4.0,
     keep_chunks: Annotated[bool, typer.Option("--keep-chunks", help="With --engine dask: keep the per-chunk outputs (.OUTPUT.chunks/) after the merge.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")] = False,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Build the pipeline without the build cache (same as ANNOTATE_CACHE=off).")] = False,
 ) -> None:
     """Pre-annotate news texts: ORG, MONEY, DATE, PERCENT spans and theme scores, as JSONL tasks.
 
@@ -72,18 +74,27 @@ def pre_command(
     def bar(tasks, total):  # noqa: ANN001, ANN202
         return progress(tasks, total=total, description="pre-annotating", enabled=show_bar)
 
-    if engine == Engine.dask:
-        _pre_dask(inputs, output, lang=lang, model=model, model_en=model_en, labels=labels,
-                  split=None if split == Split.none else split.value, n_process=n_process, batch_size=batch_size,
-                  force=force, scheduler=scheduler, chunk_mb=chunk_mb, keep_chunks=keep_chunks, quiet=quiet, show_bar=show_bar,
-                  ref_date=ref_date)
-        return
-    result = run_pre(
-        inputs, output, lang=lang, model=model, model_en=model_en, labels=labels,
-        split=None if split == Split.none else split.value, n_process=n_process, batch_size=batch_size, force=force,
-        on_warning=lambda msg: err_console.print(f"annotate: warning: {msg}", markup=False),
-        progress=bar if show_bar else None, ref_date=ref_date,
-    )
+    saved_cache = os.environ.get("ANNOTATE_CACHE")
+    if no_cache:  # read where the pipeline is built, here and in worker processes (they inherit it)
+        os.environ["ANNOTATE_CACHE"] = "off"
+    try:
+        if engine == Engine.dask:
+            _pre_dask(inputs, output, lang=lang, model=model, model_en=model_en, labels=labels,
+                      split=None if split == Split.none else split.value, n_process=n_process, batch_size=batch_size,
+                      force=force, scheduler=scheduler, chunk_mb=chunk_mb, keep_chunks=keep_chunks, quiet=quiet,
+                      show_bar=show_bar, ref_date=ref_date)
+            return
+        result = run_pre(
+            inputs, output, lang=lang, model=model, model_en=model_en, labels=labels,
+            split=None if split == Split.none else split.value, n_process=n_process, batch_size=batch_size, force=force,
+            on_warning=lambda msg: err_console.print(f"annotate: warning: {msg}", markup=False),
+            progress=bar if show_bar else None, ref_date=ref_date,
+        )
+    finally:
+        if no_cache and saved_cache is None:
+            os.environ.pop("ANNOTATE_CACHE", None)
+        elif no_cache:
+            os.environ["ANNOTATE_CACHE"] = saved_cache
     if not quiet:
         labels_s = ", ".join(f"{k} {v}" for k, v in sorted(result.per_label.items())) or "none"
         themes_s = ", ".join(f"{k} {v}" for k, v in result.per_theme.most_common()) or "none"

@@ -301,7 +301,9 @@ class OrgGazetteer(_LabelsComponent):
         self.ids: dict[str, str] = {}
         exact: list[Doc] = []
         folded: list[Doc] = []
-        make = self.nlp.make_doc
+        from .buildcache import memo_tokenizer
+
+        make = memo_tokenizer("pipeline", self.vocab, lambda: self.nlp.make_doc)
         for entry in self.parts["patterns"]:
             if entry.lang not in ("any", self.lang) or not isinstance(entry.pattern, str):
                 continue

@@ -207,7 +207,10 @@ class OrgRules:
         self.triggers = _TRIGGERS[self.lang]
         # last token of each trigger phrase -> possible phrase lengths in tokens, longest first
         self.trigger_last: dict[str, list[int]] = {}
-        tokenize = vocab_tokenizer(vocab, lang)  # one tokenizer (building one costs ~0.1 s), not one per phrase
+        from .buildcache import memo_tokenizer
+
+        # one tokenizer (building one costs ~0.1 s), not one per phrase; none when the build cache has the phrases
+        tokenize = memo_tokenizer("orgrules", vocab, lambda: vocab_tokenizer(vocab, lang))
         for phrase in self.triggers:
             toks = [t.lower_ for t in tokenize(phrase)]
             widths = self.trigger_last.setdefault(toks[-1], [])

@@ -190,16 +190,18 @@ def rules_pre_annotate(
             else:
                 warnings.warn(msg, PerformanceWarning, stacklevel=2)
     try:
+        if pool is not None:  # one window over every language: a change of language does not drain it
+            for rec, task in pool.annotate_tagged(stream, encode):
+                if on_record is not None:
+                    on_record(rec)
+                yield task
+            return
         for lg, group in itertools.groupby(stream, key=lambda x: x[0]):
             recs = (r for _, r in group)
-            if pool is not None:
-                pool.prepare(lg)
-                tasks = pool.annotate(lg, recs, encode)
-            else:
-                nlp = cached_pipeline(lg, models[lg], labels_s)
-                tasks = _annotate_stream(nlp, lg, recs, max_length, batch_size, ref)
-                if encode:
-                    tasks = ((rec, encode_task(task)) for rec, task in tasks)
+            nlp = cached_pipeline(lg, models[lg], labels_s)
+            tasks = _annotate_stream(nlp, lg, recs, max_length, batch_size, ref)
+            if encode:
+                tasks = ((rec, encode_task(task)) for rec, task in tasks)
             for rec, task in tasks:
                 if on_record is not None:
                     on_record(rec)
@@ -332,6 +334,23 @@ def _worker_run(job: tuple[str, list[Record], bool]) -> list[Any]:
     return [encode_task(t) for t in tasks] if encode else tasks
 
 
+def _worker_run_runs(job: tuple[list[tuple[str, list[Record]]], bool]) -> list[Any]:
+    """One batch made of runs of records of one language each, tasks in order: the records of each
+    language go through its pipeline together (fr en fr en ... would otherwise be one ``nlp.pipe``
+    of a record or two each)."""
+    runs, encode = job
+    by_lang: dict[str, list[int]] = {}
+    flat: list[Record] = []
+    for lg, recs in runs:
+        by_lang.setdefault(lg, []).extend(range(len(flat), len(flat) + len(recs)))
+        flat.extend(recs)
+    out: list[Any] = [None] * len(flat)
+    for lg, where in by_lang.items():
+        for i, task in zip(where, _worker_run((lg, [flat[i] for i in where], encode))):
+            out[i] = task
+    return out
+
+
 class _Workers:
     """A pool of processes that turn batches of records into tasks, results in input order.
 
@@ -364,19 +383,40 @@ class _Workers:
             self._pool = self._ctx.Pool(self.n, initializer=_worker_init, initargs=self._init)
 
     def annotate(self, lg: str, recs: Iterator[Record], encode: bool = False) -> Iterator[tuple[Record, Any]]:
+        """Tasks of records of one language, in order (see :meth:`annotate_tagged`)."""
+        return self.annotate_tagged(((lg, r) for r in recs), encode)
+
+    def annotate_tagged(self, stream: Iterator[tuple[str, Record]], encode: bool = False) -> Iterator[tuple[Record, Any]]:
+        """Tasks of a stream of ``(lang, record)``, in order: batches of ``batch_size`` records (runs of
+        one language each, annotated by that language's pipeline) in one window of ``2 * n_process``
+        batches in flight.
+
+        (With one window per run of records of one language, every change of language drained the
+        window and sent the next run's first batch alone: on mixed-language short paragraphs, or
+        French ones now and then detected as English, one worker idled most of the time.)
+        """
         from collections import deque
 
-        assert self._pool is not None
+        def batches() -> Iterator[list[tuple[str, list[Record]]]]:
+            # batch_size records each, as runs of one language: a language change does not cut a batch
+            # (one- or two-record batches would make the per-batch cost the job's)
+            while chunk := list(itertools.islice(stream, self.batch_size)):
+                yield [(lg, [r for _, r in run]) for lg, run in itertools.groupby(chunk, key=lambda x: x[0])]
+
         pending: deque[tuple[list[Record], Any]] = deque()
         window = 2 * self.n
+        jobs = batches()
         exhausted = False
         while True:
             while not exhausted and len(pending) < window:
-                batch = list(itertools.islice(recs, self.batch_size))
-                if not batch:
+                job = next(jobs, None)
+                if job is None:
                     exhausted = True
                     break
-                pending.append((batch, self._pool.apply_async(_worker_run, ((lg, batch, encode),))))
+                self.prepare(job[0][0])
+                assert self._pool is not None
+                batch = [r for _, recs in job for r in recs]
+                pending.append((batch, self._pool.apply_async(_worker_run_runs, ((job, encode),))))
             if not pending:
                 return
             batch, result = pending.popleft()

@@ -218,7 +218,10 @@ class ThemeScorer:
         self._prefix_lengths: list[int] = []
         # lowercase hash -> cue ids of the prefix cues it starts with
         self._prefix_cache: dict[int, tuple[int, ...]] = {}
-        tok = tokenizer or default_tokenizer(vocab, lang)
+        from .buildcache import memo_tokenizer
+
+        # built only when the build cache has not got the cues' tokens already
+        tok = tokenizer or memo_tokenizer("themes", vocab, lambda: default_tokenizer(vocab, lang))
         self._build(taxonomy, tok)
 
     # -- building -------------------------------------------------------------
