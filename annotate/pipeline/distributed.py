@@ -39,7 +39,7 @@ from typing import Any
 
 from ..about import __version__
 from ..errors import Errors
-from ..io import Record, _decode, _read_txt, atomic_output, empty_input, expand_sources, parse_record, split_paragraphs
+from ..io import Record, _decode, _read_txt, atomic_output, empty_input, parse_record, split_paragraphs
 from ..labels import load_labels
 
 CHUNK_BYTES = 4 * 1024 * 1024  # about 4 MB of input text per chunk
@@ -289,7 +289,7 @@ def run_pre_dask(
     progress: Callable[[Iterable[Any], int | None], Iterable[Any]] | None = None,
 ) -> DaskPreResult:
     """Pre-annotate ``inputs`` into ``output`` on a Dask cluster (a local one when ``scheduler`` is None)."""
-    from .job import check_output, is_task_file
+    from .job import job_sources
     from .pre import check_ref_date
 
     try:
@@ -302,19 +302,7 @@ def run_pre_dask(
         output = os.path.join(output, "pre.jsonl")
     ref = check_ref_date(ref_date)  # a bad --ref-date fails before any input is read
     lab = load_labels(labels)
-    skipped: list[Path] = []
-
-    def ours(f: Path) -> bool:
-        if is_task_file(f):
-            skipped.append(f)
-            return True
-        return False
-
-    sources = expand_sources(inputs, skip=ours)
-    if skipped and on_warning is not None:
-        on_warning(f"skipped {len(skipped)} file(s) of annotate tasks in the input folder(s), e.g. {skipped[0]}"
-                   " (earlier outputs); name them one by one to read them")
-    check_output(output, sources, force=force)
+    sources = job_sources(inputs, output, force=force, on_warning=on_warning)
     if lang is not None:
         from .lang import SUPPORTED
 

@@ -92,6 +92,26 @@ def check_output(output: str | Path, sources: list[str], *, force: bool) -> None
             raise Errors.E026(kind=kind, where=output)
 
 
+def job_sources(inputs: Iterable[str | Path], output: str | Path, *, force: bool,
+                on_warning: Callable[[str], None] | None) -> list[str]:
+    """The input files of a ``pre`` job, without the task files of earlier runs inside input folders (a
+    warning names them), and the output checked against them (:func:`check_output`)."""
+    skipped: list[Path] = []
+
+    def ours(f: Path) -> bool:
+        if is_task_file(f):
+            skipped.append(f)
+            return True
+        return False
+
+    sources = expand_sources(inputs, skip=ours)
+    if skipped and on_warning is not None:
+        on_warning(f"skipped {len(skipped)} file(s) of annotate tasks in the input folder(s), e.g. {skipped[0]}"
+                   " (earlier outputs); name them one by one to read them")
+    check_output(output, sources, force=force)
+    return sources
+
+
 def run_pre(
     inputs: Iterable[str | Path],
     output: str | Path,
@@ -124,19 +144,7 @@ def run_pre(
 
     lab = load_labels(labels)  # a broken labels folder fails before any input is read
     threshold = lab.taxonomy.settings.threshold
-    skipped: list[Path] = []
-
-    def ours(f: Path) -> bool:
-        if is_task_file(f):
-            skipped.append(f)
-            return True
-        return False
-
-    sources = expand_sources(inputs, skip=ours)
-    if skipped and on_warning is not None:
-        on_warning(f"skipped {len(skipped)} file(s) of annotate tasks in the input folder(s), e.g. {skipped[0]}"
-                   " (earlier outputs); name them one by one to read them")
-    check_output(output, sources, force=force)
+    sources = job_sources(inputs, output, force=force, on_warning=on_warning)
     records = read_records(sources, split=split)
     result = PreResult(output=str(output))
     started = time.perf_counter()
