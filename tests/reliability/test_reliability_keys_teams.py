@@ -100,3 +100,13 @@ def test_reliability_keys_browser_counts_and_opens_each_colliding_text_apart(sto
     assert session.item is not None and session.item.task["text"] == B
     assert session.pre_annotated().original["text"] == B  # the stored task of this text, not of its hash
     assert session.pre_annotated().spans == []
+
+
+def test_reliability_keys_agreement_never_compares_two_colliding_texts(store: Store):
+    from annotate.evaluation.agreement import agreement
+
+    tasks = _fill(store)
+    _answer(store, tasks[A], "alice", spans=[{"start": 0, "end": 7, "label": "MISC"}])
+    _answer(store, tasks[B], "bob")
+    res = agreement(store.iter_decisions("news"), dataset="news")
+    assert (res.tasks, res.tasks_single) == (0, 2)  # two tasks answered once each, no shared task
