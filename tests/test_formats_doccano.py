@@ -165,3 +165,18 @@ def test_doccano_v1_several_users_round_trip_db_in_db_out(tmp_path, capsys):
     capsys.readouterr()
     assert main(["db-out", "v1", "-o", str(out), "--db", str(db), "--force"]) == 0
     assert len(out.read_text(encoding="utf-8").splitlines()) == 5
+
+
+def test_doccano_v1_classification_of_several_users_one_decision_per_user(store, tmp_path):
+    ann = {"prob": 0.0, "document": 1}
+    rec = {"id": 1, "text": "Airbus rachète un concurrent.", "meta": {}, "annotation_approver": None, "annotations": [
+        dict(ann, id=1, label=1, user=2, created_at="2021-05-04T08:00:00Z", updated_at="2021-05-04T08:00:00Z"),
+        dict(ann, id=2, label=2, user=5, created_at="2021-05-04T09:00:00Z", updated_at="2021-05-04T09:00:00Z"),
+    ]}
+    src = tmp_path / "cls.jsonl"
+    src.write_text(json.dumps(rec, ensure_ascii=False) + "\n", encoding="utf-8")
+    report = import_records(store, "c", [src], entity_labels=LABELS.entity_names, theme_names=LABELS.theme_names,
+                            label_map={"1": "DEALS", "2": "FINANCE"})
+    assert report.decisions == 2
+    assert sorted((d["_annotator_id"], d["accept"], d["_timestamp"]) for d in store.iter_decisions("c")) == [
+        ("2", ["DEALS"], 1620115200), ("5", ["FINANCE"], 1620118800)]
