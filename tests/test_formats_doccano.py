@@ -110,3 +110,73 @@ def test_doccano_export_in_doccano_import_shape_and_back(tmp_path):
     import_dataset("back", [str(out)], db=db)
     back = export_dataset("back", str(tmp_path / "back.jsonl"), format="doccano", db=db, lang="fr")
     assert (tmp_path / "back.jsonl").read_bytes() == out.read_bytes() and back.examples == 4
+
+
+def _per_user(decisions):
+    return sorted((d["text"], d["_annotator_id"], tuple(_spans(d)), d["_timestamp"]) for d in decisions)
+
+
+DOCCANO_USERS = [
+    # record 7: users 2 and 5 (approved by marie), each with their own spans, at their latest annotation
+    ("Airbus livre 40 avions à Air France pour 3 milliards.", "2",
+     (("Airbus", "ORG"), ("Air France", "ORG"), ("3 milliards", "MONEY")), 1620115320),
+    ("Airbus livre 40 avions à Air France pour 3 milliards.", "5", (("Airbus", "ORG"), ("3 milliards", "MONEY")),
+     1620223380),
+    # record 8: the two users disagree, nobody approved it: both answers kept
+    ("La Poste recrute 500 facteurs en mai.", "2", (("La Poste", "ORG"),), 1620118800),
+    ("La Poste recrute 500 facteurs en mai.", "5", (("Poste", "ORG"), ("mai", "DATE")), 1620226810),
+    # record 9: one user, approved: one decision by the approver, as before
+    ("La Poste recrute à Lyon.", "marie", (("La Poste", "ORG"),), 1620122400),
+]
+
+
+def test_doccano_v1_several_users_one_decision_per_user(store):
+    report = _import(store, "v1", "doccano_v1_users.jsonl", label_map={"3": "ORG", "4": "MONEY", "5": "DATE"})
+    assert report.decisions == 5 and report.tasks == 0 and report.unknown_labels == {}
+    decisions = list(store.iter_decisions("v1"))
+    assert _per_user(decisions) == sorted(DOCCANO_USERS)
+    assert {d["answer"] for d in decisions} == {"accept"}
+    airbus = [d for d in decisions if d["text"].startswith("Airbus")]
+    assert {d["meta"]["doccano_annotation_approver"] for d in airbus} == {"marie"}
+    assert {d["meta"]["doccano_id"] for d in airbus} == {7} and {d["meta"]["rubrique"] for d in airbus} == {"industrie"}
+    assert len({d["_input_hash"] for d in decisions}) == 3  # three texts, five versions
+
+
+def test_doccano_v1_several_users_round_trip_db_in_db_out(tmp_path, capsys):
+    db, out, again = tmp_path / "a.db", tmp_path / "out.jsonl", tmp_path / "again.jsonl"
+    src = str(F / "doccano_v1_users.jsonl")
+    assert main(["db-in", "v1", src, "--db", str(db), "--label-map", "3=ORG", "--label-map", "4=MONEY",
+                 "--label-map", "5=DATE"]) == 0
+    assert main(["db-out", "v1", "-o", str(out), "--db", str(db)]) == 0
+    recs = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+    assert _per_user(recs) == sorted(DOCCANO_USERS)
+    # our own export read back gives the same decisions (all but the store's new decision ids)
+    assert main(["db-in", "back", str(out), "--db", str(db)]) == 0
+    assert main(["db-out", "back", "-o", str(again), "--db", str(db)]) == 0
+
+    def same(path):
+        return [{k: v for k, v in json.loads(x).items() if k != "_decision_id"}
+                for x in path.read_text(encoding="utf-8").splitlines()]
+
+    assert same(again) == same(out) and len(recs) == 5
+    # the same doccano file again adds nothing (every user's decision is found by its identity)
+    assert main(["db-in", "v1", src, "--db", str(db), "--label-map", "3=ORG", "--label-map", "4=MONEY",
+                 "--label-map", "5=DATE"]) == 0
+    capsys.readouterr()
+    assert main(["db-out", "v1", "-o", str(out), "--db", str(db), "--force"]) == 0
+    assert len(out.read_text(encoding="utf-8").splitlines()) == 5
+
+
+def test_doccano_v1_classification_of_several_users_one_decision_per_user(store, tmp_path):
+    ann = {"prob": 0.0, "document": 1}
+    rec = {"id": 1, "text": "Airbus rachète un concurrent.", "meta": {}, "annotation_approver": None, "annotations": [
+        dict(ann, id=1, label=1, user=2, created_at="2021-05-04T08:00:00Z", updated_at="2021-05-04T08:00:00Z"),
+        dict(ann, id=2, label=2, user=5, created_at="2021-05-04T09:00:00Z", updated_at="2021-05-04T09:00:00Z"),
+    ]}
+    src = tmp_path / "cls.jsonl"
+    src.write_text(json.dumps(rec, ensure_ascii=False) + "\n", encoding="utf-8")
+    report = import_records(store, "c", [src], entity_labels=LABELS.entity_names, theme_names=LABELS.theme_names,
+                            label_map={"1": "DEALS", "2": "FINANCE"})
+    assert report.decisions == 2
+    assert sorted((d["_annotator_id"], d["accept"], d["_timestamp"]) for d in store.iter_decisions("c")) == [
+        ("2", ["DEALS"], 1620115200), ("5", ["FINANCE"], 1620118800)]

@@ -30,10 +30,11 @@ def _tasks(n: int) -> list[dict]:
 
 
 def _who_answered(path: Path) -> dict:
+    """Annotators per task key (hex, as routing draws on it)."""
     with Store(path) as s:
         out: dict = defaultdict(list)
-        for d in s.iter_decisions("news"):
-            out[d["_task_hash"]].append(d["_annotator_id"])
+        for key, who in s._c.execute("SELECT task_key, annotator FROM decision ORDER BY id"):
+            out[bytes(key).hex()].append(who)
         return out
 
 
@@ -62,8 +63,9 @@ def test_routing_answers_count_and_ignore_too(store):
 def test_routing_claim_expires_and_renew_refuses_a_task_gone_to_k_others(store):
     tasks = _tasks(1)
     store.add_tasks("news", tasks)
-    th = tasks[0]["_task_hash"]
-    assert len(store.claim_page("news", "alice", "s-a", overlap=1, ttl=60, now=1000)) == 1
+    got = store.claim_page("news", "alice", "s-a", overlap=1, ttl=60, now=1000)
+    assert len(got) == 1
+    th = got[0][1]["_task_key"]
     assert store.claim_page("news", "bob", "s-b", overlap=1, now=1030) == []
     assert len(store.claim_page("news", "bob", "s-b", overlap=1, now=1061)) == 1  # alice's claim expired
     assert not store.renew_claim("news", th, "alice", "s-a", overlap=1, now=1062)  # now bob's: alice may not answer

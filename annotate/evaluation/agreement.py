@@ -10,7 +10,7 @@ latest one, if an import stored several):
 * answer ``reject``: the task is wrong as it stands: no span and no theme;
 * answer ``ignore``: no version (the annotator did not annotate the task).
 
-Tasks are grouped by ``_task_hash`` (an opaque key). **Only tasks with a
+Tasks are grouped by text and ``_task_hash`` (the hash alone is shared by some texts). **Only tasks with a
 version from two or more annotators count**; :attr:`Agreement.tasks` and
 :attr:`Agreement.tasks_single` say how many did and did not.
 
@@ -87,19 +87,23 @@ def version_of(decision: dict[str, Any]) -> Version | None:
 class TaskVersions:
     """A task and every annotator's version of it."""
 
-    key: Any  # the task's _task_hash: an opaque key
+    key: Any  # the task's _task_hash (reported; grouping is on the text and this hash)
     task: dict[str, Any]
     versions: dict[str, Version]
 
 
 def collect_versions(decisions: Iterable[dict[str, Any]]) -> list[TaskVersions]:
-    """Group decisions (``Store.iter_decisions``, in the order made) by task: the latest per annotator wins."""
+    """Group decisions (``Store.iter_decisions``, in the order made) by task: the latest per annotator wins.
+
+    A task is its text and its ``_task_hash`` (which tells apart tasks of one text): the 32-bit hash alone is
+    shared by some different texts, which must not be compared as one task."""
     tasks: dict[Any, TaskVersions] = {}
     for d in decisions:
-        key = d.get("_task_hash")
+        text = d.get("text")
+        key = (d.get("_task_hash"), text if isinstance(text, str) else None)
         tv = tasks.get(key)
         if tv is None:
-            tv = tasks[key] = TaskVersions(key, d, {})
+            tv = tasks[key] = TaskVersions(key[0], d, {})
         v = version_of(d)
         who = str(d.get("_annotator_id"))
         if v is None:

@@ -12,7 +12,13 @@
 The record's ``id`` is kept as ``meta.doccano_id``; ``meta.source`` and every
 span's ``source`` are ``doccano``. A record a reviewer approved
 (``annotation_approver``) is an accepted decision by that reviewer, at the
-time of its latest annotation. Offsets are checked by :mod:`.offsets`
+time of its latest annotation. A doccano 1.0 record annotated by several users
+(collaborative projects export every user's annotations, each with the
+``user`` who made it: doccano 1.0 writes the user's id, some versions the
+name) is one accepted decision per user (:func:`expand`): annotator that user
+(as doccano wrote it, e.g. ``"2"``), their own spans and labels, at the time
+of their latest annotation; the approver stays in
+``meta.doccano_annotation_approver``. Offsets are checked by :mod:`.offsets`
 (doccano counts UTF-16 units in some versions).
 """
 
@@ -143,12 +149,50 @@ def answer(data: dict[str, Any]) -> str | None:
     if not isinstance(approver, str) or not approver:
         return None
     data.setdefault("_annotator_id", approver)
-    times = [a.get("updated_at") or a.get("created_at") for a in data.get("annotations") or [] if isinstance(a, dict)]
-    stamps = [_epoch(t) for t in times if isinstance(t, str)]
-    stamps = [s for s in stamps if s is not None]
-    if stamps:
-        data.setdefault("_timestamp", max(stamps))
+    stamp = _latest(data.get("annotations") or [])
+    if stamp is not None:
+        data.setdefault("_timestamp", stamp)
     return "accept"
+
+
+def _user_of(a: dict[str, Any]) -> str | None:
+    u = a.get("user")
+    if isinstance(u, bool) or u is None or not isinstance(u, str | int):
+        return None
+    return str(u) if str(u).strip() else None
+
+
+def expand(data: dict[str, Any], ctx: Any) -> list[dict[str, Any]]:
+    """A doccano 1.0 record whose annotations come from two or more users: one record per user (their
+    annotations, answer accept, annotator the user, time their latest annotation); any other record as it is.
+    Annotations without a ``user`` in such a record go to the approver (else the importing user)."""
+    anns = data.get("annotations")
+    if not isinstance(anns, list):
+        return [data]
+    users = list(dict.fromkeys(_user_of(a) for a in anns if isinstance(a, dict)))
+    if len([u for u in users if u is not None]) < 2:
+        return [data]
+    approver = data.get("annotation_approver")
+    out = []
+    for user in users:
+        mine = [a for a in anns if isinstance(a, dict) and _user_of(a) == user]
+        rec = {k: v for k, v in data.items() if k not in ("annotations", "answer", "_annotator_id", "_timestamp")}
+        rec["annotations"] = mine
+        rec["answer"] = "accept"
+        who = user if user is not None else (approver if isinstance(approver, str) and approver else None)
+        if who is not None:
+            rec["_annotator_id"] = who
+        stamp = _latest(mine)
+        if stamp is not None:
+            rec["_timestamp"] = stamp
+        out.append(rec)
+    return out
+
+
+def _latest(anns: list[Any]) -> int | None:
+    times = [a.get("updated_at") or a.get("created_at") for a in anns if isinstance(a, dict)]
+    stamps = [s for s in (_epoch(t) for t in times if isinstance(t, str)) if s is not None]
+    return max(stamps) if stamps else None
 
 
 def _epoch(iso: str) -> int | None:
@@ -188,4 +232,5 @@ def to_doccano(example: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-READER = Reader("doccano", detect, read, raw_labels, span_source="doccano", describe=describe, answer=answer)
+READER = Reader("doccano", detect, read, raw_labels, span_source="doccano", describe=describe, answer=answer,
+                expand=expand)

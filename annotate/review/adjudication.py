@@ -18,7 +18,9 @@ from typing import Any
 
 from ..errors import Errors
 from ..store import Store
-from ..store.adjudicate import Case, SpanKey, adjudication_cases, decided_hashes, final_by, gold_task, span_key, store_agreed
+from ..store.adjudicate import (
+    Case, GoldKey, SpanKey, adjudication_cases, decided_hashes, final_by, gold_key, gold_task, span_key, store_agreed,
+)
 from .keymap import check_keys
 from .session import ReviewLabels, ReviewSession, _Item, default_annotator
 from .taskstate import TaskState
@@ -58,11 +60,11 @@ class AdjudicationSession(ReviewSession):
         self.source = source
         self.gold = gold
         cases = adjudication_cases(store, source, threshold=labels.threshold)
-        self.cases: dict[int, Case] = {c.task_hash: c for c in cases}
+        self.cases: dict[GoldKey, Case] = {c.gold_key: c for c in cases}
         self.case_count = len(cases)
         session_id = session_id or f"{gold}-{adjudicator}-{time.strftime('%Y%m%dT%H%M%S')}"
         done = decided_hashes(store, gold) if store.has_dataset(gold) else set()
-        pending = [c for c in cases if c.task_hash not in done]
+        pending = [c for c in cases if c.gold_key not in done]
         self.already = len(cases) - len(pending)  # decided before this session
         self.auto_accepted = 0
         if auto_accept_agreed:
@@ -93,7 +95,7 @@ class AdjudicationSession(ReviewSession):
     def answer(self, answer: str) -> int | None:
         """Store the final version (the task on screen) into the gold dataset, then show the next case."""
         if self.item is not None and self.item.decision_id is None:
-            other = final_by(self.store, self.gold, int(self.item.task.get("_task_hash", 0)))
+            other = final_by(self.store, self.gold, self.item.task)
             if other is not None and other != self.annotator:
                 # another adjudicator (another terminal or browser) decided it meanwhile: keep that version
                 self.answered_elsewhere += 1
@@ -108,7 +110,7 @@ class AdjudicationSession(ReviewSession):
         item = super()._stored_decision()
         if item is None:
             return None
-        case = self.cases.get(int(item.task.get("_task_hash", 0)))
+        case = self.cases.get(gold_key(item.task))
         if case is not None:
             item.state = self._state(item.task, case)
         return item
@@ -152,7 +154,7 @@ def run_adjudication(
         if not sys.stdin.isatty() or not sys.stdout.isatty():  # no terminal: fail before storing anything
             done = decided_hashes(store, gold) if store.has_dataset(gold) else set()
             cases = [c for c in adjudication_cases(store, dataset, threshold=labels.threshold)
-                     if c.task_hash not in done]
+                     if c.gold_key not in done]
             shown = sum(1 for c in cases if not (auto_accept_agreed and c.agreed))
             if shown:
                 raise Errors.E737(n=shown)

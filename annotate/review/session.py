@@ -129,7 +129,7 @@ class ReviewSession:
         rows = self.store.claim_page(self.dataset, self.annotator, self.session_id, overlap=self.overlap,
                                      share=self.overlap_share, limit=want, skip=self._queued)
         for _, task in rows:
-            self._queued.add(task.get("_task_hash"))
+            self._queued.add(task.get("_task_key"))
             self.queue.append(_Item(task))
         return len(rows)
 
@@ -192,7 +192,7 @@ class ReviewSession:
         task = state.to_task()
         seconds = round(item.seconds + (self.clock() - self._shown_at), 3)
         if item.decision_id is None and self.overlap is not None and not self.store.renew_claim(
-            self.dataset, task.get("_task_hash"), self.annotator, self.session_id, overlap=self.overlap,
+            self.dataset, task.get("_task_key"), self.annotator, self.session_id, overlap=self.overlap,
             share=self.overlap_share,
         ):
             # the claim expired and the task went to K other annotators meanwhile: K answers are enough
@@ -280,16 +280,19 @@ class ReviewSession:
         """Show ``task`` now (from the task browser), editable; ``decision``: this annotator's stored decision
         for it, which the next answer replaces. The task on screen goes back to the front of the queue, edits
         kept; a queued task is taken from the queue with its edits."""
-        th = task.get("_task_hash")
-        if self.item is not None and self.item.task.get("_task_hash") == th:
+        # the task's identity is its 128-bit key (the 32-bit _task_hash of two texts can be the same)
+        th = task.get("_task_key")
+        if th is not None and self.item is not None and self.item.task.get("_task_key") == th:
             return
-        item = next((i for i in self.queue if i.task.get("_task_hash") == th), None)
+        item = next((i for i in self.queue if i.task.get("_task_key") == th), None) if th is not None else None
         if item is not None:
             self.queue.remove(item)
         elif decision is not None:
             d = dict(decision)
             meta = {k: d.pop(k, None) for k in ("answer", "_annotator_id", "_session_id", "_timestamp", "_seconds",
                                                 "_decision_id")}
+            if th is not None:
+                d.setdefault("_task_key", th)
             item = _Item(d, decision_id=meta["_decision_id"], seconds=meta["_seconds"] or 0.0, answer=meta["answer"])
         else:
             item = _Item(task)
@@ -310,9 +313,9 @@ class ReviewSession:
         assert self.item is not None
         task = self.item.task
         if self.item.decision_id is not None:
-            from ..store.browse import task_by_hash
+            from ..store.browse import task_of_decision
 
-            task = task_by_hash(self.store, self.dataset, task.get("_task_hash")) or task
+            task = task_of_decision(self.store, self.item.decision_id) or task
         return TaskState(task, self.labels)
 
     def accept_all(self, *, batch: int = 500) -> int:

@@ -23,12 +23,14 @@ Definitions (the docstrings of :class:`Case` say the same, with the edge cases):
 from __future__ import annotations
 
 import copy
+import json
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from .db import Store
+from .keys import STORE_KEYS, input_key
 from .schema import DECISION_KEYS, span_accepted
 
 SpanKey = tuple[int, int, str]  # (start, end, label)
@@ -63,10 +65,16 @@ def _themes_of(decision: dict[str, Any], threshold: float) -> frozenset[str]:
 class Case:
     """A task answered by two or more annotators: their versions (sorted by annotator) and every span seen."""
 
-    task_hash: int
+    task_hash: int  # the 32-bit Prodigy-style hash (a field: two texts can share it)
     task: dict[str, Any]  # the stored task (else the first decision), without the decision keys
     versions: list[Version]
     spans: dict[SpanKey, dict[str, Any]] = field(default_factory=dict)  # every span of any version, in text order
+    key: str = ""  # the task's 128-bit key (hex): what the versions are grouped on
+
+    @property
+    def gold_key(self) -> GoldKey:
+        """How the final version is found in the gold dataset (:func:`gold_key`)."""
+        return gold_key(self.task)
 
     @property
     def annotators(self) -> list[str]:
@@ -160,7 +168,32 @@ class Case:
 
 
 def _clean(decision: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in decision.items() if k not in DECISION_KEYS}
+    return {k: v for k, v in decision.items() if k not in DECISION_KEYS and k not in STORE_KEYS}
+
+
+GoldKey = tuple[str, int]  # (input key of the text, hex; the source task's 32-bit _task_hash)
+
+
+def gold_key(task: dict[str, Any]) -> GoldKey:
+    """A final version's identity in the gold dataset: its text (128-bit input key) and the source task's
+    ``_task_hash`` (which tells apart tasks of one text). The gold task's spans are the merged ones, so its own task
+    key is not the source's; the text keeps two texts whose 32-bit hashes collide apart."""
+    try:
+        th = int(task.get("_task_hash", 0))
+    except (TypeError, ValueError):
+        th = 0
+    return input_key(task).hex(), th
+
+
+def _page(store: Store, sql: str, ds: int) -> Iterable[tuple[Any, ...]]:
+    """Rows of ``sql`` (first column the row id; params ds, after, limit) a page at a time."""
+    last = 0
+    while True:
+        rows = store._run(lambda: store._c.execute(sql, (ds, last, 2000)).fetchall())
+        if not rows:
+            return
+        yield from rows
+        last = rows[-1][0]
 
 
 def adjudication_cases(store: Store, dataset: str, *, threshold: float = 0.5, min_annotators: int = 2) -> list[Case]:
@@ -171,27 +204,36 @@ def adjudication_cases(store: Store, dataset: str, *, threshold: float = 0.5, mi
     scored at or above it. Raises E313 when the dataset does not exist.
     """
     store.require_dataset(dataset)
-    latest: dict[int, dict[str, dict[str, Any]]] = {}
-    first_seen: dict[int, int] = {}
+    ds = store._run(store._dataset_id, dataset)
+    # decisions are grouped on the task's 128-bit key (never the 32-bit _task_hash: two texts can share it)
+    keys: dict[int, str] = {
+        int(i): bytes(k).hex()
+        for i, k in _page(store, "SELECT id, task_key FROM decision WHERE +dataset_id = ? AND id > ?"
+                                 " AND task_key IS NOT NULL ORDER BY id LIMIT ?", ds)
+    }
+    latest: dict[str, dict[str, dict[str, Any]]] = {}
+    first_seen: dict[str, int] = {}
     for d in store.iter_decisions(dataset):
-        th = int(d["_task_hash"]) if "_task_hash" in d else None
-        if th is None:
+        tk = keys.get(d["_decision_id"])
+        if tk is None:
             continue
-        first_seen.setdefault(th, d["_decision_id"])
-        latest.setdefault(th, {})[d["_annotator_id"]] = d  # in id order: the last one wins
-    multi = {th: by for th, by in latest.items() if len(by) >= min_annotators}
+        first_seen.setdefault(tk, d["_decision_id"])
+        latest.setdefault(tk, {})[d["_annotator_id"]] = d  # in id order: the last one wins
+    keys.clear()
+    multi = {tk: by for tk, by in latest.items() if len(by) >= min_annotators}
     if not multi:
         return []
-    order: dict[int, int] = {}
-    stored: dict[int, dict[str, Any]] = {}
-    for i, task in enumerate(store.iter_tasks(dataset)):
-        th = int(task.get("_task_hash", 0))
-        if th in multi:
-            order[th] = i
-            stored[th] = task
+    order: dict[str, int] = {}
+    stored: dict[str, dict[str, Any]] = {}
+    for i, (_, content, k) in enumerate(_page(
+            store, "SELECT id, content, task_key FROM task WHERE +dataset_id = ? AND id > ? ORDER BY id LIMIT ?", ds)):
+        tk = bytes(k).hex()
+        if tk in multi:
+            order[tk] = i
+            stored[tk] = json.loads(content)
     cases = []
-    for th in sorted(multi, key=lambda h: (order.get(h, len(order)), first_seen[h])):
-        by = multi[th]
+    for tk in sorted(multi, key=lambda h: (order.get(h, len(order)), first_seen[h])):
+        by = multi[tk]
         versions: list[Version] = []
         spans: dict[SpanKey, dict[str, Any]] = {}
         for who in sorted(by):
@@ -206,25 +248,36 @@ def adjudication_cases(store: Store, dataset: str, *, threshold: float = 0.5, mi
                 if span_accepted(s):
                     kept.append(key)
             versions.append(Version(who, d["answer"], frozenset(kept), _themes_of(d, threshold), d["_decision_id"]))
-        base = stored.get(th) or _clean(by[sorted(by)[0]])
+        base = stored.get(tk) or _clean(by[sorted(by)[0]])
         ordered = dict(sorted(spans.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2])))
-        cases.append(Case(th, _clean(base), versions, ordered))
+        task = _clean(base)
+        try:
+            th = int(task.get("_task_hash", 0))
+        except (TypeError, ValueError):
+            th = 0
+        cases.append(Case(th, task, versions, ordered, key=tk))
     return cases
 
 
-def decided_hashes(store: Store, gold: str) -> set[int]:
-    """The tasks that already have a final version in ``gold`` (by any adjudicator)."""
-    return {int(d["_task_hash"]) for d in store.iter_decisions(gold) if "_task_hash" in d}
+def decided_hashes(store: Store, gold: str) -> set[GoldKey]:
+    """The tasks that already have a final version in ``gold`` (by any adjudicator), as :func:`gold_key` values."""
+    ds = store._run(store._dataset_id, gold)
+    if ds is None:
+        return set()
+    return {(bytes(ik).hex(), int(th)) for _, ik, th in _page(
+        store, "SELECT id, input_key, task_hash FROM decision WHERE +dataset_id = ? AND id > ?"
+               " AND input_key IS NOT NULL ORDER BY id LIMIT ?", ds)}
 
 
-def final_by(store: Store, gold: str, task_hash: int) -> str | None:
+def final_by(store: Store, gold: str, task: dict[str, Any]) -> str | None:
     """The adjudicator who stored a final version of this task in ``gold`` (the first one), or None."""
     ds = store._run(store._dataset_id, gold)
     if ds is None:
         return None
+    ik, th = gold_key(task)
     row = store._run(lambda: store._c.execute(
-        "SELECT annotator FROM decision WHERE dataset_id = ? AND task_hash = ? ORDER BY id LIMIT 1",
-        (ds, int(task_hash))).fetchone())
+        "SELECT annotator FROM decision WHERE dataset_id = ? AND task_hash = ? AND input_key = ? ORDER BY id LIMIT 1",
+        (ds, th, bytes.fromhex(ik))).fetchone())
     return None if row is None else str(row[0])
 
 

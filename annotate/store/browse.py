@@ -62,7 +62,7 @@ class TaskBrowser:
 
     # the annotator's latest decision on the task (one per task and annotator in review; db-in may add more)
     _DECISION = ("(SELECT max(d.id) FROM decision d WHERE d.dataset_id = t.dataset_id AND d.annotator = :who"
-                 " AND d.task_hash = t.task_hash)")
+                 " AND d.task_key = t.task_key)")
 
     def _where(self) -> tuple[str, dict[str, Any]]:
         f = self.filter
@@ -85,7 +85,7 @@ class TaskBrowser:
             params["label_json"] = '"label":' + json.dumps(f.label, ensure_ascii=False)  # as _dumps writes it
             spans_of = f"coalesce((SELECT content FROM decision WHERE id = {self._DECISION}), t.content)"
             sql.append("(instr(t.content, :label_json) > 0 OR EXISTS (SELECT 1 FROM decision d2 WHERE"
-                       " d2.dataset_id = t.dataset_id AND d2.task_hash = t.task_hash AND d2.annotator = :who))")
+                       " d2.dataset_id = t.dataset_id AND d2.task_key = t.task_key AND d2.annotator = :who))")
             sql.append(f"EXISTS (SELECT 1 FROM json_each({spans_of}, '$.spans') s"
                        " WHERE json_extract(s.value, '$.label') = :label)")
         return " AND ".join(sql), params
@@ -97,7 +97,7 @@ class TaskBrowser:
                 self._count = 0
             else:
                 where, params = self._where()
-                where = where.replace("+t.dataset_id", "t.dataset_id", 1)  # the (dataset_id, task_hash) index
+                where = where.replace("+t.dataset_id", "t.dataset_id", 1)  # the (dataset_id, task_key) index
                 self.queries += 1
                 self._count = int(self.store._run(
                     lambda: self.store._c.execute(f"SELECT count(*) FROM task t WHERE {where}", params).fetchone()[0]))
@@ -119,12 +119,12 @@ class TaskBrowser:
         # one query for the page: the row, this annotator's decision, its answer, the labels of the accepted
         # spans (of the decision, else of the pre-annotation) and how many decisions the task has
         sql = (
-            "SELECT id, th, text, dec, (SELECT answer FROM decision WHERE id = dec),"
+            "SELECT id, text, dec, (SELECT answer FROM decision WHERE id = dec),"
             " (SELECT group_concat(DISTINCT json_extract(s.value, '$.label')) FROM json_each(coalesce("
             "(SELECT content FROM decision WHERE id = dec), content), '$.spans') s"
             " WHERE coalesce(json_extract(s.value, '$.answer'), 'accept') = 'accept'),"
-            " (SELECT count(*) FROM decision WHERE dataset_id = :ds AND task_hash = th)"
-            f" FROM (SELECT t.id AS id, t.task_hash AS th, substr(json_extract(t.content, '$.text'), 1, {SNIPPET}) AS text,"
+            " (SELECT count(*) FROM decision WHERE dataset_id = :ds AND task_key = tk), th"
+            f" FROM (SELECT t.id AS id, t.task_hash AS th, t.task_key AS tk, substr(json_extract(t.content, '$.text'), 1, {SNIPPET}) AS text,"
             f" {self._DECISION} AS dec, t.content AS content FROM task t WHERE {where} AND {page_sql}) ORDER BY id"
         )
         self.queries += 1
@@ -134,28 +134,34 @@ class TaskBrowser:
         return [
             TaskRow(int(row_id), int(th), text or "", tuple(sorted(set((labels or "").split(",")) - {""})), answer,
                     None if dec is None else int(dec), int(n))
-            for row_id, th, text, dec, answer, labels, n in rows
+            for row_id, text, dec, answer, labels, n, th in rows
         ]
 
     def open(self, row: TaskRow) -> tuple[dict[str, Any], dict[str, Any] | None]:
         """The task of ``row`` and this annotator's stored decision for it (None when pending)."""
         c = self.store._c
-        content = self.store._run(lambda: c.execute("SELECT content FROM task WHERE id = ?", (row.row_id,)).fetchone())
-        task = json.loads(content[0])
+        content, key = self.store._run(
+            lambda: c.execute("SELECT content, task_key FROM task WHERE id = ?", (row.row_id,)).fetchone())
+        task = json.loads(content)
+        task["_task_key"] = bytes(key).hex()  # as pending() hands it out: the task's identity (not the 32-bit hash)
         decision = None
         if row.decision_id is not None:
             decision = self.store.get_decision(row.decision_id)
         return task, decision
 
 
-def task_by_hash(store: Store, dataset: str, task_hash: Any) -> dict[str, Any] | None:
-    """The stored (pre-annotated) task of ``dataset`` with this ``_task_hash``, or None."""
-    ds = store._run(store._dataset_id, dataset)
-    if ds is None or task_hash is None:
-        return None
+def task_of_decision(store: Store, decision_id: int) -> dict[str, Any] | None:
+    """The stored (pre-annotated) task a decision answers (by its 128-bit task key, never the 32-bit
+    ``_task_hash``: two texts whose hashes collide are two tasks), with its ``_task_key``; None without one."""
     row = store._run(lambda: store._c.execute(
-        "SELECT content FROM task WHERE dataset_id = ? AND task_hash = ?", (ds, int(task_hash))).fetchone())
-    return None if row is None else json.loads(row[0])
+        "SELECT t.content, t.task_key FROM decision d JOIN task t ON t.dataset_id = d.dataset_id"
+        " AND t.task_key = d.task_key WHERE d.id = ?", (int(decision_id),)).fetchone())
+    if row is None:
+        return None
+    task = json.loads(row[0])
+    if isinstance(task, dict):
+        task["_task_key"] = bytes(row[1]).hex()
+    return task
 
 
-__all__ = ["STATES", "BrowseFilter", "TaskBrowser", "TaskRow", "task_by_hash"]
+__all__ = ["STATES", "BrowseFilter", "TaskBrowser", "TaskRow", "task_of_decision"]

@@ -16,9 +16,14 @@ Before storing an answer the session renews its claim
 (:meth:`Claims.renew_claim`): if the claim expired and the task went to K
 others meanwhile, the answer is refused, so no task gets K + 1 answers.
 
-The table is created on first use too (``CREATE TABLE IF NOT EXISTS``), so
-databases made before it exist work unchanged. Task keys (``task_hash``) are
-opaque values here.
+Claims are keyed on the task's 128-bit content key (``task_key``, the
+``_task_key`` of a task handed out by the store, :mod:`.keys`), never on the
+32-bit ``_task_hash``: two texts whose 32-bit hashes collide are two tasks
+here too. The table is created on first use too (``CREATE TABLE IF NOT
+EXISTS``); a claim table of an older database (keyed on ``task_hash``) is
+dropped and made again on first use (:func:`ensure_claim_table`): claims are
+ephemeral (an hour at most), so only the live claims of sessions still running
+on the old code are lost, and those sessions' tasks go back to the pool.
 """
 
 from __future__ import annotations
@@ -30,18 +35,28 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..errors import Errors
+from .keys import parse_key
 from .schema import _CLAIM_TABLE
 
 CLAIM_TTL = 3600  # seconds a claim lives without being renewed
 
 
 # other annotators who answered the task or hold a live claim on it (``INDEXED BY``: without statistics SQLite
-# takes the covering (dataset_id, annotator, task_hash) index and scans every decision of the dataset per task)
+# takes the covering (dataset_id, annotator, task_key) index and scans every decision of the dataset per task)
 _OTHERS = (
-    "(SELECT count(*) FROM (SELECT d.annotator FROM decision d INDEXED BY decision_by_task"
-    " WHERE d.dataset_id = t.dataset_id AND d.task_hash = t.task_hash AND d.annotator != :me UNION SELECT c.annotator FROM claim c"
-    " WHERE c.dataset_id = t.dataset_id AND c.task_hash = t.task_hash AND c.annotator != :me AND c.expires >= :now))"
+    "(SELECT count(*) FROM (SELECT d.annotator FROM decision d INDEXED BY decision_by_task_key"
+    " WHERE d.dataset_id = t.dataset_id AND d.task_key = t.task_key AND d.annotator != :me UNION SELECT c.annotator FROM claim c"
+    " WHERE c.dataset_id = t.dataset_id AND c.task_key = t.task_key AND c.annotator != :me AND c.expires >= :now))"
 )
+
+
+def ensure_claim_table(c: Any) -> None:
+    """Create the claim table if missing; drop a claim table of an older database (keyed on the 32-bit
+    ``task_hash``) first: claims are ephemeral, nothing else is kept in it."""
+    cols = {row[1] for row in c.execute("PRAGMA table_info(claim)").fetchall()}
+    if cols and "task_key" not in cols:
+        c.execute("DROP TABLE claim")
+    c.execute(_CLAIM_TABLE)
 
 
 def check_share(share: float) -> float:
@@ -51,20 +66,20 @@ def check_share(share: float) -> float:
     return float(share)
 
 
-def in_overlap(task_hash: Any, share: float) -> bool:
+def in_overlap(task_key: Any, share: float) -> bool:
     """Whether a task is among the ``share`` of tasks that go to K annotators (the others go to one).
 
     A stable draw from the task key, the same in every process: every reviewer routes alike.
     """
     if share >= 1.0:
         return True
-    digest = hashlib.blake2b(str(task_hash).encode("utf-8"), digest_size=8).digest()
+    digest = hashlib.blake2b(str(task_key).encode("utf-8"), digest_size=8).digest()
     return int.from_bytes(digest, "big") / 2**64 < share
 
 
-def target(task_hash: Any, overlap: int, share: float) -> int:
+def target(task_key: Any, overlap: int, share: float) -> int:
     """How many annotators the task goes to: ``overlap`` for the overlap share, 1 for the rest."""
-    return overlap if in_overlap(task_hash, share) else 1
+    return overlap if in_overlap(task_key, share) else 1
 
 
 def check_overlap(overlap: int) -> int:
@@ -87,7 +102,8 @@ class Claims:
         skip: Iterable[Any] = (), ttl: int = CLAIM_TTL, now: float | None = None,
     ) -> list[tuple[int, dict[str, Any]]]:
         """Claim up to ``limit`` tasks for ``annotator`` (as (row id, task), in load order) and renew this
-        session's other claims. ``skip``: task keys the session holds already (its queue). ``share``: the
+        session's other claims. Each task carries its key in ``_task_key``, as from
+        :meth:`~annotate.store.Store.pending_page`. ``skip``: task keys the session holds already (its queue). ``share``: the
         share of tasks that go to ``overlap`` annotators (:func:`in_overlap`); the others go to one."""
         check_overlap(overlap)
         check_share(share)
@@ -96,7 +112,7 @@ class Claims:
 
         def q() -> list[tuple[int, dict[str, Any]]]:
             with self._write() as c:
-                c.execute(_CLAIM_TABLE)
+                ensure_claim_table(c)
                 ds = self._dataset_id(dataset)
                 if ds is None:
                     return []
@@ -107,23 +123,27 @@ class Claims:
                 last = 0
                 while len(out) < limit:
                     rows = c.execute(
-                        f"SELECT t.id, t.task_hash, t.content, {_OTHERS} FROM task t WHERE +t.dataset_id = :ds AND t.id > :after"
+                        f"SELECT t.id, t.task_key, t.content, {_OTHERS} FROM task t WHERE +t.dataset_id = :ds AND t.id > :after"
                         " AND NOT EXISTS (SELECT 1 FROM decision d WHERE d.dataset_id = t.dataset_id"
-                        " AND d.annotator = :me AND d.task_hash = t.task_hash)"
+                        " AND d.annotator = :me AND d.task_key = t.task_key)"
                         f" AND {_OTHERS} < :k ORDER BY t.id LIMIT :n",
                         {"ds": ds, "after": last, "me": annotator, "now": ts, "k": overlap, "n": 4 * limit},
                     ).fetchall()
                     if not rows:
                         break
-                    for row_id, th, content, others in rows:
-                        if th in held or others >= target(th, overlap, share):
+                    for row_id, tk, content, others in rows:
+                        key = bytes(tk).hex()
+                        if key in held or others >= target(key, overlap, share):
                             continue
                         c.execute(
-                            "INSERT OR REPLACE INTO claim (dataset_id, task_hash, annotator, session, expires)"
-                            " VALUES (?, ?, ?, ?, ?)", (ds, th, annotator, session, ts + ttl),
+                            "INSERT OR REPLACE INTO claim (dataset_id, task_key, annotator, session, expires)"
+                            " VALUES (?, ?, ?, ?, ?)", (ds, bytes(tk), annotator, session, ts + ttl),
                         )
-                        held.add(th)
-                        out.append((int(row_id), json.loads(content)))
+                        held.add(key)
+                        task = json.loads(content)
+                        if isinstance(task, dict):
+                            task["_task_key"] = key
+                        out.append((int(row_id), task))
                         if len(out) >= limit:
                             break
                     last = rows[-1][0]
@@ -132,30 +152,34 @@ class Claims:
         return self._run(q)
 
     def renew_claim(
-        self, dataset: str, task_hash: Any, annotator: str, session: str, *, overlap: int, share: float = 1.0,
+        self, dataset: str, task_key: Any, annotator: str, session: str, *, overlap: int, share: float = 1.0,
         ttl: int = CLAIM_TTL, now: float | None = None,
     ) -> bool:
-        """Hold the task for this session ``ttl`` seconds more; False when it went to enough others
-        (``overlap``, or 1 outside the overlap ``share``)."""
+        """Hold the task (its ``_task_key``, a 32-character hex string) for this session ``ttl`` seconds more;
+        False when it went to enough others (``overlap``, or 1 outside the overlap ``share``) or the key is not
+        one the store handed out."""
         check_overlap(overlap)
         check_share(share)
         ts = int(time.time() if now is None else now)
+        tk = parse_key(task_key)
+        if tk is None:
+            return False
 
         def q() -> bool:
             with self._write() as c:
-                c.execute(_CLAIM_TABLE)
+                ensure_claim_table(c)
                 ds = self._dataset_id(dataset)
                 if ds is None:
                     return False
                 others = c.execute(
-                    f"SELECT {_OTHERS} FROM (SELECT :ds AS dataset_id, :th AS task_hash) t",
-                    {"ds": ds, "th": task_hash, "me": annotator, "now": ts},
+                    f"SELECT {_OTHERS} FROM (SELECT :ds AS dataset_id, :tk AS task_key) t",
+                    {"ds": ds, "tk": tk, "me": annotator, "now": ts},
                 ).fetchone()[0]
-                if others >= target(task_hash, overlap, share):
+                if others >= target(tk.hex(), overlap, share):
                     return False
                 c.execute(
-                    "INSERT OR REPLACE INTO claim (dataset_id, task_hash, annotator, session, expires) VALUES (?, ?, ?, ?, ?)",
-                    (ds, task_hash, annotator, session, ts + ttl),
+                    "INSERT OR REPLACE INTO claim (dataset_id, task_key, annotator, session, expires) VALUES (?, ?, ?, ?, ?)",
+                    (ds, tk, annotator, session, ts + ttl),
                 )
                 return True
 
@@ -166,7 +190,7 @@ class Claims:
 
         def q() -> int:
             with self._write() as c:
-                c.execute(_CLAIM_TABLE)
+                ensure_claim_table(c)
                 ds = self._dataset_id(dataset)
                 if ds is None:
                     return 0

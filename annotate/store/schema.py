@@ -74,16 +74,17 @@ CREATE TABLE IF NOT EXISTS decision_history (
     content TEXT NOT NULL
 );
 """
-# task routing (annotate review --overlap K, store/claims.py): who holds which task, until when; also created
-# on first use, so databases made before this table work unchanged
+# task routing (annotate review --overlap K, store/claims.py): who holds which task (its 128-bit task_key), until
+# when; also created on first use, so databases made before this table work unchanged (an older claim table keyed on
+# the 32-bit task_hash is dropped and made again on first use: claims are ephemeral, claims.ensure_claim_table)
 _CLAIM_TABLE = """
 CREATE TABLE IF NOT EXISTS claim (
     dataset_id INTEGER NOT NULL,
-    task_hash INTEGER NOT NULL,
+    task_key BLOB NOT NULL,
     annotator TEXT NOT NULL,
     session TEXT NOT NULL,
     expires INTEGER NOT NULL,
-    PRIMARY KEY (dataset_id, task_hash, annotator)
+    PRIMARY KEY (dataset_id, task_key, annotator)
 )
 """
 _SCHEMA += _CLAIM_TABLE + ";\n"

@@ -51,7 +51,7 @@ def test_reliability_keys_colliding_texts_are_two_tasks_through_db_in(tmp_path: 
     src = tmp_path / "in.jsonl"
     src.write_text("".join(json.dumps({"text": t, "spans": []}) + "\n" for pair in COLLIDING for t in pair))
     db = tmp_path / "a.db"
-    assert main(["db-in", "news", str(src), "--db", str(db)]) == 0
+    assert main(["db-in", "news", str(src), "--db", str(db), "--as-tasks"]) == 0
     out = capsys.readouterr().err
     assert "duplicate" not in out
     with Store(db) as s:
@@ -60,7 +60,7 @@ def test_reliability_keys_colliding_texts_are_two_tasks_through_db_in(tmp_path: 
         # the 32-bit hashes are still there, as fields
         assert all(isinstance(t["_task_hash"], int) for t in s.iter_tasks("news"))
         # the same file again adds nothing
-    assert main(["db-in", "news", str(src), "--db", str(db)]) == 0
+    assert main(["db-in", "news", str(src), "--db", str(db), "--as-tasks"]) == 0
     assert "4 duplicate task(s)" in capsys.readouterr().err
 
 
@@ -208,7 +208,7 @@ def test_reliability_keys_distinct_texts_none_merged(tmp_path: Path, capsys):
             f.write(json.dumps(t) + "\n")
     assert len(hashes) < N_DISTINCT  # the 32-bit key would merge some
     db = tmp_path / "a.db"
-    assert main(["db-in", "news", str(src), "--db", str(db)]) == 0
+    assert main(["db-in", "news", str(src), "--db", str(db), "--as-tasks"]) == 0
     out = capsys.readouterr().err
     assert f"{N_DISTINCT} task(s) to review" in out and "duplicate" not in out, out
     with Store(db) as s:
