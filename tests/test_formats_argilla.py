@@ -132,3 +132,13 @@ def test_argilla_export_validates_against_the_sdks_record_models(store, tmp_path
             assert s.question_name in ("spans", "themes") and s.agent
     assert sorted(statuses) == ["discarded", "submitted", "submitted"]
     assert [s.question_name for s in rg.Record.from_dict(records[-1]).suggestions] == ["spans", "themes"]
+
+
+def test_argilla_export_record_ids_differ_for_texts_whose_32_bit_hashes_collide():
+    from annotate.formats.argilla import record_id
+    from annotate.tasks import set_hashes
+
+    a, b = set_hashes({"text": "Article 2591", "spans": []}), set_hashes({"text": "Article 50873", "spans": []})
+    assert a["_task_hash"] == b["_task_hash"]  # the pair collides in 32 bits
+    assert record_id(a) != record_id(b)
+    assert record_id(a) == record_id(dict(a)) and len(record_id(a)) == 32

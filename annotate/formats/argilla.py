@@ -35,6 +35,8 @@ back the same decisions.
 
 from __future__ import annotations
 
+import hashlib
+
 import json
 import uuid
 from typing import Any
@@ -268,7 +270,7 @@ def example_record(rec: dict[str, Any], *, answer: str = "accept") -> dict[str, 
     if isinstance(rec.get("accept"), list):
         responses[THEMES_QUESTION] = [{"value": list(rec["accept"]), "user_id": uid, "status": status}]
     return {
-        "id": str(rec.get("_task_hash", rec.get("_input_hash"))),
+        "id": record_id(rec),
         "fields": {TEXT_FIELD: rec["text"]},
         "metadata": _metadata(rec, annotators={uid: who}),
         "suggestions": {},
@@ -276,6 +278,16 @@ def example_record(rec: dict[str, Any], *, answer: str = "accept") -> dict[str, 
         "vectors": {},
         "status": "pending" if answer == "ignore" else "completed",
     }
+
+
+def record_id(rec: dict[str, Any]) -> str:
+    """The Argilla record id of an exported example or task: a 128-bit digest of its text and 32-bit task hash.
+
+    Argilla replaces a record logged with an id it has, so two different texts must never share one (their
+    32-bit hashes alone can collide); the same text with other spans (another task) gets another id.
+    """
+    blob = json.dumps([rec.get("text"), rec.get("_task_hash", rec.get("_input_hash"))], ensure_ascii=False)
+    return hashlib.blake2b(blob.encode("utf-8"), digest_size=16).hexdigest()
 
 
 def pending_record(task: dict[str, Any], *, threshold: float) -> dict[str, Any]:
@@ -296,7 +308,7 @@ def pending_record(task: dict[str, Any], *, threshold: float) -> dict[str, Any]:
     if chosen:
         suggestions[THEMES_QUESTION] = {"value": chosen, "score": [float(cats[t]) for t in chosen], "agent": "annotate-themes"}
     return {
-        "id": str(task.get("_task_hash", task.get("_input_hash"))),
+        "id": record_id(task),
         "fields": {TEXT_FIELD: task["text"]},
         "metadata": _metadata(task, span_sources=sources if len(set(sources)) > 1 else None),
         "suggestions": suggestions,
