@@ -55,6 +55,7 @@ class Source:
     label_map: tuple[tuple[str, str], ...]  # source label -> ours; others become O
     heldout: bool  # hold out about one document in ten for model selection
     repeat: int = 1  # how many times each training sentence is seen per epoch (in-domain data weighs more)
+    reader: str = "iob2"  # "iob2": read_iob2 on one file; "gum": en_ner_gum.read_gum on a folder of CoNLL-U
 
 
 SOURCES = (
@@ -79,6 +80,15 @@ SOURCES = (
         "Derczynski, Nichols, van Erp and Limsopatham, Results of the WNUT2017 Shared Task on Novel and Emerging "
         "Entity Recognition, W-NUT 2017",
         0, 1, (("corporation", "ORG"), ("group", "ORG"), ("person", "PER"), ("location", "LOC")), False,
+    ),
+    Source(
+        "gum", "gum", "GUM (Georgetown University Multilayer corpus), train split, CC BY / CC BY-SA genres",
+        "amir-zeldes/gum", "dep/",
+        "72ce5ac14978a324c2fd18d49484e65292cbe316", "37f43fd383897a1ac139b95fd28e6b5a614e33d9",
+        "CC BY 4.0 (annotations); texts CC BY 4.0, CC BY-SA 3.0 or CC BY 2.5 by genre",
+        "Zeldes, The GUM Corpus: Creating Multilayer Resources in the Classroom, Language Resources and "
+        "Evaluation 51(3), 2017",
+        0, 0, (("organization", "ORG"), ("person", "PER"), ("place", "LOC")), False, reader="gum",
     ),
 )
 # where the data folder is looked for when --data-dir is not given: next to the repository
@@ -227,7 +237,12 @@ def is_heldout(doc_id: str, every: int = 10) -> bool:
 
 
 def sha256(path: Path) -> str:
+    """Of a file's text, or of a folder's: each file (sorted by name) as its name, a newline, its bytes."""
     h = hashlib.sha256()
+    if path.is_dir():
+        for p in sorted(q for q in path.iterdir() if q.is_file()):
+            h.update(p.name.encode("utf-8") + b"\n" + p.read_bytes())
+        return h.hexdigest()
     with _open_text(path) as f:  # of the text, so a .gz and the plain file agree
         for line in f:
             h.update(line.encode("utf-8"))
@@ -249,6 +264,8 @@ def find_data_dir(path: str | Path | None = None, sources: Iterable[Source] = SO
 
 
 def source_file(data_dir: Path, source: Source) -> Path | None:
+    if source.reader == "gum":  # a folder: GUM's CoNLL-U files and its splits.md
+        return data_dir / source.file if (data_dir / source.file / "splits.md").is_file() else None
     for name in (source.file, source.file + ".gz"):
         if (data_dir / name).is_file():
             return data_dir / name
@@ -259,6 +276,10 @@ def read_source(data_dir: Path, source: Source) -> Iterator[Sentence]:
     path = source_file(data_dir, source)
     if path is None:
         raise FileNotFoundError(f"{data_dir / source.file} not found")
+    if source.reader == "gum":
+        from .en_ner_gum import read_gum
+
+        return read_gum(path)
     return read_iob2(path, dict(source.label_map), word_col=source.word_col, tag_col=source.tag_col)
 
 
