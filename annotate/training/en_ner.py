@@ -1,12 +1,14 @@
 """Build the small English NER shipped in ``annotate/models/en_ner/``.
 
 One command rebuilds it from the **train** splits of three openly licensed
-English NER corpora (provenance and licences in ``seeds/train/en_ner/README.md``)::
+English NER corpora and of the GUM corpus's named mentions (provenance and licences in
+``seeds/train/en_ner/README.md``)::
 
     python -m annotate.training.en_ner --data-dir DIR --out annotate/models/en_ner
 
 ``DIR`` holds the three files of :data:`SOURCES` as their repositories have
-them. They are read here (``read_iob2``), turned into spaCy ``Doc`` objects
+them and a ``gum/`` folder (GUM's train ``dep/*.conllu`` files of its CC BY / CC BY-SA genres
+and its ``splits.md``; read by ``en_ner_gum.read_gum``). The files are read here (``read_iob2``), turned into spaCy ``Doc`` objects
 with PER / ORG / LOC entities; about one document in ten of the UNER file (a
 hash of the document id) is held out for spaCy's model selection (no dev or
 test file of any corpus is used); the model is trained with spaCy's own
@@ -423,8 +425,9 @@ R {_fmt(org.get('r'))} F1 {_fmt(org.get('f'))}. Provenance details: `seeds/train
 
 ## Licence
 
-This model is built from CC BY-SA 4.0 data (UNER English-EWT, itself on UD English-EWT) and CC BY
-4.0 data, and is released under **CC BY-SA 4.0** (share-alike): whoever redistributes it, or a
+This model is built from CC BY-SA 4.0 data (UNER English-EWT, itself on UD English-EWT), CC BY
+4.0 data (BTC, WNUT 2017, GUM's annotations) and GUM texts under CC BY 4.0, CC BY-SA 3.0 and CC BY
+2.5 (only GUM's academic, bio, court, news, interview and voyage documents), and is released under **CC BY-SA 4.0** (share-alike): whoever redistributes it, or a
 model derived from it, keeps the attribution above and the same licence. The rest of the
 `annotate` code is MIT.
 """
