@@ -339,9 +339,9 @@ GUM_SPLITS = "# Splits\n\n## dev\n\n  * GUM_news_held\n\n## train\n\n  * GUM_new
 
 
 def test_gum_reader_keeps_named_org_per_loc_of_train_docs(tmp_path):
-    from annotate.training.en_ner import SOURCES, read_source
+    from annotate.training.en_ner import EXTRA_SOURCES, read_source
 
-    gum = next(s for s in SOURCES if s.key == "gum")
+    gum = next(s for s in EXTRA_SOURCES if s.key == "gum")
     folder = tmp_path / gum.file
     folder.mkdir()
     (folder / "splits.md").write_text(GUM_SPLITS, encoding="utf-8")
@@ -360,10 +360,19 @@ def test_gum_reader_keeps_named_org_per_loc_of_train_docs(tmp_path):
 
 
 def test_gum_reader_needs_the_split_lists(tmp_path):
-    from annotate.training.en_ner import SOURCES, find_data_dir
+    from annotate.training.en_ner import EXTRA_SOURCES, find_data_dir
 
-    gum = next(s for s in SOURCES if s.key == "gum")
+    gum = next(s for s in EXTRA_SOURCES if s.key == "gum")
     (tmp_path / gum.file).mkdir()
     (tmp_path / gum.file / "GUM_news_kelvar.conllu").write_text(GUM_DOC, encoding="utf-8")
     with pytest.raises(FileNotFoundError, match="gum"):
         find_data_dir(tmp_path, (gum,))
+
+
+def test_recipe_add_rejects_an_unknown_source(capsys):
+    from annotate.training.en_ner import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(["--add", "gum,nosuch", "--data-dir", "/nonexistent"])
+    assert exc.value.code == 2
+    assert "unknown source nosuch" in capsys.readouterr().err

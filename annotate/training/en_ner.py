@@ -1,14 +1,15 @@
 """Build the small English NER shipped in ``annotate/models/en_ner/``.
 
 One command rebuilds it from the **train** splits of three openly licensed
-English NER corpora and of the GUM corpus's named mentions (provenance and licences in
-``seeds/train/en_ner/README.md``)::
+English NER corpora (provenance and licences in ``seeds/train/en_ner/README.md``)::
 
     python -m annotate.training.en_ner --data-dir DIR --out annotate/models/en_ner
 
 ``DIR`` holds the three files of :data:`SOURCES` as their repositories have
-them and a ``gum/`` folder (GUM's train ``dep/*.conllu`` files of its CC BY / CC BY-SA genres
-and its ``splits.md``; read by ``en_ner_gum.read_gum``). The files are read here (``read_iob2``), turned into spaCy ``Doc`` objects
+them. ``--add gum`` trains on the GUM corpus's named mentions too (:data:`EXTRA_SOURCES`: a
+``gum/`` folder in ``DIR`` with GUM's train ``dep/*.conllu`` files of its CC BY / CC BY-SA
+genres and its ``splits.md``, read by ``en_ner_gum.read_gum``; measured and not shipped, see
+the provenance README). The files are read here (``read_iob2``), turned into spaCy ``Doc`` objects
 with PER / ORG / LOC entities; about one document in ten of the UNER file (a
 hash of the document id) is held out for spaCy's model selection (no dev or
 test file of any corpus is used); the model is trained with spaCy's own
@@ -83,6 +84,9 @@ SOURCES = (
         "Entity Recognition, W-NUT 2017",
         0, 1, (("corporation", "ORG"), ("group", "ORG"), ("person", "PER"), ("location", "LOC")), False,
     ),
+)
+# sources the recipe can add with --add KEY; the shipped model does not use them
+EXTRA_SOURCES = (
     Source(
         "gum", "gum", "GUM (Georgetown University Multilayer corpus), train split, CC BY / CC BY-SA genres",
         "amir-zeldes/gum", "dep/",
@@ -404,6 +408,8 @@ def model_readme(sources: tuple[Source, ...], counts: dict, scores: dict) -> str
     cites = "\n".join(f"- {s.citation}" for s in sources)
     held = {k: v.get("heldout", {}) for k, v in counts.items() if v.get("heldout")}
     held_s = ", ".join(f"{k}: {v.get('sentences', 0)} sentences, {v.get('ORG', 0)} ORG" for k, v in held.items())
+    gum_note = (" (and GUM texts under CC BY 4.0, CC BY-SA 3.0 and CC BY 2.5: only its academic, bio, court,"
+                " news, interview and voyage documents)") if any(s.key == "gum" for s in sources) else ""
     return f"""# en_ner: annotate's small English NER
 
 Built by `python -m annotate.training.en_ner` (recipe `annotate/training/en_ner.py`, config
@@ -425,9 +431,8 @@ R {_fmt(org.get('r'))} F1 {_fmt(org.get('f'))}. Provenance details: `seeds/train
 
 ## Licence
 
-This model is built from CC BY-SA 4.0 data (UNER English-EWT, itself on UD English-EWT), CC BY
-4.0 data (BTC, WNUT 2017, GUM's annotations) and GUM texts under CC BY 4.0, CC BY-SA 3.0 and CC BY
-2.5 (only GUM's academic, bio, court, news, interview and voyage documents), and is released under **CC BY-SA 4.0** (share-alike): whoever redistributes it, or a
+This model is built from CC BY-SA 4.0 data (UNER English-EWT, itself on UD English-EWT) and CC BY
+4.0 data{gum_note}, and is released under **CC BY-SA 4.0** (share-alike): whoever redistributes it, or a
 model derived from it, keeps the attribution above and the same licence. The rest of the
 `annotate` code is MIT.
 """
@@ -445,10 +450,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--work-dir", help="keep the corpora and spaCy's training output here (default: a temporary folder)")
     ap.add_argument("--only", help="comma-separated source keys to train on (default: all of "
                     f"{', '.join(s.key for s in SOURCES)})")
+    ap.add_argument("--add", help="comma-separated extra source keys to train on as well (of "
+                    f"{', '.join(s.key for s in EXTRA_SOURCES)}; not used by the shipped model)")
     ap.add_argument("--max-steps", type=int, help="override training.max_steps")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)
     sources = SOURCES if not args.only else tuple(s for s in SOURCES if s.key in args.only.split(","))
+    if args.add:
+        keys = args.add.split(",")
+        unknown = sorted(set(keys) - {s.key for s in EXTRA_SOURCES})
+        if unknown:
+            ap.error(f"--add: unknown source {', '.join(unknown)} (known: {', '.join(s.key for s in EXTRA_SOURCES)})")
+        sources += tuple(s for s in EXTRA_SOURCES if s.key in keys)
     try:
         summary = build_en_ner(args.out, args.data_dir, work_dir=args.work_dir, sources=sources,
                                max_steps=args.max_steps, seed=args.seed)
