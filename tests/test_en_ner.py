@@ -299,3 +299,80 @@ def test_recipe_repeats_a_source_in_train_only(tmp_path, repeat):
     assert c["train"]["sentences"] + c.get("heldout", {}).get("sentences", 0) == 40
     assert train == repeat * c["train"]["sentences"]
     assert heldout == c.get("heldout", {}).get("sentences", 0) > 0
+
+
+# A hand-written GUM-style CoNLL-U document: CorefUD brackets in MISC (organization, person, place,
+# and an abstract mention that must be dropped), a nested place inside an organization, a
+# determiner and a relative clause inside the organization mention, a common-noun person mention.
+GUM_DOC = """# newdoc id = GUM_news_kelvar
+# sent_id = GUM_news_kelvar-1
+# text = The Kelvar Mining Board of Tolland, which met, hired Ana Brisk.
+1	The	the	DET	DT	_	3	det	_	Entity=(7-organization-new-x-coref
+2	Kelvar	Kelvar	PROPN	NNP	_	3	compound	_	_
+3	Mining	Mining	PROPN	NNP	_	11	nsubj	_	_
+4	Board	Board	PROPN	NNP	_	3	flat	_	_
+5	of	of	ADP	IN	_	6	case	_	_
+6	Tolland	Tolland	PROPN	NNP	_	3	nmod	_	Entity=(8-place-new-x-coref-Tolland)|SpaceAfter=No
+7	,	,	PUNCT	,	_	9	punct	_	_
+8	which	which	PRON	WDT	_	9	nsubj	_	_
+9	met	meet	VERB	VBD	_	3	acl:relcl	_	Entity=7)|SpaceAfter=No
+10	,	,	PUNCT	,	_	11	punct	_	_
+11	hired	hire	VERB	VBD	_	0	root	_	_
+12	Ana	Ana	PROPN	NNP	_	11	obj	_	Entity=(9-person-new-x-coref
+13	Brisk	Brisk	PROPN	NNP	_	12	flat	_	Entity=9)|SpaceAfter=No
+14	.	.	PUNCT	.	_	11	punct	_	_
+
+# sent_id = GUM_news_kelvar-2
+# text = Local miners praised the Tolland Courier's plan.
+1	Local	local	ADJ	JJ	_	2	amod	_	Entity=(10-person-new-x-coref
+2	miners	miner	NOUN	NNS	_	3	nsubj	_	Entity=10)
+3	praised	praise	VERB	VBD	_	0	root	_	_
+4	the	the	DET	DT	_	6	det	_	Entity=(11-abstract-new-x-coref(12-organization-new-x-coref
+5	Tolland	Tolland	PROPN	NNP	_	6	compound	_	_
+6	Courier	Courier	PROPN	NNP	_	8	nmod:poss	_	SpaceAfter=No
+7	's	's	PART	POS	_	6	case	_	Entity=12)
+8	plan	plan	NOUN	NN	_	3	obj	_	Entity=11)|SpaceAfter=No
+9	.	.	PUNCT	.	_	3	punct	_	_
+
+"""
+GUM_SPLITS = "# Splits\n\n## dev\n\n  * GUM_news_held\n\n## train\n\n  * GUM_news_kelvar\n  * GUM_news_held\n  * GUM_fiction_story\n"
+
+
+def test_gum_reader_keeps_named_org_per_loc_of_train_docs(tmp_path):
+    from annotate.training.en_ner import EXTRA_SOURCES, read_source
+
+    gum = next(s for s in EXTRA_SOURCES if s.key == "gum")
+    folder = tmp_path / gum.file
+    folder.mkdir()
+    (folder / "splits.md").write_text(GUM_SPLITS, encoding="utf-8")
+    (folder / "GUM_news_kelvar.conllu").write_text(GUM_DOC, encoding="utf-8")
+    # a dev document (also listed under train) and a train document of a non-commercial genre: never read
+    (folder / "GUM_news_held.conllu").write_text(GUM_DOC.replace("kelvar", "held"), encoding="utf-8")
+    (folder / "GUM_fiction_story.conllu").write_text(GUM_DOC.replace("news_kelvar", "fiction_story"), encoding="utf-8")
+    first, second = list(read_source(tmp_path, gum))
+    assert {first.doc_id, second.doc_id} == {"GUM_news_kelvar"}
+    # the organization cut to its proper-noun run (no "The", no relative clause); the nested place dropped
+    assert first.tags == ["O", "B-ORG", "I-ORG", "I-ORG", "I-ORG", "I-ORG", "O", "O", "O", "O", "O",
+                          "B-PER", "I-PER", "O"]
+    assert first.spaces[5] is False and first.spaces[6] is True
+    # a common-noun person is no named entity; the abstract mention is dropped, the ORG inside it kept
+    assert second.tags == ["O", "O", "O", "O", "B-ORG", "I-ORG", "O", "O", "O"]
+
+
+def test_gum_reader_needs_the_split_lists(tmp_path):
+    from annotate.training.en_ner import EXTRA_SOURCES, find_data_dir
+
+    gum = next(s for s in EXTRA_SOURCES if s.key == "gum")
+    (tmp_path / gum.file).mkdir()
+    (tmp_path / gum.file / "GUM_news_kelvar.conllu").write_text(GUM_DOC, encoding="utf-8")
+    with pytest.raises(FileNotFoundError, match="gum"):
+        find_data_dir(tmp_path, (gum,))
+
+
+def test_recipe_add_rejects_an_unknown_source(capsys):
+    from annotate.training.en_ner import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(["--add", "gum,nosuch", "--data-dir", "/nonexistent"])
+    assert exc.value.code == 2
+    assert "unknown source nosuch" in capsys.readouterr().err

@@ -6,7 +6,10 @@ English NER corpora (provenance and licences in ``seeds/train/en_ner/README.md``
     python -m annotate.training.en_ner --data-dir DIR --out annotate/models/en_ner
 
 ``DIR`` holds the three files of :data:`SOURCES` as their repositories have
-them. They are read here (``read_iob2``), turned into spaCy ``Doc`` objects
+them. ``--add gum`` trains on the GUM corpus's named mentions too (:data:`EXTRA_SOURCES`: a
+``gum/`` folder in ``DIR`` with GUM's train ``dep/*.conllu`` files of its CC BY / CC BY-SA
+genres and its ``splits.md``, read by ``en_ner_gum.read_gum``; measured and not shipped, see
+the provenance README). The files are read here (``read_iob2``), turned into spaCy ``Doc`` objects
 with PER / ORG / LOC entities; about one document in ten of the UNER file (a
 hash of the document id) is held out for spaCy's model selection (no dev or
 test file of any corpus is used); the model is trained with spaCy's own
@@ -55,6 +58,7 @@ class Source:
     label_map: tuple[tuple[str, str], ...]  # source label -> ours; others become O
     heldout: bool  # hold out about one document in ten for model selection
     repeat: int = 1  # how many times each training sentence is seen per epoch (in-domain data weighs more)
+    reader: str = "iob2"  # "iob2": read_iob2 on one file; "gum": en_ner_gum.read_gum on a folder of CoNLL-U
 
 
 SOURCES = (
@@ -79,6 +83,18 @@ SOURCES = (
         "Derczynski, Nichols, van Erp and Limsopatham, Results of the WNUT2017 Shared Task on Novel and Emerging "
         "Entity Recognition, W-NUT 2017",
         0, 1, (("corporation", "ORG"), ("group", "ORG"), ("person", "PER"), ("location", "LOC")), False,
+    ),
+)
+# sources the recipe can add with --add KEY; the shipped model does not use them
+EXTRA_SOURCES = (
+    Source(
+        "gum", "gum", "GUM (Georgetown University Multilayer corpus), train split, CC BY / CC BY-SA genres",
+        "amir-zeldes/gum", "dep/",
+        "72ce5ac14978a324c2fd18d49484e65292cbe316", "37f43fd383897a1ac139b95fd28e6b5a614e33d9",
+        "CC BY 4.0 (annotations); texts CC BY 4.0, CC BY-SA 3.0 or CC BY 2.5 by genre",
+        "Zeldes, The GUM Corpus: Creating Multilayer Resources in the Classroom, Language Resources and "
+        "Evaluation 51(3), 2017",
+        0, 0, (("organization", "ORG"), ("person", "PER"), ("place", "LOC")), False, reader="gum",
     ),
 )
 # where the data folder is looked for when --data-dir is not given: next to the repository
@@ -227,7 +243,12 @@ def is_heldout(doc_id: str, every: int = 10) -> bool:
 
 
 def sha256(path: Path) -> str:
+    """Of a file's text, or of a folder's: each file (sorted by name) as its name, a newline, its bytes."""
     h = hashlib.sha256()
+    if path.is_dir():
+        for p in sorted(q for q in path.iterdir() if q.is_file()):
+            h.update(p.name.encode("utf-8") + b"\n" + p.read_bytes())
+        return h.hexdigest()
     with _open_text(path) as f:  # of the text, so a .gz and the plain file agree
         for line in f:
             h.update(line.encode("utf-8"))
@@ -249,6 +270,8 @@ def find_data_dir(path: str | Path | None = None, sources: Iterable[Source] = SO
 
 
 def source_file(data_dir: Path, source: Source) -> Path | None:
+    if source.reader == "gum":  # a folder: GUM's CoNLL-U files and its splits.md
+        return data_dir / source.file if (data_dir / source.file / "splits.md").is_file() else None
     for name in (source.file, source.file + ".gz"):
         if (data_dir / name).is_file():
             return data_dir / name
@@ -259,6 +282,10 @@ def read_source(data_dir: Path, source: Source) -> Iterator[Sentence]:
     path = source_file(data_dir, source)
     if path is None:
         raise FileNotFoundError(f"{data_dir / source.file} not found")
+    if source.reader == "gum":
+        from .en_ner_gum import read_gum
+
+        return read_gum(path)
     return read_iob2(path, dict(source.label_map), word_col=source.word_col, tag_col=source.tag_col)
 
 
@@ -381,6 +408,8 @@ def model_readme(sources: tuple[Source, ...], counts: dict, scores: dict) -> str
     cites = "\n".join(f"- {s.citation}" for s in sources)
     held = {k: v.get("heldout", {}) for k, v in counts.items() if v.get("heldout")}
     held_s = ", ".join(f"{k}: {v.get('sentences', 0)} sentences, {v.get('ORG', 0)} ORG" for k, v in held.items())
+    gum_note = (" (and GUM texts under CC BY 4.0, CC BY-SA 3.0 and CC BY 2.5: only its academic, bio, court,"
+                " news, interview and voyage documents)") if any(s.key == "gum" for s in sources) else ""
     return f"""# en_ner: annotate's small English NER
 
 Built by `python -m annotate.training.en_ner` (recipe `annotate/training/en_ner.py`, config
@@ -403,7 +432,7 @@ R {_fmt(org.get('r'))} F1 {_fmt(org.get('f'))}. Provenance details: `seeds/train
 ## Licence
 
 This model is built from CC BY-SA 4.0 data (UNER English-EWT, itself on UD English-EWT) and CC BY
-4.0 data, and is released under **CC BY-SA 4.0** (share-alike): whoever redistributes it, or a
+4.0 data{gum_note}, and is released under **CC BY-SA 4.0** (share-alike): whoever redistributes it, or a
 model derived from it, keeps the attribution above and the same licence. The rest of the
 `annotate` code is MIT.
 """
@@ -421,10 +450,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--work-dir", help="keep the corpora and spaCy's training output here (default: a temporary folder)")
     ap.add_argument("--only", help="comma-separated source keys to train on (default: all of "
                     f"{', '.join(s.key for s in SOURCES)})")
+    ap.add_argument("--add", help="comma-separated extra source keys to train on as well (of "
+                    f"{', '.join(s.key for s in EXTRA_SOURCES)}; not used by the shipped model)")
     ap.add_argument("--max-steps", type=int, help="override training.max_steps")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)
     sources = SOURCES if not args.only else tuple(s for s in SOURCES if s.key in args.only.split(","))
+    if args.add:
+        keys = args.add.split(",")
+        unknown = sorted(set(keys) - {s.key for s in EXTRA_SOURCES})
+        if unknown:
+            ap.error(f"--add: unknown source {', '.join(unknown)} (known: {', '.join(s.key for s in EXTRA_SOURCES)})")
+        sources += tuple(s for s in EXTRA_SOURCES if s.key in keys)
     try:
         summary = build_en_ner(args.out, args.data_dir, work_dir=args.work_dir, sources=sources,
                                max_steps=args.max_steps, seed=args.seed)
