@@ -48,7 +48,7 @@ ACTIONS: tuple[Action, ...] = (
     Action("redo_edit", "Z", "redo the edit undone last", ""),
     Action("reset_task", "R", "reset this task to its pre-annotation (undo brings the edits back)", ""),
     Action("cues", "c", "highlight the cue words of the themes switched on (again: hide); toggling a theme shows its own", ""),
-    Action("browse", "b", "task browser: every task; filter by state, label, text; open one (answered ones too)", ""),
+    Action("browse", "b", "task browser: every task and who answered it; filter by state, label, annotator, text; open one (answered ones too)", ""),
     Action("release_mouse", "M", "release the mouse: select and copy text with the terminal (again: the screen takes the mouse back)", ""),
     Action("scroll_down", "down,j", "scroll the text down", ""),
     Action("scroll_up", "up,k", "scroll the text up", ""),
