@@ -25,7 +25,7 @@ from textual.containers import Horizontal
 from ..errors import AnnotateError
 from ..store.browse import TaskBrowser
 from . import history
-from .keymap import ACTION_IDS, ACTIONS, apply_label_keys, keys_of
+from .keymap import ACTION_IDS, ACTIONS, apply_label_keys, key_display, keys_of
 from .screens import BrowserScreen, ConfirmQuit, HelpScreen
 from .session import ReviewSession, TaskState
 from .widgets import DocView, KeyLine, Panel, StatusBar, ThemePanel
@@ -88,6 +88,7 @@ class ReviewApp(App[int]):
         self.heap_settled: dict[str, int] = {}  # stage -> calls of _settle_heap
         self._settled_task: TaskState | None = None  # the task on screen at the last _settle_heap
         self._gc_threshold: tuple[int, int, int] | None = None  # the collector's thresholds before the screen
+        self.mouse_released = False  # release_mouse: the terminal has the mouse (its own text selection)
         for e in session.labels.entities:
             self.bind(e.key, f"relabel('{e.name}')", description=f"label {e.name}", show=False)
         for th in session.labels.themes:
@@ -203,7 +204,7 @@ class ReviewApp(App[int]):
         top = doc.scroll_offset.y
         height = doc.scrollable_content_region.height or 20
         s = self.session
-        parts = [self.query_one(StatusBar).text_for(s, self.loaded[0], len(self.bad_lines)).plain]
+        parts = [self.query_one(StatusBar).text_for(s, self.loaded[0], len(self.bad_lines), self._released_note()).plain]
         parts += ["".join(seg.text for seg in line) for line in doc._lines[top:top + height]]
         parts += [self.query_one(ThemePanel).text_for(s.state, s.labels).plain, s.state.message if s.state else "",
                   self.key_line().plain]
@@ -232,7 +233,11 @@ class ReviewApp(App[int]):
 
     def redraw_status(self) -> None:
         self._status_at = time.monotonic()
-        self.query_one(StatusBar).show(self.session, self.loaded[0], len(self.bad_lines))
+        self.query_one(StatusBar).show(self.session, self.loaded[0], len(self.bad_lines), self._released_note())
+
+    def _released_note(self) -> str:
+        """The key that takes the mouse back while the terminal has it, else ""."""
+        return key_display(self.keys_of["release_mouse"]).split("/")[0] if self.mouse_released else ""
 
     _status_at = 0.0  # when the status bar was last drawn (monotonic)
 
@@ -360,9 +365,29 @@ class ReviewApp(App[int]):
 
     # mouse: a click on a span selects it (in add mode: moves the token cursor), on a theme toggles it
 
+    def action_release_mouse(self) -> None:
+        """Give the mouse to the terminal (its own text selection, to copy a passage) or take it back.
+
+        The driver stops (or starts again) asking the terminal for mouse events; while released, a mouse event
+        that still comes (a terminal that ignores the request, the test pilot) changes nothing."""
+        self.mouse_released = not self.mouse_released
+        driver = self._driver
+        toggle = getattr(driver, "_disable_mouse_support" if self.mouse_released else "_enable_mouse_support", None)
+        if toggle is not None:
+            toggle()
+        if self.mouse_released:
+            self.capture_mouse(None)
+        note = (f"mouse released: select text with the terminal; press {self._released_note()} again"
+                if self.mouse_released else "the screen has the mouse again")
+        if (st := self.session.state) is not None:
+            st.message, st.version = note, st.version + 1
+            self._after()
+        else:
+            self.redraw_status()
+
     def on_doc_view_clicked(self, event: DocView.Clicked) -> None:
         st = self.session.state
-        if st is None:
+        if st is None or self.mouse_released:
             return
         if st.adding:
             if event.offset is not None and st.tokens:
@@ -373,7 +398,16 @@ class ReviewApp(App[int]):
             st.message, st.version = "", st.version + 1
         self._after()
 
+    def on_doc_view_dragged(self, event: DocView.Dragged) -> None:
+        """A drag over the text marks those tokens as in add mode (start and end); a label key creates the span."""
+        if (st := self.session.state) is None or self.mouse_released:
+            return
+        st.select_tokens(st.token_at(event.start), st.token_at(event.end))
+        self._after()
+
     def on_theme_panel_clicked(self, event: ThemePanel.Clicked) -> None:
+        if self.mouse_released:
+            return
         self._edit(TaskState.toggle_theme, event.theme)
 
     def action_browse(self) -> None:

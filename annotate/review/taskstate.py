@@ -379,6 +379,34 @@ class TaskState:
         self.anchor, self.end_mark = self.cursor, None
         return self._changed("start marked again")
 
+    def token_at(self, offset: int) -> int:
+        """The token that holds character ``offset`` (or the last one starting before it)."""
+        return max(bisect.bisect_right(self._starts, offset) - 1, 0)
+
+    def select_tokens(self, first: int, last: int) -> bool:
+        """A drag of the mouse from token ``first`` to ``last`` (either order): add mode with the start and
+        end marked over those whole tokens, snapped inward off whitespace and punctuation (EDGE_PUNCT); then
+        a label key creates the span. Refused as the keyboard's marks are: a range over a line or paragraph
+        break, or nothing but whitespace and punctuation."""
+        if not self.tokens:
+            return self._refuse("the text has no token")
+        ts, te = sorted((min(max(first, 0), len(self.tokens) - 1), min(max(last, 0), len(self.tokens) - 1)))
+        a, b = ts, te
+        while a < b and self._no_edge(a) and not self._breaks(a):
+            a += 1
+        while b > a and self._no_edge(b) and not self._breaks(b):
+            b -= 1
+        self.adding = True
+        self.cursor = b
+        self.anchor = a
+        self.end_mark = None
+        why = self._bad_range(a, b)
+        if why:
+            return self._refuse(why)
+        self.end_mark = b
+        return self._changed(f"{self.text[self.tokens[a]['start']:self.tokens[b]['end']]!r} marked: press a label key "
+                             "(esc cancels)")
+
     @property
     def selection(self) -> tuple[int, int] | None:
         if not self.adding:

@@ -5,8 +5,9 @@ at a time (``LIMIT``; the next page after a known row by keyset on the task's ro
 ``OFFSET``), each row with a short text, the labels of its spans and the answer. A row's spans are those of
 the annotator's decision when there is one, else those of the pre-annotation.
 
-Filters: the annotator's state (``pending``, ``answered``, or one answer), a label, and a piece of the text
-(case-insensitive for ASCII letters, as SQL ``LIKE``).
+Filters: the annotator's state (``pending``, ``answered``, or one answer), a label, a piece of the text
+(case-insensitive for ASCII letters, as SQL ``LIKE``) and another annotator (``answered_by``: the tasks that
+annotator has a decision on; :func:`annotators` lists who answered, one index seek each).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ class BrowseFilter:
     state: str = "all"  # one of STATES
     label: str | None = None
     text: str = ""
+    answered_by: str | None = None  # only the tasks this annotator answered (any answer)
 
     def __post_init__(self) -> None:
         if self.state not in STATES:
@@ -41,6 +43,7 @@ class TaskRow:
     answer: str | None  # this annotator's answer (None: pending)
     decision_id: int | None
     annotators: int  # how many decisions the task has, all annotators together
+    answered_by: tuple[str, ...] = ()  # who answered it (sorted, distinct)
 
 
 def _like(s: str) -> str:
@@ -75,6 +78,11 @@ class TaskBrowser:
         elif f.state != "all":
             sql.append(f"(SELECT answer FROM decision WHERE id = {self._DECISION}) = :answer")
             params["answer"] = f.state
+        if f.answered_by is not None:
+            # driven from that annotator's decisions (the decision_by_annotator index): the count seeks its tasks
+            # by the (dataset_id, task_hash) index instead of testing every task of the dataset
+            sql.append("t.task_key IN (SELECT task_key FROM decision WHERE dataset_id = :ds AND annotator = :by)")
+            params["by"] = f.answered_by
         if f.text:
             if not any(c in f.text for c in '"\\') and f.text.isprintable():  # as it is in the stored JSON: a fast pre-test
                 sql.append("t.content LIKE :like ESCAPE '\\'")
@@ -123,7 +131,9 @@ class TaskBrowser:
             " (SELECT group_concat(DISTINCT json_extract(s.value, '$.label')) FROM json_each(coalesce("
             "(SELECT content FROM decision WHERE id = dec), content), '$.spans') s"
             " WHERE coalesce(json_extract(s.value, '$.answer'), 'accept') = 'accept'),"
-            " (SELECT count(*) FROM decision WHERE dataset_id = :ds AND task_key = tk), th"
+            " (SELECT count(*) FROM decision WHERE dataset_id = :ds AND task_key = tk),"
+            " (SELECT group_concat(a, char(31)) FROM (SELECT DISTINCT annotator AS a FROM decision"
+            " WHERE dataset_id = :ds AND task_key = tk ORDER BY annotator)), th"
             f" FROM (SELECT t.id AS id, t.task_hash AS th, t.task_key AS tk, substr(json_extract(t.content, '$.text'), 1, {SNIPPET}) AS text,"
             f" {self._DECISION} AS dec, t.content AS content FROM task t WHERE {where} AND {page_sql}) ORDER BY id"
         )
@@ -133,8 +143,8 @@ class TaskBrowser:
             self._after[offset + len(rows)] = int(rows[-1][0])
         return [
             TaskRow(int(row_id), int(th), text or "", tuple(sorted(set((labels or "").split(",")) - {""})), answer,
-                    None if dec is None else int(dec), int(n))
-            for row_id, text, dec, answer, labels, n, th in rows
+                    None if dec is None else int(dec), int(n), tuple((who or "").split("\x1f")) if who else ())
+            for row_id, text, dec, answer, labels, n, who, th in rows
         ]
 
     def open(self, row: TaskRow) -> tuple[dict[str, Any], dict[str, Any] | None]:
@@ -148,6 +158,22 @@ class TaskBrowser:
         if row.decision_id is not None:
             decision = self.store.get_decision(row.decision_id)
         return task, decision
+
+
+def annotators(store: Store, dataset: str) -> list[str]:
+    """The annotators with a decision in ``dataset``, sorted: one seek of the (dataset, annotator) index each,
+    never a scan of the decisions."""
+    ds = store._run(store._dataset_id, dataset)
+    out: list[str] = []
+    if ds is None:
+        return out
+    while True:
+        sql, params = ("SELECT min(annotator) FROM decision WHERE dataset_id = ? AND annotator > ?", (ds, out[-1])) \
+            if out else ("SELECT min(annotator) FROM decision WHERE dataset_id = ?", (ds,))
+        row = store._run(lambda: store._c.execute(sql, params).fetchone())
+        if row is None or row[0] is None:
+            return out
+        out.append(row[0])
 
 
 def task_of_decision(store: Store, decision_id: int) -> dict[str, Any] | None:
@@ -164,4 +190,4 @@ def task_of_decision(store: Store, decision_id: int) -> dict[str, Any] | None:
     return task
 
 
-__all__ = ["STATES", "BrowseFilter", "TaskBrowser", "TaskRow", "task_of_decision"]
+__all__ = ["STATES", "BrowseFilter", "TaskBrowser", "TaskRow", "annotators", "task_of_decision"]

@@ -1,4 +1,5 @@
-"""The task browser: every task of the dataset with this annotator's answer; filter by state, label and text;
+"""The task browser: every task of the dataset with this annotator's answer and who answered it; filter by state,
+label, text and annotator (the tasks another annotator answered);
 open any task (answered ones too: answering it again replaces the stored answer).
 
 The list is a :class:`~..widgets.tasklist.TaskList` over a :class:`~annotate.store.browse.TaskBrowser`: it reads
@@ -7,6 +8,7 @@ a count and the pages on screen, never the whole dataset.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import ClassVar
 
 from textual.app import ComposeResult
@@ -15,7 +17,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from ...store import Store
-from ...store.browse import STATES, BrowseFilter, TaskBrowser, TaskRow
+from ...store.browse import STATES, BrowseFilter, TaskBrowser, TaskRow, annotators
 from ..widgets.tasklist import TaskList
 
 STATE_NAMES = {"all": "all", "pending": "pending", "answered": "answered", "accept": "accepted",
@@ -30,12 +32,14 @@ class BrowserScreen(ModalScreen[TaskRow | None]):
         Binding("s", "cycle_state", "state filter", id="browser_state"),
         Binding("l", "cycle_label", "label filter", id="browser_label"),
         Binding("slash", "search", "search the text", id="browser_search"),
+        Binding("a", "cycle_annotator", "annotator filter", id="browser_annotator"),
     ]
 
     def __init__(self, store: Store, dataset: str, annotator: str, labels: tuple[str, ...]) -> None:
         super().__init__()
         self.store, self.dataset, self.annotator = store, dataset, annotator
         self.labels = labels
+        self.annotators: list[str] | None = None  # who answered in the dataset (read on the first press of a)
         self.filter = BrowseFilter()
         self.browser = TaskBrowser(store, dataset, annotator, self.filter)
 
@@ -43,7 +47,7 @@ class BrowserScreen(ModalScreen[TaskRow | None]):
         yield Static(id="browser-head")
         yield Input(placeholder="search the text (⏎ applies, esc back to the list)", id="browser-text")
         yield TaskList(self.browser, id="browser-list")
-        yield Static("↑/↓ PgUp/PgDn Home/End move · ⏎ or double click: open · s state · l label · / search · esc/q back",
+        yield Static("↑/↓ PgUp/PgDn Home/End move · ⏎ or double click: open · s state · l label · a annotator · / search · esc/q back",
                      id="browser-keys")
 
     def on_mount(self) -> None:
@@ -55,7 +59,7 @@ class BrowserScreen(ModalScreen[TaskRow | None]):
         n = self.query_one(TaskList).count
         self.query_one("#browser-head", Static).update(
             f" Tasks of {self.dataset} for {self.annotator}: {n:,} shown   state: {STATE_NAMES[f.state]} (s)"
-            f"   label: {f.label or 'any'} (l)   text: {f.text or '-'} (/)")
+            f"   label: {f.label or 'any'} (l)   answered by: {f.answered_by or 'anyone'} (a)   text: {f.text or '-'} (/)")
 
     def _apply(self, flt: BrowseFilter) -> None:
         self.filter = flt
@@ -65,18 +69,26 @@ class BrowserScreen(ModalScreen[TaskRow | None]):
 
     def action_cycle_state(self) -> None:
         i = STATES.index(self.filter.state)
-        self._apply(BrowseFilter(STATES[(i + 1) % len(STATES)], self.filter.label, self.filter.text))
+        self._apply(dataclasses.replace(self.filter, state=STATES[(i + 1) % len(STATES)]))
 
     def action_cycle_label(self) -> None:
         order: list[str | None] = [None, *self.labels]
         i = order.index(self.filter.label) if self.filter.label in order else 0
-        self._apply(BrowseFilter(self.filter.state, order[(i + 1) % len(order)], self.filter.text))
+        self._apply(dataclasses.replace(self.filter, label=order[(i + 1) % len(order)]))
+
+    def action_cycle_annotator(self) -> None:
+        """Anyone, then each annotator who answered in the dataset (sorted), then anyone again."""
+        if self.annotators is None:
+            self.annotators = annotators(self.store, self.dataset)
+        order: list[str | None] = [None, *self.annotators]
+        i = order.index(self.filter.answered_by) if self.filter.answered_by in order else 0
+        self._apply(dataclasses.replace(self.filter, answered_by=order[(i + 1) % len(order)]))
 
     def action_search(self) -> None:
         self.query_one("#browser-text", Input).focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        self._apply(BrowseFilter(self.filter.state, self.filter.label, event.value.strip()))
+        self._apply(dataclasses.replace(self.filter, text=event.value.strip()))
         self.query_one(TaskList).focus()
 
     def action_close(self) -> None:

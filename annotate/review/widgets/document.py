@@ -240,17 +240,67 @@ class DocView(ScrollView, can_focus=False, inherit_bindings=False):
             self.offset = offset
             self.span = span
 
-    def on_click(self, event: events.Click) -> None:
+    class Dragged(Message):
+        """A drag over the text: the character offsets where the mouse went down and up (in either order)."""
+
+        def __init__(self, start: int, end: int) -> None:
+            super().__init__()
+            self.start = start
+            self.end = end
+
+    # the mouse: Textual's own text selection is off (a drag makes a span; release_mouse gives the terminal
+    # its selection back); a drag is tracked from mouse down to mouse up, and the click Textual sends after
+    # the mouse up of a drag is not a click
+    ALLOW_SELECT = False
+    _down_at: int | None = None  # the character offset under the mouse down (None: no press on the text)
+    _dragged = False  # the last press was a drag: the Click after its mouse up is ignored
+
+    def _at(self, event: events.MouseEvent) -> tuple[int | None, int] | None:
+        """(character offset or None on a label tag, span index or -1) under the mouse; None off the text."""
         off = event.get_content_offset(self)
         st = self.state
         if off is None or st is None:
-            return
+            return None
         idx = off.y + self.scroll_offset.y
         if not 0 <= idx < len(self.layout_.lines):
-            return
+            return None
         labels = {i: s["label"] for i, s in enumerate(st.spans)}
-        offset, span = piece_at(st.display_text, self.layout_.lines[idx], labels, off.x + self.scroll_offset.x)
-        self.post_message(self.Clicked(offset, span))
+        return piece_at(st.display_text, self.layout_.lines[idx], labels, off.x + self.scroll_offset.x)
+
+    def _offset_of(self, at: tuple[int | None, int] | None) -> int | None:
+        """A character offset for a point of a drag: on a label tag, the last character of its span."""
+        if at is None or self.state is None:
+            return None
+        offset, span = at
+        if offset is None and 0 <= span < len(self.state.spans):
+            return self.state.spans[span]["end"] - 1
+        return offset
+
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        self._dragged = False
+        self._down_at = self._offset_of(self._at(event)) if event.button == 1 else None
+        if self._down_at is not None:
+            self.capture_mouse()
+
+    def on_mouse_up(self, event: events.MouseUp) -> None:
+        start, self._down_at = self._down_at, None
+        self.capture_mouse(False)
+        if start is None:
+            return
+        end = self._offset_of(self._at(event))
+        st = self.state
+        if end is None or st is None or st.token_at(start) == st.token_at(end):
+            return  # a plain click (or a drag inside one token): the Click that follows does the rest
+        self._dragged = True
+        self.post_message(self.Dragged(start, end))
+
+    def on_click(self, event: events.Click) -> None:
+        if self._dragged:
+            self._dragged = False
+            return
+        at = self._at(event)
+        if at is not None:
+            self.post_message(self.Clicked(*at))
 
     def render_line(self, y: int) -> Strip:
         idx = y + self.scroll_offset.y

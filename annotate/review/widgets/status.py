@@ -16,8 +16,9 @@ class StatusBar(Panel):
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {"statusbar--accepted", "statusbar--rejected", "statusbar--add-mode", "statusbar--bad-lines"}
 
-    def text_for(self, s: ReviewSession, stored: int, bad_lines: int) -> Text:
-        """``stored``: tasks the background loader stored so far; ``bad_lines``: input lines it could not load."""
+    def text_for(self, s: ReviewSession, stored: int, bad_lines: int, mouse_released: str = "") -> Text:
+        """``stored``: tasks the background loader stored so far; ``bad_lines``: input lines it could not load;
+        ``mouse_released``: the key that takes the mouse back, while the terminal has it ("": the screen has it)."""
         c = self.component_style
         t = Text()
         t.append(f" {s.dataset} ", style="bold reverse")
@@ -41,7 +42,10 @@ class StatusBar(Panel):
             t.append(f"   loading… {stored:,} stored", style="italic")
         if bad_lines:
             t.append(f"   {bad_lines} bad line(s) not loaded", style=c("statusbar--bad-lines"))
+        if mouse_released:
+            t.append(f"   mouse released: select text with the terminal; press {mouse_released} again",
+                     style=c("statusbar--add-mode"))
         return t
 
-    def show(self, s: ReviewSession, stored: int, bad_lines: int) -> None:
-        self.set(self.text_for(s, stored, bad_lines))
+    def show(self, s: ReviewSession, stored: int, bad_lines: int, mouse_released: str = "") -> None:
+        self.set(self.text_for(s, stored, bad_lines, mouse_released))

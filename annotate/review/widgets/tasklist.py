@@ -27,9 +27,13 @@ STATE_MARKS = {None: "·  pending", "accept": "✓  accepted", "reject": "✗  r
 
 
 def row_text(row: TaskRow, width: int) -> str:
-    """One row: the task's row id, this annotator's answer, how many decisions it has, its labels, its text."""
+    """One row: the task's row id, this annotator's answer, how many decisions it has and by whom, its labels,
+    its text."""
     labels = ",".join(row.labels) or "-"
-    head = f"{row.row_id:>7}  {STATE_MARKS.get(row.answer, row.answer or ''):<11} {row.annotators:>2}  {labels[:24]:<24} "
+    who = ",".join(row.answered_by) or "-"
+    who = who if len(who) <= 16 else who[:15] + "…"
+    head = (f"{row.row_id:>7}  {STATE_MARKS.get(row.answer, row.answer or ''):<11} {row.annotators:>2} {who:<16}  "
+            f"{labels[:24]:<24} ")
     text = visible_text(row.text.replace("\n", " ").replace("\t", " "))
     return (head + text)[:max(width, 1)]
 

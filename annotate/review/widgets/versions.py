@@ -142,11 +142,11 @@ class VersionsPanel(Panel):
 class AdjudicationStatus(StatusBar):
     """The status bar, saying what is adjudicated into what and how many cases were merged without the screen."""
 
-    def text_for(self, s: Any, stored: int, bad_lines: int) -> Text:
+    def text_for(self, s: Any, stored: int, bad_lines: int, mouse_released: str = "") -> Text:
         t = Text()
         t.append(" adjudicating ", style="bold reverse")
         t.append(f" {s.source} → ", style="bold")
-        t.append_text(super().text_for(s, stored, bad_lines))
+        t.append_text(super().text_for(s, stored, bad_lines, mouse_released))
         if s.auto_accepted:
             t.append(f"   {s.auto_accepted:,} agreed merged", style="dim")
         return t
