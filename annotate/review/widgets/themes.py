@@ -62,10 +62,31 @@ def render_themes(state: TaskState | None, labels: ReviewLabels, key: Style = PL
         if "value" in span:
             value = span["value"]
             t.append(f" · {_short(value if isinstance(value, str) else json.dumps(value, ensure_ascii=False), 18)}")
+        score = span.get("score")
+        if isinstance(score, int | float) and not isinstance(score, bool):
+            t.append(f" · score {float(score):.2f}", style="dim")
         t.append("\n")
     else:
         t.append("\n\n\n")
+    t.append(_short(record_line(state.original), max(width, 8)) + "\n", style="dim")
     return t
+
+
+def record_line(task: dict) -> str:
+    """Where the task on screen comes from: its id, source file and line, and language (what the task records)."""
+    meta = task.get("meta") if isinstance(task.get("meta"), dict) else {}
+    parts = []
+    rid = task.get("id", meta.get("id"))
+    if rid is not None:
+        parts.append(f"id {rid}")
+    src = meta.get("source")
+    if src is not None:
+        line = meta.get("line")
+        parts.append(f"{src}:{line}" if line is not None else str(src))
+    lang = meta.get("lang", task.get("lang"))
+    if lang is not None:
+        parts.append(str(lang))
+    return " · ".join(parts) if parts else "no source recorded"
 
 
 SPAN_STATES = {"kept": "✓ kept", "rejected": "✗ rejected", "edited": "✎ edited (kept)", "added": "+ added (kept)"}
