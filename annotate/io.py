@@ -126,11 +126,16 @@ def read_records(sources: Iterable[str | Path], *, split: str | None = None, std
             records = _read_jsonl_path(src)
         else:
             records = _read_txt(src)
-        for rec in records:
-            if split in ("paragraphs", "sentences"):
-                yield from split_paragraphs(rec)
-            else:
-                yield rec
+        yield from split_records(records, split)
+
+
+def split_records(records: Iterable[Record], split: str | None) -> Iterator[Record]:
+    """``records``, each cut into paragraphs with ``split`` ``"paragraphs"`` or ``"sentences"`` (see :func:`read_records`)."""
+    for rec in records:
+        if split in ("paragraphs", "sentences"):
+            yield from split_paragraphs(rec)
+        else:
+            yield rec
 
 
 def open_binary(path: str) -> IO[bytes]:
@@ -168,8 +173,21 @@ def _read_jsonl_path(path: str) -> Iterator[Record]:
         yield from _read_jsonl_stream(f, path)
 
 
-def _read_jsonl_stream(stream: IO[bytes], where: str) -> Iterator[Record]:
-    for i, raw in enumerate(stream, start=1):
+def read_jsonl_range(path: str, start: int, end: int, first_line: int) -> Iterator[Record]:
+    """The records of bytes ``start``..``end`` of a JSONL file (cut at line ends), whose first line is
+    ``first_line``: each with its own line number, as :func:`read_records` gives them."""
+    f = open_binary(path)
+    with f:
+        f.seek(start)
+        yield from _read_jsonl_stream(f, path, first_line=first_line, limit=end - start)
+
+
+def _read_jsonl_stream(stream: IO[bytes], where: str, *, first_line: int = 1, limit: int | None = None) -> Iterator[Record]:
+    for i, raw in enumerate(stream, start=first_line):
+        if limit is not None:
+            if limit <= 0:
+                return
+            limit -= len(raw)
         if i == 1 and raw.startswith(b"\xef\xbb\xbf"):
             raw = raw[3:]
         line = _decode(raw, where, i).strip()

@@ -39,7 +39,7 @@ from typing import Any
 
 from ..about import __version__
 from ..errors import Errors
-from ..io import Record, _decode, _read_txt, atomic_output, empty_input, parse_record, split_paragraphs
+from ..io import Record, _read_txt, atomic_output, empty_input, read_jsonl_range, split_records
 from ..labels import load_labels
 
 CHUNK_BYTES = 4 * 1024 * 1024  # about 4 MB of input text per chunk
@@ -159,29 +159,8 @@ def read_chunk(chunk: Chunk, split: str | None) -> Iterator[Record]:
         if piece.kind == "txt":
             records: Iterable[Record] = _read_txt(piece.source)
         else:
-            records = _read_range(piece)
-        for rec in records:
-            if split in ("paragraphs", "sentences"):
-                yield from split_paragraphs(rec)
-            else:
-                yield rec
-
-
-def _read_range(piece: Piece) -> Iterator[Record]:
-    with open(piece.source, "rb") as f:
-        f.seek(piece.start)
-        pos, lineno = piece.start, piece.first_line
-        while pos < piece.end:
-            raw = f.readline()
-            if not raw:
-                break
-            pos += len(raw)
-            if pos == len(raw) and raw.startswith(b"\xef\xbb\xbf"):  # the file's first line
-                raw = raw[3:]
-            line = _decode(raw, piece.source, lineno).strip()
-            if line:
-                yield parse_record(line, piece.source, lineno)
-            lineno += 1
+            records = read_jsonl_range(piece.source, piece.start, piece.end, piece.first_line)
+        yield from split_records(records, split)
 
 
 # ----------------------------------------------------------------- the job key
