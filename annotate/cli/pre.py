@@ -96,13 +96,18 @@ def pre_command(
         elif no_cache:
             os.environ["ANNOTATE_CACHE"] = saved_cache
     if not quiet:
-        labels_s = ", ".join(f"{k} {v}" for k, v in sorted(result.per_label.items())) or "none"
-        themes_s = ", ".join(f"{k} {v}" for k, v in result.per_theme.most_common()) or "none"
         where = "stdout" if output == "-" else output
         rate = result.words / result.seconds if result.seconds else 0
-        err_console.print(f"[bold green]✔[/] {result.n_tasks} tasks, {result.words} tokens in {result.seconds:.1f}s ({rate:,.0f} tokens/s, model loading included) → {where}")
-        err_console.print(f"  spans: {labels_s}")
-        err_console.print(f"  themes: {themes_s}")
+        _summary(result, f"{result.seconds:.1f}s ({rate:,.0f} tokens/s, model loading included) → {where}")
+
+
+def _summary(result, after: str) -> None:  # noqa: ANN001
+    """The summary of a pre job (a PreResult or a DaskPreResult): counts, then spans and themes per label."""
+    labels_s = ", ".join(f"{k} {v}" for k, v in sorted(result.per_label.items())) or "none"
+    themes_s = ", ".join(f"{k} {v}" for k, v in result.per_theme.most_common()) or "none"
+    err_console.print(f"[bold green]✔[/] {result.n_tasks} tasks, {result.words} tokens in {after}")
+    err_console.print(f"  spans: {labels_s}")
+    err_console.print(f"  themes: {themes_s}")
 
 
 def _pre_dask(inputs, output, *, n_process, scheduler, chunk_mb, keep_chunks, quiet, show_bar, **kw) -> None:  # noqa: ANN001
@@ -119,15 +124,10 @@ def _pre_dask(inputs, output, *, n_process, scheduler, chunk_mb, keep_chunks, qu
         progress=bar if show_bar else None, **kw,
     )
     if not quiet:
-        labels_s = ", ".join(f"{k} {v}" for k, v in sorted(result.per_label.items())) or "none"
-        themes_s = ", ".join(f"{k} {v}" for k, v in result.per_theme.most_common()) or "none"
         extra = []
         if result.reused:
             extra.append(f"{result.reused} reused from an earlier run")
         if result.redone:
             extra.append(f"{result.redone} redone after a lost worker")
         more = f" ({'; '.join(extra)})" if extra else ""
-        err_console.print(f"[bold green]✔[/] {result.n_tasks} tasks, {result.words} tokens in {result.seconds:.1f}s,"
-                          f" {result.chunks} chunk(s){more} → {result.output}")
-        err_console.print(f"  spans: {labels_s}")
-        err_console.print(f"  themes: {themes_s}")
+        _summary(result, f"{result.seconds:.1f}s, {result.chunks} chunk(s){more} → {result.output}")
