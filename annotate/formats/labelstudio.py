@@ -221,15 +221,7 @@ def _expand_task(data: dict[str, Any], ctx: ReadContext) -> list[dict[str, Any]]
         elif ours.get("themes_reviewed"):
             rec["accept"] = []
         rec["answer"] = "accept" if live else ("reject" if ours.get("answer") == "reject" else "ignore")
-        who = _annotator(best.get("completed_by")) or (ours.get("annotator") if isinstance(ours.get("annotator"), str) else None)
-        if who:
-            rec["_annotator_id"] = who
-        ts = _time(best.get("updated_at")) or _time(best.get("created_at"))
-        if ts is not None:
-            rec["_timestamp"] = ts
-        lead = best.get("lead_time")
-        if isinstance(lead, int | float) and not isinstance(lead, bool):
-            rec["_seconds"] = float(lead)
+        _decision_fields(rec, best, best.get("completed_by"), ours)
         if len(anns) > 1:
             ctx.notes.append(f"task {tid}: {len(anns) - 1} other annotation(s) left out (the latest non-cancelled one is kept)")
         return [rec]
@@ -299,16 +291,23 @@ def _expand_min(data: dict[str, Any], ctx: ReadContext) -> list[dict[str, Any]]:
     if data.get("annotation_id") is None and not spans and themes is None:
         return [rec]  # a task without annotation
     rec["answer"] = "accept"
-    who = _annotator(data.get("annotator")) or (ours.get("annotator") if isinstance(ours.get("annotator"), str) else None)
-    if who:
-        rec["_annotator_id"] = who
-    ts = _time(data.get("updated_at")) or _time(data.get("created_at"))
+    _decision_fields(rec, data, data.get("annotator"), ours)
+    return [rec]
+
+
+def _decision_fields(rec: dict[str, Any], ann: dict[str, Any], who: Any, ours: dict[str, Any]) -> None:
+    """The annotator, time and seconds of a Label Studio annotation (``ann``: an annotation of the JSON export,
+    or a JSON_MIN record; ``who``: its annotator field) onto the decision ``rec``; our own bookkeeping
+    (``data.annotate``) names the annotator when Label Studio does not."""
+    name = _annotator(who) or (ours.get("annotator") if isinstance(ours.get("annotator"), str) else None)
+    if name:
+        rec["_annotator_id"] = name
+    ts = _time(ann.get("updated_at")) or _time(ann.get("created_at"))
     if ts is not None:
         rec["_timestamp"] = ts
-    lead = data.get("lead_time")
+    lead = ann.get("lead_time")
     if isinstance(lead, int | float) and not isinstance(lead, bool):
         rec["_seconds"] = float(lead)
-    return [rec]
 
 
 def expand(data: dict[str, Any], ctx: ReadContext) -> list[dict[str, Any]]:
