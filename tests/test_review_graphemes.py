@@ -168,3 +168,4 @@ def test_a_word_longer_than_the_line_is_cut_between_clusters():
     cuts = [line[0][0] for line in lines[1:]]
     assert cuts and all(is_boundary(text, k) for k in cuts)
     assert "".join(text[a:b] for line in lines for a, b, _o, _t in line) == text
+
