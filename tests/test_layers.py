@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "annotate"
-CORE = {"about", "errors", "io", "labels", "tasks"}
+CORE = {"about", "errors", "graphemes", "io", "labels", "tasks"}
 UI = ("typer", "rich", "textual", "click")
 # layer -> the annotate sub-packages / core modules it may import (besides itself)
 ALLOWED = {

@@ -25,10 +25,11 @@ they fall on the words.
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
+from ..graphemes import extends as _extends
+from ..graphemes import is_regional_indicator
 from .native import BadRecord
 
 CODEPOINTS = "codepoints"
@@ -37,8 +38,6 @@ UTF8 = "utf8"
 GRAPHEMES = "graphemes"
 # tried in this order when the offsets do not match in code points
 UNITS = (UTF16, GRAPHEMES, UTF8)
-
-_ZWJ = "\u200d"
 
 
 @dataclass(frozen=True)
@@ -58,18 +57,6 @@ def _utf16_units(ch: str) -> int:
     return 2 if ord(ch) > 0xFFFF else 1
 
 
-def _extends(prev: str, ch: str) -> bool:
-    """Whether ``ch`` continues the grapheme cluster that ``prev`` is in (a practical subset of UAX #29)."""
-    o = ord(ch)
-    if unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Me", "Mc"):
-        return True
-    if ch == _ZWJ or 0xFE00 <= o <= 0xFE0F or 0x1F3FB <= o <= 0x1F3FF or 0xE0020 <= o <= 0xE007F:
-        return True  # zero-width joiner, variation selectors, skin tones, tag characters
-    if prev == _ZWJ:
-        return True  # the character a ZWJ joins
-    return prev == "\r" and ch == "\n"
-
-
 def _boundaries(text: str, unit: str) -> list[int]:
     """``b[i]``: the offset, in ``unit``, of code point ``i`` (and ``b[len(text)]`` the length).
 
@@ -87,7 +74,7 @@ def _boundaries(text: str, unit: str) -> list[int]:
             out[i] = pos
             pos += len(ch.encode("utf-8", "surrogatepass"))
         else:
-            is_ri = 0x1F1E6 <= ord(ch) <= 0x1F1FF
+            is_ri = is_regional_indicator(ch)
             joins = i > 0 and (_extends(prev, ch) or (is_ri and ri_run % 2 == 1))
             if not joins:
                 pos += 1 if i > 0 else 0

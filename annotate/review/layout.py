@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 from rich.cells import cell_len
 
+from ..graphemes import is_boundary
+
 if TYPE_CHECKING:
     from .session import TaskState
 
@@ -87,6 +89,8 @@ def _wrap(
             a, b, owner, is_tag = piece
             while x + w > width and not is_tag and b - a > 1:  # longer than a line: cut it
                 room = max(width - x, 1)
+                while room > 1 and not is_boundary(text, a + room):  # never cut a joined emoji or an accent off
+                    room -= 1
                 lines[-1].append((a, a + room, owner, False))
                 lines.append([])
                 x = 0

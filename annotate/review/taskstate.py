@@ -11,6 +11,7 @@ import copy
 import re
 from typing import Any
 
+from ..graphemes import cluster_tokens
 from .labelset import ReviewLabels
 
 ACCEPT, REJECT = "accept", "reject"
@@ -30,21 +31,27 @@ EDGE_PUNCT = frozenset(",;:.!?…«»\"“”‘’'()[]{}—–-/·•*#|")
 
 
 class TaskState:
-    """One task under review. Token indices are those of ``task["tokens"]``."""
+    """One task under review. Token indices are those of :attr:`tokens`: ``task["tokens"]`` with the tokens of
+    one grapheme cluster (a joined emoji, a flag, a letter and its accent) made one unit, so that the cursor
+    and every edit move over whole clusters; :meth:`to_task` gives the spans back their indices in
+    ``task["tokens"]``."""
 
     def __init__(self, task: dict[str, Any], labels: ReviewLabels) -> None:
         self.original = task
         self.labels = labels
         self.text: str = task["text"]
         self.display_text = visible_text(self.text)  # what the screen draws: same length, no control character
-        self.tokens: list[dict[str, Any]] = task.get("tokens") or []
+        self._raw_tokens: list[dict[str, Any]] = task.get("tokens") or []
+        self.tokens: list[dict[str, Any]] = cluster_tokens(self.text, self._raw_tokens)
+        self._merged = self.tokens is not self._raw_tokens
         self._starts = [t["start"] for t in self.tokens]
         self._ends = [t["end"] for t in self.tokens]
         spans = []
         for s in task.get("spans") or []:
             d = dict(s)
             d["answer"] = ACCEPT if d.get("answer", ACCEPT) == ACCEPT else REJECT
-            if "token_start" not in d or "token_end" not in d:
+            if self._merged or "token_start" not in d or "token_end" not in d:
+                # a stored span with an edge inside a cluster keeps its offsets; its units are those around them
                 d["token_start"], d["token_end"] = self._token_range(d["start"], d["end"])
             spans.append(d)
         self.spans: list[dict[str, Any]] = sorted(spans, key=lambda s: (s["start"], s["end"]))
@@ -453,6 +460,12 @@ class TaskState:
         """The reviewed task: every span with its ``answer``, the accepted themes in ``accept``."""
         task = copy.deepcopy(self.original)
         task["spans"] = [dict(s) for s in self.spans]
+        if self._merged:  # unit indices back to indices of task["tokens"], which every span edge falls on
+            raw = self._raw_tokens
+            starts, ends = [t["start"] for t in raw], [t["end"] for t in raw]
+            for s in task["spans"]:
+                s["token_start"] = max(bisect.bisect_right(starts, s["start"]) - 1, 0)
+                s["token_end"] = min(bisect.bisect_left(ends, s["end"]), len(raw) - 1)
         task["accept"] = self.accepted_themes
         task.pop("answer", None)
         return task

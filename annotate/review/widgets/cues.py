@@ -49,6 +49,8 @@ def piece_at(text: str, line: list[tuple[int, int, int, bool]], labels: dict[int
     """What cell ``x`` of a laid-out line shows: (character offset or None on a label tag, span index or -1)."""
     from rich.cells import cell_len
 
+    from ...graphemes import is_boundary
+
     pos = 0
     for a, b, owner, is_tag in line:
         if is_tag:
@@ -57,9 +59,14 @@ def piece_at(text: str, line: list[tuple[int, int, int, bool]], labels: dict[int
                 return None, owner
             pos += w
             continue
-        for i in range(a, b):
-            w = cell_len(text[i])
+        i = a
+        while i < b:  # cluster by cluster: a joined emoji is drawn as one character of its own width
+            j = i + 1
+            while j < b and not is_boundary(text, j):
+                j += 1
+            w = cell_len(text[i:j])
             if pos <= x < pos + max(w, 1):
                 return i, owner
             pos += w
+            i = j
     return None, -1

@@ -255,17 +255,39 @@ class DocView(ScrollView, can_focus=False, inherit_bindings=False):
     _down_at: int | None = None  # the character offset under the mouse down (None: no press on the text)
     _dragged = False  # the last press was a drag: the Click after its mouse up is ignored
 
-    def _at(self, event: events.MouseEvent) -> tuple[int | None, int] | None:
-        """(character offset or None on a label tag, span index or -1) under the mouse; None off the text."""
-        off = event.get_content_offset(self)
+    def _at(self, event: events.MouseEvent, clamp: bool = False) -> tuple[int | None, int] | None:
+        """(character offset or None on a label tag, span index or -1) under the mouse; None off the text.
+
+        ``clamp`` (the end of a drag): a point above or below the view counts as on its first or last line,
+        a point past the end of a line as on its last character."""
+        off = event.get_content_offset_capture(self) if clamp else event.get_content_offset(self)
         st = self.state
         if off is None or st is None:
             return None
-        idx = off.y + self.scroll_offset.y
+        y = min(max(off.y, 0), max(self.scrollable_content_region.height - 1, 0)) if clamp else off.y
+        idx = y + self.scroll_offset.y
+        if clamp:
+            idx = min(idx, len(self.layout_.lines) - 1)
         if not 0 <= idx < len(self.layout_.lines):
             return None
         labels = {i: s["label"] for i, s in enumerate(st.spans)}
-        return piece_at(st.display_text, self.layout_.lines[idx], labels, off.x + self.scroll_offset.x)
+        line = self.layout_.lines[idx]
+        at = piece_at(st.display_text, line, labels, max(off.x, 0) + self.scroll_offset.x)
+        if clamp and at == (None, -1):
+            text_pieces = [p for p in line if not p[3] and p[1] > p[0]]
+            if text_pieces:
+                return text_pieces[-1][1] - 1, text_pieces[-1][2]
+        return at
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        """During a drag, the mouse above or below the text scrolls it a line a move."""
+        if self._down_at is None:
+            return
+        y = event.get_content_offset_capture(self).y
+        if y < 0:
+            self.scroll_relative(y=-1, animate=False, immediate=True)
+        elif y >= self.scrollable_content_region.height:
+            self.scroll_relative(y=1, animate=False, immediate=True)
 
     def _offset_of(self, at: tuple[int | None, int] | None) -> int | None:
         """A character offset for a point of a drag: on a label tag, the last character of its span."""
@@ -287,7 +309,7 @@ class DocView(ScrollView, can_focus=False, inherit_bindings=False):
         self.capture_mouse(False)
         if start is None:
             return
-        end = self._offset_of(self._at(event))
+        end = self._offset_of(self._at(event, clamp=True))
         st = self.state
         if end is None or st is None or st.token_at(start) == st.token_at(end):
             return  # a plain click (or a drag inside one token): the Click that follows does the rest
