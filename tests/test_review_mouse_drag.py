@@ -124,39 +124,39 @@ async def test_review_mouse_release_key_ignores_clicks_until_pressed_again(store
 LONG = " ".join(f"mot{i}" for i in range(400)) + "."
 
 
-async def test_review_drag_below_the_text_scrolls_it_and_marks_up_to_the_last_line_shown(tmp_path: Path):
-    with Store(tmp_path / "d.db") as s:
+@pytest.fixture
+def long_app(tmp_path: Path):
+    with Store(tmp_path / "long.db") as s:
         s.add_tasks("eco", [make_task(NLP, LONG, [("mot0", "ORG")])])
-        app = ReviewApp(ReviewSession(s, "eco", "bea", LABELS))
-        async with app.run_test(size=(80, 16)) as pilot:
-            doc = app.query_one(DocView)
-            st = app.session.state
-            height = doc.scrollable_content_region.height
-            assert len(doc.layout_.lines) > height + 5  # the text does not fit
-            await pilot.mouse_down(DocView, offset=(2 + len("mot0 ORG "), 1))  # on mot1
-            for _ in range(4):
-                await pilot.hover(DocView, offset=(10, height + 2))  # below the text: each move scrolls a line
-            assert doc.scroll_offset.y == 4
-            await pilot.mouse_up(DocView, offset=(10, height + 2))
-            await pilot.pause()
-            assert st.selection is not None
-            ts, te = st.selection
-            assert st.tokens[ts]["text"] == "mot1"
-            last_line = doc.layout_.lines[doc.scroll_offset.y + height - 1]
-            assert doc.layout_.lines.index(last_line) >= height  # the end lies on a line that was not on screen
-            assert st.tokens[te]["end"] > doc.layout_.lines[height][0][0]
+        yield ReviewApp(ReviewSession(s, "eco", "bea", LABELS))
 
 
-async def test_review_drag_above_the_text_scrolls_it_back(tmp_path: Path):
-    with Store(tmp_path / "u.db") as s:
-        s.add_tasks("eco", [make_task(NLP, LONG, [("mot0", "ORG")])])
-        app = ReviewApp(ReviewSession(s, "eco", "bea", LABELS))
-        async with app.run_test(size=(80, 16)) as pilot:
-            doc = app.query_one(DocView)
-            await pilot.press("pagedown", "pagedown")
-            top = doc.scroll_offset.y
-            assert top > 2
-            await pilot.mouse_down(DocView, offset=(3, 2))
-            await pilot.hover(DocView, offset=(3, 0))  # the border row above the text
-            await pilot.hover(DocView, offset=(4, 0))
-            assert doc.scroll_offset.y == top - 2
+async def test_review_drag_below_the_text_scrolls_it_and_marks_up_to_the_last_line_shown(long_app):
+    async with long_app.run_test(size=(80, 16)) as pilot:
+        doc = long_app.query_one(DocView)
+        st = long_app.session.state
+        height = doc.scrollable_content_region.height
+        assert len(doc.layout_.lines) > height + 5  # the text does not fit
+        await pilot.mouse_down(DocView, offset=(2 + len("mot0 ORG "), 1))  # on mot1
+        for _ in range(4):
+            await pilot.hover(DocView, offset=(10, height + 2))  # below the text: each move scrolls a line
+        assert doc.scroll_offset.y == 4
+        await pilot.mouse_up(DocView, offset=(10, height + 2))
+        await pilot.pause()
+        assert st.selection is not None
+        ts, te = st.selection
+        assert st.tokens[ts]["text"] == "mot1"
+        first_hidden = doc.layout_.lines[height][0][0]  # where the first line off the screen at the start begins
+        assert st.tokens[te]["end"] > first_hidden
+
+
+async def test_review_drag_above_the_text_scrolls_it_back(long_app):
+    async with long_app.run_test(size=(80, 16)) as pilot:
+        doc = long_app.query_one(DocView)
+        await pilot.press("pagedown", "pagedown")
+        top = doc.scroll_offset.y
+        assert top > 2
+        await pilot.mouse_down(DocView, offset=(3, 2))
+        await pilot.hover(DocView, offset=(3, 0))  # the border row above the text
+        await pilot.hover(DocView, offset=(4, 0))
+        assert doc.scroll_offset.y == top - 2
