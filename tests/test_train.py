@@ -237,3 +237,42 @@ def test_train_review_cli_order_needs_a_model_and_orders_the_store(trained, tmp_
     with Store(db) as s:
         stored = [d["text"] for d in s.iter_decisions("x")]
     assert stored == [t["text"] for t in order_tasks(_pre_tasks(), TrainedModel(out), "uncertain")]
+
+
+def test_train_review_order_applies_to_a_stored_dataset_when_resumed(trained, tmp_path):
+    """`review NAME --model M --order uncertain` without input: the pending stored tasks come in the model's
+    order, not in load order; a task the annotator answered before is not served again."""
+    from annotate.pipeline.trained import TrainedModel
+    from annotate.training.ordering import order_tasks
+
+    out, _ = trained
+    db = tmp_path / "s.db"
+    with Store(db) as s:
+        s.add_tasks("x", _pre_tasks())
+        loaded = [t["text"] for t in s.pending("x", "bea")]
+    expected = [t["text"] for t in order_tasks(_pre_tasks(), TrainedModel(out), "uncertain")]
+    assert expected != loaded  # else this test could not tell the orders apart
+    with Store(db) as s:  # bea answered the model's first task in an earlier session
+        first = next(t for t in s.pending("x", "bea") if t["text"] == expected[0])
+        s.add_decision("x", first, answer="accept", annotator="bea", session="earlier")
+    argv = ["review", "-d", "x", "--accept-all", "--order", "uncertain", "--model", str(out), "--db", str(db), "-a", "bea"]
+    assert main(argv) == 0
+    with Store(db) as s:
+        stored = [d["text"] for d in s.iter_decisions("x")]
+    assert stored == expected  # the earlier one first (stored first), then the rest in the model's order
+
+
+def test_review_session_order_serves_the_given_rows_and_skips_answered_ones(tmp_path):
+    from annotate.review.session import ReviewLabels, ReviewSession
+
+    with Store(tmp_path / "o.db") as s:
+        s.add_tasks("x", _pre_tasks(5))
+        rows = s.pending_page("x", "bea")
+        ids = [r for r, _ in rows]
+        s.add_decision("x", rows[1][1], answer="accept", annotator="bea", session="earlier")
+        session = ReviewSession(s, "x", "bea", ReviewLabels.load(), order=[ids[4], ids[1], ids[0], ids[3], ids[2]])
+        served = []
+        while session.state is not None:
+            served.append(session.state.text)
+            session.answer("accept")
+        assert served == [rows[i][1]["text"] for i in (4, 0, 3, 2)]

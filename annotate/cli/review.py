@@ -35,7 +35,7 @@ def review_command(
     output: Annotated[str | None, typer.Option("--output", "-o", help="With --adjudicate: the dataset the final versions go to (a new dataset, exported like any other).", show_default=False)] = None,
     auto_accept_agreed: Annotated[bool, typer.Option("--auto-accept-agreed", help="With --adjudicate: store the tasks every annotator answered the same way without showing them.")] = False,
     model: Annotated[str | None, typer.Option("--model", "-m", help="Model folder from annotate train: pre-annotates raw input beside the rules, and orders the tasks (--order).", show_default=False)] = None,
-    order: Annotated[str, typer.Option("--order", help="Order of the tasks loaded by this run: input, uncertain (the model's least certain first) or disagree (model and rules disagree first); needs --model except input.")] = "input",
+    order: Annotated[str, typer.Option("--order", help="Order of the tasks: input, uncertain (the model's least certain first) or disagree (model and rules disagree first); the tasks this run loads, or without input the dataset's pending tasks; needs --model except input.")] = "input",
 ) -> None:
     """Review tasks on a keyboard-first screen; every decision is saved at once.
 

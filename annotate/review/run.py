@@ -121,7 +121,8 @@ def run_review(
                 added, dups = load_tasks(store, dataset, reorder(tasks) if reorder else tasks)
             finally:
                 tasks.close()  # an interrupted load shuts its worker pool down
-            session = ReviewSession(store, dataset, who, labels, overlap=overlap, overlap_share=overlap_share)
+            order = resume_order(store, dataset, who, reorder, inputs, overlap, warnings)
+            session = ReviewSession(store, dataset, who, labels, overlap=overlap, overlap_share=overlap_share, order=order)
             try:
                 n = session.accept_all()
             finally:
@@ -132,8 +133,9 @@ def run_review(
         from .app import ReviewApp  # Textual only for the screen
 
         db_path = store.path
+        order = resume_order(store, dataset, who, reorder, inputs, overlap, warnings)
         session = ReviewSession(store, dataset, who, labels, loading=bool(inputs), overlap=overlap,
-                                overlap_share=overlap_share)
+                                overlap_share=overlap_share, order=order)
         totals = {"added": 0, "duplicates": 0}
 
         def loader(progress: Callable[[int, int], None], bad_line: Callable[[AnnotateError], None], stop: Callable[[], bool]) -> None:
@@ -173,3 +175,24 @@ def run_review(
         return ReviewResult(added=totals["added"], duplicates=totals["duplicates"], saved=session.saved,
                             replaced=session.replaced,
                             bad_lines=[str(e) for e in bad], warnings=warnings)
+
+
+def resume_order(
+    store: Store, dataset: str, annotator: str, reorder: Callable[[Any], Any] | None, inputs: list[Any],
+    overlap: int | None, warnings: list[str],
+) -> list[int] | None:
+    """``--order`` without input (resuming a dataset): the row ids of the tasks ``annotator`` has not
+    answered, in the order ``reorder`` gives them; None (load order) with input, whose tasks ``reorder``
+    orders as they are stored, or with ``overlap``, whose claims come in load order (a warning says so)."""
+    if reorder is None or inputs:
+        return None
+    if overlap is not None:
+        warnings.append("--order is not applied with --overlap: claimed tasks come in load order")
+        return None
+    rows: list[tuple[int, dict[str, Any]]] = []
+    after = 0
+    while page := store.pending_page(dataset, annotator, after=after, limit=1000):
+        rows += page
+        after = page[-1][0]
+    row_of = {id(task): row_id for row_id, task in rows}
+    return [row_of[id(task)] for task in reorder([task for _, task in rows])]

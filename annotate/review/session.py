@@ -69,6 +69,7 @@ class ReviewSession:
         loading: bool = False,
         overlap: int | None = None,
         overlap_share: float = 1.0,
+        order: list[int] | None = None,
     ) -> None:
         if not annotator or not annotator.strip():
             raise Errors.E320()
@@ -89,6 +90,9 @@ class ReviewSession:
         self.history: list[_Item] = []
         self._queued: set[Any] = set()  # --overlap only: the claimed tasks already queued (claim_page skips them)
         self._last_task_id = 0
+        # review --order on a stored dataset: the pending tasks' row ids in review order (a task answered
+        # meanwhile, in another session, is skipped when its turn comes); None: load order
+        self._order: deque[int] | None = deque(order) if order is not None else None
         counts = store.answer_counts(dataset, annotator)
         self.counts = dict(counts)
         self.total = store.count_tasks(dataset)
@@ -113,6 +117,14 @@ class ReviewSession:
             return self._claim_more()
         if len(self.queue) >= low:
             return 0
+        if self._order is not None:
+            got = 0
+            while self._order and len(self.queue) < low:
+                ids = [self._order.popleft() for _ in range(min(200, len(self._order)))]
+                for _, task in self.store.pending_rows(self.dataset, self.annotator, ids):
+                    self.queue.append(_Item(task))
+                    got += 1
+            return got
         rows = self.store.pending_page(self.dataset, self.annotator, after=self._last_task_id, limit=200)
         for row_id, task in rows:
             # rows come once each (after the last row id) and the store keys them uniquely: no set of

@@ -35,11 +35,12 @@ from typing import Any
 from ..errors import Errors
 from .claims import Claims
 from .connection import Connection
+from .order import Ordered, with_keys
 from .keys import decision_key, input_key, parse_key, task_key
 from .schema import _BATCH, ANSWERS, _check_answer, _check_size, _check_name, _decision_dict, _dumps, _hashes, _task_content, span_accepted
 
 
-class Store(Claims, Connection):
+class Store(Claims, Ordered, Connection):
     """The SQLite annotation database. Thread-safe; one connection per instance."""
 
 
@@ -215,13 +216,7 @@ class Store(Claims, Connection):
                 (ds, after, annotator, limit),
             ).fetchall()
         )
-        out = []
-        for i, c, k in rows:
-            task = json.loads(c)
-            if isinstance(task, dict):
-                task["_task_key"] = bytes(k).hex()
-            out.append((int(i), task))
-        return out
+        return with_keys(rows)
 
     def pending(self, dataset: str, annotator: str) -> Iterator[dict[str, Any]]:
         """Tasks this annotator has not answered yet, in load order, read in pages.
