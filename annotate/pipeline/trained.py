@@ -264,17 +264,16 @@ def claim_ner_spans(task: dict[str, Any], model: TrainedModel) -> None:
 
 
 def add_scores(task: dict[str, Any], scored: dict[tuple[int, int, str], float], source: str) -> None:
-    """``score`` for each span of ``task`` from the model ``source``: its beam probability (that of the same
-    offsets under any label when the rules retyped it), rounded to 4 digits."""
-    by_offsets: dict[tuple[int, int], float] = {}
-    for (a, b, _label), p in scored.items():
-        by_offsets[(a, b)] = max(p, by_offsets.get((a, b), 0.0))
+    """``score`` for each span of ``task`` from the model ``source``: its beam probability, rounded to 4
+    digits. A span the rules mended (retyped, or joined to a suffix) takes the best probability of the beam
+    entities it overlaps; 0.0 when the beam has none there."""
     for s in task.get("spans") or []:
         if not str(s.get("source", "")).startswith(source):
             continue
-        p = scored.get((s["start"], s["end"], s["label"]), by_offsets.get((s["start"], s["end"])))
-        if p is not None:
-            s["score"] = round(p, 4)
+        p = scored.get((s["start"], s["end"], s["label"]))
+        if p is None:
+            p = max((q for (a, b, _), q in scored.items() if a < s["end"] and s["start"] < b), default=0.0)
+        s["score"] = round(p, 4)
 
 
 def merge_into(task: dict[str, Any], doc: Any, model: TrainedModel) -> dict[str, Any]:
