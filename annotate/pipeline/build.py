@@ -98,7 +98,9 @@ def swap_ner(nlp: Language, path: str | Path) -> None:
     ``annotate train --from-model-ner`` that predicts every label of the one it replaces): one NER
     pass instead of two (:mod:`.trained`, mode ``replace``)."""
     try:
-        src = spacy.load(path, vocab=nlp.vocab)  # one vocab (and the base's vectors): the strings are shared
+        # one vocab (the base's, with the same vectors): its own copy of the vectors is not read again
+        others = [n for n in spacy.util.load_config(Path(path) / "config.cfg")["nlp"]["pipeline"] if n != "ner"]
+        src = spacy.load(path, vocab=nlp.vocab, exclude=["vocab", *others])
     except (OSError, ValueError) as e:
         raise Errors.E612(reason=str(e).splitlines()[0][:200], where=path) from None
     at = nlp.pipe_names.index("ner")

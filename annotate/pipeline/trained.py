@@ -230,6 +230,14 @@ class TrainedModel:
         """
         from ..tasks import set_hashes
 
+        if self.mode == "replace" and not self.run_pipes and not scores:  # nothing left to run: no Doc to make
+            for task in tasks:
+                if self.applies(task):
+                    claim_ner_spans(task, self)
+                    merge_into(task, self.nlp.make_doc(""), self)
+                    task = set_hashes(task, overwrite=True)
+                yield task
+            return
         for task, doc in self.docs(tasks, batch_size):
             if doc is None:
                 yield task
