@@ -93,10 +93,29 @@ def add_shipped_en_ner(nlp: Language, path: str | Path = SHIPPED_EN_NER, *, befo
     nlp.meta["annotate_model_version"] = str(src.meta.get("version", "0.0.0"))
 
 
+def swap_ner(nlp: Language, path: str | Path) -> None:
+    """Replace ``nlp``'s ``ner`` with the ``ner`` of the pipeline folder ``path`` (a model from
+    ``annotate train --from-model-ner`` that predicts every label of the one it replaces): one NER
+    pass instead of two (:mod:`.trained`, mode ``replace``)."""
+    try:
+        # one vocab (the base's, with the same vectors): its own copy of the vectors is not read again
+        others = [n for n in spacy.util.load_config(Path(path) / "config.cfg")["nlp"]["pipeline"] if n != "ner"]
+        src = spacy.load(path, vocab=nlp.vocab, exclude=["vocab", *others])
+    except (OSError, ValueError) as e:
+        raise Errors.E612(reason=str(e).splitlines()[0][:200], where=path) from None
+    at = nlp.pipe_names.index("ner")
+    nlp.remove_pipe("ner")
+    nlp.add_pipe("ner", source=src, before=nlp.pipe_names[at] if at < len(nlp.pipe_names) else None)
+    nlp.meta["annotate_ner"] = f"model:{src.meta.get('name', Path(path).name)}@{src.meta.get('version', '0.0.0')}"
+
+
 def build_pipeline(
-    lang: str, *, model: str | None = None, labels_path: str | Path | None = None, cache: bool = True
+    lang: str, *, model: str | None = None, labels_path: str | Path | None = None, cache: bool = True,
+    ner: str | Path | None = None,
 ) -> Language:
     """A ready pipeline for ``lang`` ("fr" or "en").
+
+    ``ner``: a trained pipeline folder whose ``ner`` replaces the model's (:func:`swap_ner`).
 
     With ``cache`` (and ``$ANNOTATE_CACHE`` not ``off``), the tokenized label data is read from
     and written to the build cache (:mod:`.buildcache`): the same pipeline, built faster.
@@ -109,6 +128,8 @@ def build_pipeline(
         nlp = _load_model(name)
         if nlp.lang != lang:
             raise Errors.E202(name=name, lang=nlp.lang, lang2=lang)
+        if ner is not None:
+            swap_ner(nlp, ner)
     else:
         nlp = spacy.blank(lang)
     customize_tokenizer(nlp)
@@ -144,8 +165,8 @@ def _has_sentences(nlp: Language) -> bool:
 
 
 @lru_cache(maxsize=4)
-def cached_pipeline(lang: str, model: str | None, labels_path: str | None) -> Language:
-    return build_pipeline(lang, model=model, labels_path=labels_path)
+def cached_pipeline(lang: str, model: str | None, labels_path: str | None, ner: str | None = None) -> Language:
+    return build_pipeline(lang, model=model, labels_path=labels_path, ner=ner)
 
 
 def model_description(nlp: Language) -> dict[str, str]:

@@ -92,13 +92,18 @@ def pre_annotate(
     encode: bool = False,
     on_warning: Callable[[str], None] | None = None,
     batch_size: int = 64,
+    model_scores: bool = False,
     **options: Any,
 ) -> Iterator[Any]:
     """Yield one task per record (or per sentence with ``split="sentences"``): :func:`rules_pre_annotate`.
 
-    ``model`` naming a folder written by ``annotate train`` (its meta.json has held-out scores) adds
-    that model's proposals to the rule tasks (:mod:`.trained`); what it is and is not used for is told
-    to ``on_warning``. Any other ``model`` is the French spaCy pipeline of the rules pipeline.
+    ``model`` naming a folder written by ``annotate train`` (its meta.json has held-out scores), or a
+    :class:`~.trained.TrainedModel`, adds that model's proposals to the rule tasks (:mod:`.trained`):
+    in mode ``replace`` its NER runs inside the rules pipeline instead of the base NER, in mode
+    ``beside`` after it. What it is and is not used for is told to ``on_warning``. ``model_scores``:
+    each span the model proposed gets ``score`` (its NER beam probability; a second NER pass, so only
+    when asked: ``annotate review --model``). Any other ``model`` is the French spaCy pipeline of the
+    rules pipeline.
     """
     from .trained import trained_model
 
@@ -111,14 +116,16 @@ def pre_annotate(
             on_warning(note)
         else:
             warnings.warn(note, UserWarning, stacklevel=2)
+    if trained.mode == "replace":
+        options["ner"] = str(trained.path)
     inner = rules_pre_annotate(records, labels=labels, encode=False, on_warning=on_warning, batch_size=batch_size,
                                **options)
-    return _with_model(inner, trained, encode, batch_size)
+    return _with_model(inner, trained, encode, batch_size, model_scores)
 
 
-def _with_model(inner: Iterator[Any], trained: Any, encode: bool, batch_size: int) -> Iterator[Any]:
+def _with_model(inner: Iterator[Any], trained: Any, encode: bool, batch_size: int, scores: bool = False) -> Iterator[Any]:
     try:
-        for task in trained.add_to(inner, batch_size):
+        for task in trained.add_to(inner, batch_size, scores=scores):
             yield encode_task(task) if encode else task
     finally:
         inner.close()  # shuts a worker pool down
@@ -139,8 +146,12 @@ def rules_pre_annotate(
     on_warning: Callable[[str], None] | None = None,
     encode: bool = False,
     ref_date: str | dt.date | None = None,
+    ner: str | None = None,
 ) -> Iterator[Any]:
     """Yield one task per record (or per sentence with ``split="sentences"``).
+
+    ``ner``: a folder from ``annotate train`` whose ``ner`` replaces the French model's
+    (:func:`annotate.pipeline.build.swap_ner`; ``annotate pre --model`` in mode ``replace``).
 
     Relative DATE values (``hier``, ``next Monday``, ``il y a deux ans``) resolve
     against the record's ``meta.date``, else ``ref_date`` (``YYYY-MM-DD``), and
@@ -162,7 +173,7 @@ def rules_pre_annotate(
     ref = check_ref_date(ref_date)
     n_process = n_processes(n_process)
     labels_s = str(Path(labels).resolve()) if labels is not None else None
-    models = {"fr": model, "en": model_en}
+    models = {"fr": (model, ner), "en": (model_en, None)}  # lang -> (spaCy pipeline, trained ner in its place)
 
     def tagged() -> Iterator[tuple[str, Record]]:
         for rec in records:
@@ -198,7 +209,7 @@ def rules_pre_annotate(
             return
         for lg, group in itertools.groupby(stream, key=lambda x: x[0]):
             recs = (r for _, r in group)
-            nlp = cached_pipeline(lg, models[lg], labels_s)
+            nlp = _pipeline(lg, models, labels_s)
             tasks = _annotate_stream(nlp, lg, recs, max_length, batch_size, ref)
             if encode:
                 tasks = ((rec, encode_task(task)) for rec, task in tasks)
@@ -315,8 +326,14 @@ def _pipe(nlp, recs: list[Record], limit: int, batch_size: int):
 _WORKER: dict[str, Any] = {}
 
 
+def _pipeline(lg: str, models: dict[str, Any], labels_s: str | None) -> Any:
+    entry = models[lg]  # (model, ner), or a model name alone
+    model, ner = entry if isinstance(entry, tuple) else (entry, None)
+    return cached_pipeline(lg, model, labels_s, ner)
+
+
 def _worker_init(
-    models: dict[str, str | None], labels_s: str | None, limit: int | None, batch_size: int, ref: dt.date | None = None
+    models: dict[str, tuple[str | None, str | None]], labels_s: str | None, limit: int | None, batch_size: int, ref: dt.date | None = None
 ) -> None:
     import signal
 
@@ -328,7 +345,7 @@ def _worker_init(
 def _worker_run(job: tuple[str, list[Record], bool]) -> list[Any]:
     lg, recs, encode = job
     w = _WORKER
-    nlp = cached_pipeline(lg, w["models"][lg], w["labels"])  # inherited when forked, else built once
+    nlp = _pipeline(lg, w["models"], w["labels"])  # inherited when forked, else built once
     tasks = _annotate_chunk(nlp, lg, recs, w["limit"], w["batch_size"], w["ref"])
     # encoding here moves the JSON work out of the parent, which would otherwise do it for every worker
     return [encode_task(t) for t in tasks] if encode else tasks
@@ -359,7 +376,7 @@ class _Workers:
     """
 
     def __init__(
-        self, n_process: int, models: dict[str, str | None], labels_s: str | None, limit: int | None, batch_size: int,
+        self, n_process: int, models: dict[str, tuple[str | None, str | None]], labels_s: str | None, limit: int | None, batch_size: int,
         ref: dt.date | None = None,
     ) -> None:
         import multiprocessing as mp
@@ -379,7 +396,7 @@ class _Workers:
         """Load the language's pipeline here first, so forked workers inherit it."""
         if self._pool is None:
             if self.forked:
-                cached_pipeline(lg, self.models[lg], self.labels_s)
+                _pipeline(lg, self.models, self.labels_s)
             self._pool = self._ctx.Pool(self.n, initializer=_worker_init, initargs=self._init)
 
     def annotate(self, lg: str, recs: Iterator[Record], encode: bool = False) -> Iterator[tuple[Record, Any]]:

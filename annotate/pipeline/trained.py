@@ -31,6 +31,9 @@ POLICY_FILE = "model_policy.toml"
 META_KEY = "annotate"  # the block annotate train writes into the model's meta.json
 # held-out examples a label or theme needs before the model may be preferred to the rules for it
 MIN_SUPPORT = 5
+BEAM_WIDTH = 8  # the NER beam that gives a span its probability (``score``, review order)
+# the sources the rules pipeline's resolver gives an entity of its NER (annotate_entities)
+NER_SOURCES = {"model": "", "model+rules": "+rules"}
 
 
 class LabelPolicy(_Strict):
@@ -135,13 +138,35 @@ class TrainedModel:
                         **{f"theme {k}": v for k, v in dropped_themes.items()}}
         self._labels = frozenset(self.labels)
         self._themes = frozenset(self.themes)
+        self.mode, self.mode_reason = self._mode(block)
         self.run_pipes = self._needed()
+
+    def _mode(self, block: dict[str, Any]) -> tuple[str, str]:
+        """``replace`` when the trained NER can stand in for the rules pipeline's base NER (one NER pass),
+        else ``beside`` (it runs after the rules pipeline, its spans merged per the policy), and why."""
+        from .build import DEFAULT_MODELS
+
+        if not self.labels:
+            return "beside", "no label is taken from the model"
+        if "ner" not in self.nlp.pipe_names:
+            return "beside", "the model has no ner"
+        base = DEFAULT_MODELS.get(self.lang)
+        if not block.get("from_model_ner") or not base or block.get("base_model") != base:
+            return "beside", f"not trained --from-model-ner from the rules pipeline's {base or 'model'}"
+        known = set(block.get("labels", [])) | set(block.get("rehearsed_labels") or [])
+        missing = sorted(set(self.nlp.get_pipe("ner").labels) - known)
+        if missing:
+            return "beside", f"its NER was not trained to keep the base labels {', '.join(missing)}"
+        left = sorted(set(block.get("labels", [])) - self._labels)
+        if left:  # a label left to the rules needs the base NER's own predictions of it
+            return "beside", f"label(s) {', '.join(left)} left to the rules need the base NER"
+        return "replace", f"its NER replaces {base}'s inside the rules pipeline (one NER pass)"
 
     def _needed(self) -> list[str]:
         """The components ``pre`` runs: ``ner`` only when a label is used, the textcat only when a theme
         is, and a tok2vec only when a component that runs listens to it (each one costs about as
         much as the rules pipeline's own NER)."""
-        wanted = {"ner"} if self.labels else set()
+        wanted = {"ner"} if self.labels and self.mode == "beside" else set()
         if self.themes:
             wanted |= {n for n in self.nlp.pipe_names if "textcat" in n}
         from .build import _mentions_listener
@@ -157,7 +182,7 @@ class TrainedModel:
     def notes(self) -> list[str]:
         """What the job prints: the labels and themes used, and those left to the rules (and why)."""
         out = [f"model {self.source} ({self.path}): labels {', '.join(self.labels) or 'none'};"
-               f" themes {', '.join(self.themes) or 'none'}"]
+               f" themes {', '.join(self.themes) or 'none'}; mode {self.mode}: {self.mode_reason}"]
         out += [f"model {self.name}: {what} not used ({why})" for what, why in sorted(self.dropped.items())]
         return out
 
@@ -192,20 +217,43 @@ class TrainedModel:
                 yield from flush()
         yield from flush()
 
-    def add_to(self, tasks: Iterable[dict[str, Any]], batch_size: int = 64) -> Iterator[dict[str, Any]]:
-        """The rule tasks with the model's spans and themes merged in (same order; other languages untouched)."""
+    def scored_ents(self, doc: Any) -> dict[tuple[int, int, str], float]:
+        """Each entity's probability under the NER's beam (:data:`BEAM_WIDTH`), by character offsets and label."""
+        ner = self.nlp.get_pipe("ner")
+        scored = ner.scored_ents(ner.beam_parse([doc], beam_width=BEAM_WIDTH))[0]
+        return {(doc[a:b].start_char, doc[a:b].end_char, label): float(p) for (a, b, label), p in scored.items()}
+
+    def add_to(self, tasks: Iterable[dict[str, Any]], batch_size: int = 64, *, scores: bool = False) -> Iterator[dict[str, Any]]:
+        """The rule tasks with the model's spans and themes merged in (same order; other languages untouched).
+
+        ``scores``: each model span gets ``score``, its beam probability (:meth:`scored_ents`: one more NER pass).
+        """
         from ..tasks import set_hashes
 
+        if self.mode == "replace" and not self.run_pipes and not scores:  # nothing left to run: no Doc to make
+            for task in tasks:
+                if self.applies(task):
+                    claim_ner_spans(task, self)
+                    merge_into(task, self.nlp.make_doc(""), self)
+                    task = set_hashes(task, overwrite=True)
+                yield task
+            return
         for task, doc in self.docs(tasks, batch_size):
             if doc is None:
                 yield task
                 continue
+            if self.mode == "replace":
+                claim_ner_spans(task, self)
             merge_into(task, doc, self)
+            if scores:
+                add_scores(task, self.scored_ents(doc), self.source)
             yield set_hashes(task, overwrite=True)
 
 
-def trained_model(model: str | Path | None, labels_path: str | Path | None = None) -> TrainedModel | None:
+def trained_model(model: Any, labels_path: str | Path | None = None) -> TrainedModel | None:
     """``model`` as a :class:`TrainedModel` when it names a folder written by ``annotate train``, else None."""
+    if isinstance(model, TrainedModel):
+        return model
     if model is None or read_trained_meta(model) is None:
         return None
     return TrainedModel(model, labels_path=labels_path)
@@ -215,11 +263,33 @@ def _overlaps(a: dict[str, Any], b: dict[str, Any]) -> bool:
     return a["start"] < b["end"] and b["start"] < a["end"]
 
 
+def claim_ner_spans(task: dict[str, Any], model: TrainedModel) -> None:
+    """Mode ``replace``: the spans the rules pipeline took from its NER came from the trained one: name it."""
+    for s in task.get("spans") or []:
+        tail = NER_SOURCES.get(str(s.get("source")))
+        if tail is not None:
+            s["source"] = model.source + tail
+
+
+def add_scores(task: dict[str, Any], scored: dict[tuple[int, int, str], float], source: str) -> None:
+    """``score`` for each span of ``task`` from the model ``source``: its beam probability, rounded to 4
+    digits. A span the rules mended (retyped, or joined to a suffix) takes the best probability of the beam
+    entities it overlaps; 0.0 when the beam has none there."""
+    for s in task.get("spans") or []:
+        if not str(s.get("source", "")).startswith(source):
+            continue
+        p = scored.get((s["start"], s["end"], s["label"]))
+        if p is None:
+            p = max((q for (a, b, _), q in scored.items() if a < s["end"] and s["start"] < b), default=0.0)
+        s["score"] = round(p, 4)
+
+
 def merge_into(task: dict[str, Any], doc: Any, model: TrainedModel) -> dict[str, Any]:
-    """Merge ``doc``'s entities (labels the model is used for) and cats into ``task``, per the policy."""
+    """Merge ``doc``'s entities (labels the model is used for) and cats into ``task``, per the policy
+    (mode ``replace``: the rules pipeline already ran the model's NER; only the cats)."""
     text = task["text"]
     spans = list(task.get("spans") or [])
-    for e in doc.ents:
+    for e in (doc.ents if getattr(model, "mode", "beside") == "beside" else ()):
         if e.label_ not in model._labels:
             continue
         m = {"start": e.start_char, "end": e.end_char, "token_start": e.start, "token_end": e.end - 1,
@@ -246,6 +316,7 @@ def merge_into(task: dict[str, Any], doc: Any, model: TrainedModel) -> dict[str,
             taken.append(theme)
     task["cats"] = cats
     meta = dict(task.get("meta") or {})
-    meta.update(trained_model=model.name, trained_model_version=model.version, model_themes=taken)
+    meta.update(trained_model=model.name, trained_model_version=model.version, model_themes=taken,
+                trained_model_mode=getattr(model, "mode", "beside"))
     task["meta"] = meta
     return task

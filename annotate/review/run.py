@@ -96,7 +96,7 @@ def run_review(
     if n_process > 1:
         pre_options["n_process"] = n_process
     if model is not None:  # raw input: the rules and a model from annotate train (annotate pre --model)
-        pre_options["model"] = model
+        pre_options.update(model=model, model_scores=True)  # the side panel shows each model span's score
     if strict and inputs:
         check_review_input(inputs, labels)
     bad: list[AnnotateError] = []

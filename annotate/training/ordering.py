@@ -22,7 +22,7 @@ from typing import Any
 
 from ..errors import Errors
 
-BEAM_WIDTH = 8
+from ..pipeline.trained import BEAM_WIDTH  # noqa: F401  (the width TrainedModel.scored_ents uses)
 DIGITS = 4
 
 
@@ -56,13 +56,7 @@ def predictions(model: Any, task: dict[str, Any]) -> tuple[dict[tuple[int, int, 
     for name, proc in nlp.pipeline:
         if name != "ner":
             doc = proc(doc)
-    ents: dict[tuple[int, int, str], float] = {}
-    if "ner" in nlp.pipe_names:
-        ner = nlp.get_pipe("ner")
-        scored = ner.scored_ents(ner.beam_parse([doc], beam_width=BEAM_WIDTH))[0]
-        for (start, end, label), p in scored.items():
-            span = doc[start:end]
-            ents[(span.start_char, span.end_char, label)] = float(p)
+    ents = model.scored_ents(doc) if "ner" in nlp.pipe_names else {}
     return ents, {k: float(v) for k, v in doc.cats.items()}
 
 

@@ -305,6 +305,14 @@ def train_model(
         result = TrainResult(str(out), out.name or "model", version, report.lang, list(datasets), n_train=n_train,
                              n_heldout=n_dev, max_steps=steps)
         result.notes += [n for n in report.notes if n.startswith("warning")] + ([result_note] if result_note else [])
+        rehearsed: dict[str, Any] = {"labels": [], "spans": 0}
+        if from_model_ner:  # keep the base NER's other labels: the model can then replace it in the rules pipeline
+            from .rehearsal import rehearse
+
+            rehearsed = rehearse(data / "train.spacy", report.vectors, trained_labels)
+            if rehearsed["labels"]:
+                result.notes.append(f"rehearsal: {rehearsed['spans']} span(s) of the base NER's labels"
+                                    f" {', '.join(rehearsed['labels'])} added to the training docs (not over gold spans)")
         run_args = dict(seed=seed, max_steps=steps, seconds=seconds, on_progress=on_progress, drop=drop,
                         from_ner=report.vectors if from_model_ner else None)
         if curve:
@@ -332,13 +340,24 @@ def train_model(
             "datasets": list(datasets), "seed": seed, "labels": trained_labels, "themes": themes,
             "n_train": n_train, "n_heldout": n_dev, "steps": run["steps"], "max_steps": steps,
             "max_minutes": max_minutes, "base_model": report.vectors, "from_model_ner": bool(from_model_ner),
+            "rehearsed_labels": rehearsed["labels"],
             "heldout": result.heldout,
         }
         _write_meta(model_dir, {"name": result.name, "version": version, "annotate": block})
         # the two combined, as annotate pre --model uses them
         from ..pipeline.trained import TrainedModel
 
-        combined = list(TrainedModel(model_dir, labels_path=labels, use_all=True).add_to(rules))
+        both = TrainedModel(model_dir, labels_path=labels, use_all=True)
+        if both.mode == "replace":  # its NER inside the rules pipeline, as pre --model will run it
+            from ..io import Record
+            from ..pipeline.pre import pre_annotate
+
+            recs = (Record({"text": g.text}, "<held-out>", i + 1) for i, g in enumerate(golds))
+            combined = list(pre_annotate(recs, model=both, lang=report.lang, labels=labels, on_warning=lambda _: None))
+        else:
+            combined = list(both.add_to(rules))
+        block["mode"] = both.mode
+        result.notes.append(f"mode {both.mode}: {both.mode_reason}")
         result.heldout["combined"] = score(golds, [task_spans(t) for t in combined],
                                            [t.get("cats") or {} for t in combined], trained_labels, themes)
         if result.curve:

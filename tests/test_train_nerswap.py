@@ -1,0 +1,124 @@
+"""`annotate train --from-model-ner` keeps the base NER's labels (pseudo-rehearsal), so `pre --model` can run
+the trained NER inside the rules pipeline in place of fr_core_news_md's (mode replace, one NER pass);
+otherwise it runs beside the rules (mode beside). Model spans get a beam score when asked."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from annotate.io import Record
+from annotate.pipeline.pre import pre_annotate
+from annotate.pipeline.trained import TrainedModel
+from annotate.store import Store
+from annotate.training.train import train_model
+
+from test_train import _task  # noqa: E402  (the same small French data)
+
+TEXTS = [
+    "Emmanuel Macron a reçu les dirigeants de Renault à Paris, selon Le Monde.",
+    "Airbus et Safran signent un accord de 3 millions d'euros avec la SNCF à Toulouse.",
+    "La Banque de France prévoit une croissance de 1,2 % en 2025, a dit François Villeroy de Galhau.",
+    "Le syndicat Force Ouvrière et la Fédération nationale des travaux publics ont signé.",  # an ORG of the NER's
+]
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory):
+    path = tmp_path_factory.mktemp("nerswap") / "t.db"
+    with Store(path) as s:
+        for i in range(24):
+            s.add_decision("news", _task(i), answer="accept", annotator="a", session="s")
+    return path
+
+
+@pytest.fixture(scope="module")
+def swapped(db, tmp_path_factory):
+    out = tmp_path_factory.mktemp("models") / "org"
+    result = train_model(["news"], out, db=db, max_steps=3, seed=1, entity_labels=["ORG"], from_model_ner=True)
+    return out, result
+
+
+def _recs():
+    return [Record({"text": t, "lang": "fr"}, "<test>", i + 1) for i, t in enumerate(TEXTS)]
+
+
+def _spans(tasks):
+    return [{(s["start"], s["end"], s["label"]) for s in t["spans"]} for t in tasks]
+
+
+def test_train_nerswap_rehearsal_keeps_the_base_labels(swapped):
+    out, result = swapped
+    block = json.loads((out / "meta.json").read_text())["annotate"]
+    assert block["rehearsed_labels"] == ["LOC", "MISC", "PER"] and block["mode"] == "replace"
+    assert any(n.startswith("rehearsal: ") for n in result.notes)
+    import spacy
+
+    doc = spacy.load(out)(TEXTS[0])
+    assert {"PER", "LOC"} <= {e.label_ for e in doc.ents}  # not forgotten: the rules pipeline reads them
+
+
+def test_train_nerswap_pre_model_replaces_the_base_ner(swapped):
+    out, _ = swapped
+    model = TrainedModel(out, use_all=True)  # ORG taken from the model whatever the tiny held-out says
+    assert model.mode == "replace" and "ner" not in model.run_pipes and "mode replace" in model.notes()[0]
+    tasks = list(pre_annotate(_recs(), model=model, on_warning=lambda _: None))
+    rules = list(pre_annotate(_recs()))
+    assert all(t["meta"]["trained_model_mode"] == "replace" for t in tasks)
+    # 3 steps from fr_core_news_md's NER: the trained NER is still almost the base one
+    got, want = set().union(*_spans(tasks)), set().union(*_spans(rules))
+    assert len(got & want) >= 0.8 * len(got | want)
+    sources = {s["source"] for t in tasks for s in t["spans"]}
+    assert not sources & {"model", "model+rules"}  # the NER's spans name the trained model
+    assert any(s.startswith("model:org@") for s in sources)
+
+
+def test_train_nerswap_fallback_beside_without_the_base_ner(db, tmp_path):
+    out = tmp_path / "scratch"
+    train_model(["news"], out, db=db, max_steps=2, seed=1, base_model="none", entity_labels=["ORG"])
+    model = TrainedModel(out, use_all=True)
+    assert model.mode == "beside" and "from-model-ner" in model.mode_reason and "ner" in model.run_pipes
+    tasks = list(pre_annotate(_recs()[:1], model=model, on_warning=lambda _: None))
+    assert tasks[0]["meta"]["trained_model_mode"] == "beside"
+
+
+def test_train_nerswap_org_left_to_the_rules_runs_no_model_ner(swapped, tmp_path):
+    """A model worse than the rules on ORG (its held-out scores): no replacement, the rules' own spans."""
+    import shutil
+
+    out, _ = swapped
+    worse = tmp_path / "worse"
+    shutil.copytree(out, worse)
+    meta = json.loads((worse / "meta.json").read_text())
+    for who, f in (("model", 0.0), ("combined", 0.0), ("rules", 1.0)):
+        meta["annotate"]["heldout"][who]["labels"]["ORG"].update(f=f, n=5)
+    (worse / "meta.json").write_text(json.dumps(meta))
+    model = TrainedModel(worse)
+    assert model.labels == [] and model.mode == "beside" and model.run_pipes == []
+    assert "label ORG not used" in "\n".join(model.notes())
+    assert _spans(pre_annotate(_recs(), model=model, on_warning=lambda _: None)) == _spans(pre_annotate(_recs()))
+
+
+@pytest.mark.parametrize("scores", [True, False], ids=["asked", "not-asked"])
+def test_train_nerswap_model_spans_carry_a_score_when_asked(swapped, scores):
+    out, _ = swapped
+    model = TrainedModel(out, use_all=True)
+    tasks = list(pre_annotate(_recs(), model=model, model_scores=scores, on_warning=lambda _: None))
+    mine = [s for t in tasks for s in t["spans"] if s["source"].startswith(model.source)]
+    assert mine
+    if scores:
+        assert all(0.0 <= s["score"] <= 1.0 for s in mine)
+    else:
+        assert not any("score" in s for s in mine)
+
+
+def test_train_nerswap_model_loads_in_a_fresh_process(swapped):
+    out, _ = swapped
+    code = ("import spacy; nlp = spacy.load(%r); d = nlp(%r); print(sorted({e.label_ for e in d.ents}))"
+            % (str(out), TEXTS[0]))
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-1500:]
+    assert "ORG" in proc.stdout and "PER" in proc.stdout
