@@ -102,6 +102,49 @@ def test_train_nerswap_org_left_to_the_rules_runs_no_model_ner(swapped, tmp_path
     assert _spans(pre_annotate(_recs(), model=model, on_warning=lambda _: None)) == _spans(pre_annotate(_recs()))
 
 
+def _no_themes(out, tmp_path):
+    """A copy of the model whose held-out scores take ORG from it and none of its themes."""
+    import shutil
+
+    copy = tmp_path / "nothemes"
+    shutil.copytree(out, copy)
+    meta = json.loads((copy / "meta.json").read_text())
+    for who, f in (("model", 1.0), ("combined", 1.0), ("rules", 0.0)):
+        heldout = meta["annotate"]["heldout"][who]
+        heldout["labels"]["ORG"].update(f=f, n=5)
+        for theme in heldout.get("themes") or {}:
+            heldout["themes"][theme].update(f=1.0 - f, n=5)
+    (copy / "meta.json").write_text(json.dumps(meta))
+    return copy
+
+
+@pytest.mark.parametrize("scores", [False, True], ids=["pre", "scores"])
+def test_train_nerswap_replace_loads_only_what_runs(swapped, tmp_path, monkeypatch, scores):
+    """Mode replace: the trained folder is not loaded a second time whole (vectors, textcat): with no theme
+    and no score only its ner is read, into the rules pipeline's vocab; scores add the ner alone."""
+    import spacy
+
+    out, _ = swapped
+    folder = _no_themes(out, tmp_path)
+    calls = []
+    real = spacy.load
+
+    def spy(name, *args, **kwargs):
+        if str(name) == str(folder):
+            calls.append(sorted(kwargs.get("exclude") or []))
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr(spacy, "load", spy)
+    model = TrainedModel(folder)
+    assert model.mode == "replace" and model.themes == [] and model.run_pipes == []
+    assert calls == []  # meta.json and config.cfg only
+    tasks = list(pre_annotate(_recs(), model=model, model_scores=scores, on_warning=lambda _: None))
+    assert any(s["source"].startswith(model.source) for t in tasks for s in t["spans"])
+    others = sorted(n for n in model.pipe_names if n != "ner")
+    swap = sorted(["vocab", *others])  # build.swap_ner: the ner alone, the base's vocab and vectors
+    assert sorted(calls) == sorted([swap, others] if scores else [swap])
+
+
 @pytest.mark.parametrize("scores", [True, False], ids=["asked", "not-asked"])
 def test_train_nerswap_model_spans_carry_a_score_when_asked(swapped, scores):
     out, _ = swapped

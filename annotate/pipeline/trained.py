@@ -120,14 +120,21 @@ class TrainedModel:
         block = read_trained_meta(self.path)
         if block is None:
             raise Errors.E611(where=self.path)
+        # only meta.json and config.cfg here: the components (and the vocab, with its vectors) are read
+        # when one of them runs (:meth:`_loaded`); in mode replace with no theme and no score, never
         try:
-            self.nlp = spacy.load(self.path)
-        except (OSError, ValueError) as e:
+            self.meta = json.loads((self.path / "meta.json").read_text(encoding="utf-8"))
+            self.config = spacy.util.load_config(self.path / "config.cfg", interpolate=True)
+            disabled = set(self.config["nlp"].get("disabled") or [])
+            self.pipe_names = [n for n in self.config["nlp"]["pipeline"] if n not in disabled]
+            self.lang = str(self.config["nlp"]["lang"])
+        except (OSError, ValueError, KeyError) as e:
             raise Errors.E612(reason=str(e).splitlines()[0][:200], where=self.path) from None
-        self.name = str(self.nlp.meta.get("name", self.path.name))
-        self.version = str(self.nlp.meta.get("version", "0.0.0"))
+        self._nlp: Any = None  # the loaded part of the pipeline (:meth:`_loaded`)
+        self._nlp_pipes: frozenset[str] = frozenset()
+        self.name = str(self.meta.get("name", self.path.name))
+        self.version = str(self.meta.get("version", "0.0.0"))
         self.source = f"model:{self.name}@{self.version}"
-        self.lang = self.nlp.lang
         self.policy = load_policy(labels_path)
         self.labels, dropped_labels = usable(block["heldout"], "labels")
         self.themes, dropped_themes = usable(block["heldout"], "themes")
@@ -141,6 +148,46 @@ class TrainedModel:
         self.mode, self.mode_reason = self._mode(block)
         self.run_pipes = self._needed()
 
+    def _loaded(self, pipes: Iterable[str]) -> Any:
+        """The pipeline with (at least) ``pipes`` loaded, the others excluded; loaded again, with the
+        union, when a component not loaded yet is asked for."""
+        import spacy
+
+        want = frozenset(pipes) | self._nlp_pipes
+        if self._nlp is None or want != self._nlp_pipes:
+            exclude = [n for n in self.config["nlp"]["pipeline"] if n not in want]
+            try:
+                self._nlp = spacy.load(self.path, exclude=exclude)
+            except (OSError, ValueError) as e:
+                raise Errors.E612(reason=str(e).splitlines()[0][:200], where=self.path) from None
+            self._nlp_pipes = want
+        return self._nlp
+
+    @property
+    def nlp(self) -> Any:
+        """The whole trained pipeline (loaded on first use)."""
+        return self._loaded(self.pipe_names)
+
+    def ner_labels(self) -> list[str]:
+        """The labels of the model's ner, from meta.json (else from the loaded component)."""
+        labels = (self.meta.get("labels") or {}).get("ner")
+        if isinstance(labels, list):
+            return [str(x) for x in labels]
+        return list(self._loaded(self._with_upstream({"ner"})).get_pipe("ner").labels)
+
+    def _with_upstream(self, wanted: set[str]) -> list[str]:
+        """``wanted`` and each tok2vec one of them listens to, in pipeline order."""
+        from .build import _mentions_listener
+
+        wanted = set(wanted) & set(self.pipe_names)
+        cfg = self.config["components"]
+        for name in self.pipe_names:
+            if cfg.get(name, {}).get("factory") == "tok2vec" and any(
+                _mentions_listener(cfg.get(w, {}), name) for w in wanted
+            ):
+                wanted.add(name)
+        return [n for n in self.pipe_names if n in wanted]
+
     def _mode(self, block: dict[str, Any]) -> tuple[str, str]:
         """``replace`` when the trained NER can stand in for the rules pipeline's base NER (one NER pass),
         else ``beside`` (it runs after the rules pipeline, its spans merged per the policy), and why."""
@@ -148,13 +195,13 @@ class TrainedModel:
 
         if not self.labels:
             return "beside", "no label is taken from the model"
-        if "ner" not in self.nlp.pipe_names:
+        if "ner" not in self.pipe_names:
             return "beside", "the model has no ner"
         base = DEFAULT_MODELS.get(self.lang)
         if not block.get("from_model_ner") or not base or block.get("base_model") != base:
             return "beside", f"not trained --from-model-ner from the rules pipeline's {base or 'model'}"
         known = set(block.get("labels", [])) | set(block.get("rehearsed_labels") or [])
-        missing = sorted(set(self.nlp.get_pipe("ner").labels) - known)
+        missing = sorted(set(self.ner_labels()) - known)
         if missing:
             return "beside", f"its NER was not trained to keep the base labels {', '.join(missing)}"
         left = sorted(set(block.get("labels", [])) - self._labels)
@@ -168,16 +215,8 @@ class TrainedModel:
         much as the rules pipeline's own NER)."""
         wanted = {"ner"} if self.labels and self.mode == "beside" else set()
         if self.themes:
-            wanted |= {n for n in self.nlp.pipe_names if "textcat" in n}
-        from .build import _mentions_listener
-
-        cfg = self.nlp.config["components"]
-        for name in self.nlp.pipe_names:
-            if self.nlp.get_pipe_meta(name).factory == "tok2vec" and any(
-                _mentions_listener(cfg.get(w, {}), name) for w in wanted
-            ):
-                wanted.add(name)
-        return [n for n in self.nlp.pipe_names if n in wanted]
+            wanted |= {n for n in self.pipe_names if "textcat" in n}
+        return self._with_upstream(wanted)
 
     def notes(self) -> list[str]:
         """What the job prints: the labels and themes used, and those left to the rules (and why)."""
@@ -190,10 +229,11 @@ class TrainedModel:
         """The model's Doc of a task, from the task's own tokens (no second tokenization)."""
         from spacy.tokens import Doc
 
+        nlp = self._loaded(self.run_pipes)
         toks = task.get("tokens") or []
         if toks:
-            return Doc(self.nlp.vocab, words=[x["text"] for x in toks], spaces=[bool(x.get("ws")) for x in toks])
-        return self.nlp.make_doc(task["text"])
+            return Doc(nlp.vocab, words=[x["text"] for x in toks], spaces=[bool(x.get("ws")) for x in toks])
+        return nlp.make_doc(task["text"])
 
     def applies(self, task: dict[str, Any]) -> bool:
         lang = (task.get("meta") or {}).get("lang")
@@ -205,8 +245,9 @@ class TrainedModel:
 
         def flush() -> Iterator[tuple[dict[str, Any], Any]]:
             mine = [t for t in batch if self.applies(t)]
-            with self.nlp.select_pipes(enable=self.run_pipes):
-                docs = iter(list(self.nlp.pipe([self.make_doc(t) for t in mine], batch_size=batch_size)))
+            nlp = self._loaded(self.run_pipes)
+            with nlp.select_pipes(enable=self.run_pipes):
+                docs = iter(list(nlp.pipe([self.make_doc(t) for t in mine], batch_size=batch_size)))
             for t in batch:
                 yield t, (next(docs) if self.applies(t) else None)
             batch.clear()
@@ -219,7 +260,7 @@ class TrainedModel:
 
     def scored_ents(self, doc: Any) -> dict[tuple[int, int, str], float]:
         """Each entity's probability under the NER's beam (:data:`BEAM_WIDTH`), by character offsets and label."""
-        ner = self.nlp.get_pipe("ner")
+        ner = self._loaded(self._with_upstream({"ner"})).get_pipe("ner")
         scored = ner.scored_ents(ner.beam_parse([doc], beam_width=BEAM_WIDTH))[0]
         return {(doc[a:b].start_char, doc[a:b].end_char, label): float(p) for (a, b, label), p in scored.items()}
 
@@ -230,14 +271,20 @@ class TrainedModel:
         """
         from ..tasks import set_hashes
 
-        if self.mode == "replace" and not self.run_pipes and not scores:  # nothing left to run: no Doc to make
+        if self.mode == "replace" and not self.run_pipes and not scores:  # nothing left to run: nothing loaded
+            from spacy.tokens import Doc
+            from spacy.vocab import Vocab
+
+            empty = Doc(Vocab(), words=[])
             for task in tasks:
                 if self.applies(task):
                     claim_ner_spans(task, self)
-                    merge_into(task, self.nlp.make_doc(""), self)
+                    merge_into(task, empty, self)
                     task = set_hashes(task, overwrite=True)
                 yield task
             return
+        if scores:  # one load with the ner (and what it listens to) beside the components that run
+            self._loaded([*self.run_pipes, *self._with_upstream({"ner"})])
         for task, doc in self.docs(tasks, batch_size):
             if doc is None:
                 yield task
