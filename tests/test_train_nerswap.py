@@ -13,10 +13,9 @@ import pytest
 from annotate.io import Record
 from annotate.pipeline.pre import pre_annotate
 from annotate.pipeline.trained import TrainedModel
-from annotate.store import Store
 from annotate.training.train import train_model
 
-from test_train import _task  # noqa: E402  (the same small French data)
+from test_train import _task, db  # noqa: E402, F401  (the same small French data and its store)
 
 TEXTS = [
     "Emmanuel Macron a reçu les dirigeants de Renault à Paris, selon Le Monde.",
@@ -24,15 +23,6 @@ TEXTS = [
     "La Banque de France prévoit une croissance de 1,2 % en 2025, a dit François Villeroy de Galhau.",
     "Le syndicat Force Ouvrière et la Fédération nationale des travaux publics ont signé.",  # an ORG of the NER's
 ]
-
-
-@pytest.fixture(scope="module")
-def db(tmp_path_factory):
-    path = tmp_path_factory.mktemp("nerswap") / "t.db"
-    with Store(path) as s:
-        for i in range(24):
-            s.add_decision("news", _task(i), answer="accept", annotator="a", session="s")
-    return path
 
 
 @pytest.fixture(scope="module")
