@@ -164,8 +164,16 @@ def _has_sentences(nlp: Language) -> bool:
     return any(n in nlp.pipe_names for n in ("senter", "parser", "sentencizer"))
 
 
-@lru_cache(maxsize=4)
 def cached_pipeline(lang: str, model: str | None, labels_path: str | None, ner: str | None = None) -> Language:
+    """The pipeline of these arguments, built once per process (however the arguments are passed)."""
+    return _cached_pipeline(lang, model, labels_path, ner)
+
+
+cached_pipeline.cache_clear = _cached_pipeline.cache_clear  # type: ignore[attr-defined]  # as with lru_cache
+
+
+@lru_cache(maxsize=4)
+def _cached_pipeline(lang: str, model: str | None, labels_path: str | None, ner: str | None) -> Language:
     return build_pipeline(lang, model=model, labels_path=labels_path, ner=ner)
 
 
