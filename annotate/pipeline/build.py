@@ -169,12 +169,12 @@ def cached_pipeline(lang: str, model: str | None, labels_path: str | None, ner: 
     return _cached_pipeline(lang, model, labels_path, ner)
 
 
-cached_pipeline.cache_clear = _cached_pipeline.cache_clear  # type: ignore[attr-defined]  # as with lru_cache
-
-
 @lru_cache(maxsize=4)
 def _cached_pipeline(lang: str, model: str | None, labels_path: str | None, ner: str | None) -> Language:
     return build_pipeline(lang, model=model, labels_path=labels_path, ner=ner)
+
+
+cached_pipeline.cache_clear = _cached_pipeline.cache_clear  # type: ignore[attr-defined]  # as with lru_cache
 
 
 def model_description(nlp: Language) -> dict[str, str]:
