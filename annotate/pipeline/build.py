@@ -93,6 +93,11 @@ def add_shipped_en_ner(nlp: Language, path: str | Path = SHIPPED_EN_NER, *, befo
     nlp.meta["annotate_model_version"] = str(src.meta.get("version", "0.0.0"))
 
 
+def unreadable_model(e: Exception, where: str | Path) -> Exception:
+    """E612 for a folder from ``annotate train`` that spaCy cannot read: the first line of its error."""
+    return Errors.E612(reason=str(e).splitlines()[0][:200], where=where)
+
+
 def swap_ner(nlp: Language, path: str | Path) -> None:
     """Replace ``nlp``'s ``ner`` with the ``ner`` of the pipeline folder ``path`` (a model from
     ``annotate train --from-model-ner`` that predicts every label of the one it replaces): one NER
@@ -102,7 +107,7 @@ def swap_ner(nlp: Language, path: str | Path) -> None:
         others = [n for n in spacy.util.load_config(Path(path) / "config.cfg")["nlp"]["pipeline"] if n != "ner"]
         src = spacy.load(path, vocab=nlp.vocab, exclude=["vocab", *others])
     except (OSError, ValueError) as e:
-        raise Errors.E612(reason=str(e).splitlines()[0][:200], where=path) from None
+        raise unreadable_model(e, path) from None
     at = nlp.pipe_names.index("ner")
     nlp.remove_pipe("ner")
     nlp.add_pipe("ner", source=src, before=nlp.pipe_names[at] if at < len(nlp.pipe_names) else None)

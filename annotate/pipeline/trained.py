@@ -129,7 +129,9 @@ class TrainedModel:
             self.pipe_names = [n for n in self.config["nlp"]["pipeline"] if n not in disabled]
             self.lang = str(self.config["nlp"]["lang"])
         except (OSError, ValueError, KeyError) as e:
-            raise Errors.E612(reason=str(e).splitlines()[0][:200], where=self.path) from None
+            from .build import unreadable_model
+
+            raise unreadable_model(e, self.path) from None
         self._nlp: Any = None  # the loaded part of the pipeline (:meth:`_loaded`)
         self._nlp_pipes: frozenset[str] = frozenset()
         self.name = str(self.meta.get("name", self.path.name))
@@ -159,7 +161,9 @@ class TrainedModel:
             try:
                 self._nlp = spacy.load(self.path, exclude=exclude)
             except (OSError, ValueError) as e:
-                raise Errors.E612(reason=str(e).splitlines()[0][:200], where=self.path) from None
+                from .build import unreadable_model
+
+                raise unreadable_model(e, self.path) from None
             self._nlp_pipes = want
         return self._nlp
 

@@ -189,10 +189,6 @@ def resume_order(
     if overlap is not None:
         warnings.append("--order is not applied with --overlap: claimed tasks come in load order")
         return None
-    rows: list[tuple[int, dict[str, Any]]] = []
-    after = 0
-    while page := store.pending_page(dataset, annotator, after=after, limit=1000):
-        rows += page
-        after = page[-1][0]
+    rows = list(store.pending_with_ids(dataset, annotator))
     row_of = {id(task): row_id for row_id, task in rows}
     return [row_of[id(task)] for task in reorder([task for _, task in rows])]

@@ -224,13 +224,17 @@ class Store(Claims, Ordered, Connection):
         Each page is read in its own short transaction, so decisions made while
         iterating are seen: a task answered meanwhile is skipped.
         """
+        for _, task in self.pending_with_ids(dataset, annotator):
+            yield task
+
+    def pending_with_ids(self, dataset: str, annotator: str) -> Iterator[tuple[int, dict[str, Any]]]:
+        """:meth:`pending` as (row id, task) pairs."""
         last = 0
         while True:
             rows = self.pending_page(dataset, annotator, after=last)
             if not rows:
                 return
-            for _, task in rows:
-                yield task
+            yield from rows
             last = rows[-1][0]
 
     def iter_tasks(self, dataset: str) -> Iterator[dict[str, Any]]:
