@@ -276,3 +276,17 @@ def test_review_session_order_serves_the_given_rows_and_skips_answered_ones(tmp_
             served.append(session.state.text)
             session.answer("accept")
         assert served == [rows[i][1]["text"] for i in (4, 0, 3, 2)]
+
+
+def test_train_pre_with_an_unreadable_model_folder_is_e612_with_the_reason(tmp_path, capsys):
+    bad = tmp_path / "m"
+    bad.mkdir()
+    (bad / "meta.json").write_text(json.dumps({"name": "x", "annotate": {"heldout": {"labels": {}, "themes": {}}}}))
+    (bad / "config.cfg").write_text("not a config [[\n")
+    src = tmp_path / "in.txt"
+    src.write_text("Airbus gagne.\n")
+    out = tmp_path / "out.jsonl"
+    assert main(["pre", str(src), "-o", str(out), "--model", str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert "E612" in err and "cannot load the trained model (Config" in err
+    assert not out.exists()

@@ -94,8 +94,10 @@ def add_shipped_en_ner(nlp: Language, path: str | Path = SHIPPED_EN_NER, *, befo
 
 
 def unreadable_model(e: Exception, where: str | Path) -> Exception:
-    """E612 for a folder from ``annotate train`` that spaCy cannot read: the first line of its error."""
-    return Errors.E612(reason=str(e).splitlines()[0][:200], where=where)
+    """E612 for a folder from ``annotate train`` that spaCy cannot read: the first non-empty line of its error
+    (a config error starts with a blank line)."""
+    first = next((line.strip() for line in str(e).splitlines() if line.strip()), type(e).__name__)
+    return Errors.E612(reason=first[:200], where=where)
 
 
 def swap_ner(nlp: Language, path: str | Path) -> None:
