@@ -155,3 +155,53 @@ def test_train_nerswap_model_loads_in_a_fresh_process(swapped):
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr[-1500:]
     assert "ORG" in proc.stdout and "PER" in proc.stdout
+
+
+POLICY_TEXTS = [
+    "L'association Terres Vives et la Fédération nationale des travaux publics ont signé.",
+    "Les salariés des Fromageries Villardet ont rejoint la Fédération nationale de la mutualité.",
+]
+
+
+def _policy_labels(tmp_path, policy):
+    """A copy of labels/ whose gazetteer knows a fragment ("Fédération nationale") of a name the NER reads
+    whole, with ``policy`` as its model_policy.toml."""
+    import shutil
+    from pathlib import Path
+
+    labs = tmp_path / "labels"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "labels", labs)
+    with (labs / "orgs.jsonl").open("a", encoding="utf-8") as f:
+        f.write(json.dumps({"label": "ORG", "pattern": "Fédération nationale", "id": "t-fn", "lang": "fr"}) + "\n")
+    (labs / "model_policy.toml").write_text(policy, encoding="utf-8")
+    return labs
+
+
+def _texts_of(tasks):
+    return [sorted((s["text"], s["source"].split("@")[0]) for s in t["spans"] if s["label"] == "ORG") for t in tasks]
+
+
+@pytest.mark.parametrize("policy, want", [
+    # the model wins ORG overlaps (the default): the NER's whole name, not the gazetteer's fragment
+    ('[default]\nwins = "model"\n', [[("Fédération nationale des travaux publics", "model:org"), ("Terres Vives", "model:org")],
+                                     [("Fromageries Villardet", "model:org"), ("Fédération nationale de la mutualité", "model:org")]]),
+    # the rules win: the gazetteer's fragment stays; the model still adds where the rules have nothing
+    ('[default]\nwins = "rules"\n', [[("Fédération nationale", "gazetteer"), ("Terres Vives", "model:org")],
+                                     [("Fromageries Villardet", "model:org"), ("Fédération nationale", "gazetteer")]]),
+    # the model may not add: only its names that overlap a gazetteer name are kept
+    ('[default]\nwins = "model"\nmodel_adds = false\n', [[("Fédération nationale des travaux publics", "model:org")],
+                                                         [("Fédération nationale de la mutualité", "model:org")]]),
+])
+def test_train_nerswap_replace_applies_the_model_policy(swapped, tmp_path, policy, want):
+    """Mode replace settles overlaps by labels/model_policy.toml, as mode beside does: a label whose model
+    wins is not set before the NER, and its NER names replace the overlapping rule names."""
+    out, _ = swapped
+    labs = _policy_labels(tmp_path, policy)
+    model = TrainedModel(out, labels_path=labs, use_all=True)
+    assert model.mode == "replace"
+    recs = [Record({"text": t, "lang": "fr"}, "<test>", i + 1) for i, t in enumerate(POLICY_TEXTS)]
+    tasks = list(pre_annotate(recs, model=model, labels=labs, on_warning=lambda _: None))
+    assert _texts_of(tasks) == want
+    # without a model the gazetteer's fragment is set before the base NER, whatever the policy says
+    rules = list(pre_annotate([Record({"text": POLICY_TEXTS[0], "lang": "fr"}, "<test>", 1)], labels=labs))
+    assert ("Fédération nationale", "gazetteer") in _texts_of(rules)[0]

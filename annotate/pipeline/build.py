@@ -140,11 +140,12 @@ def build_pipeline(
     else:
         nlp = spacy.blank(lang)
     customize_tokenizer(nlp)
-    nlp.add_pipe("annotate_quantities", first=True)
-    nlp.add_pipe("annotate_org_gazetteer", after="annotate_quantities")
+    defer, resolve = _ner_policy(labels, labels_path) if ner is not None else ({}, {})
+    nlp.add_pipe("annotate_quantities", first=True, config=defer)
+    nlp.add_pipe("annotate_org_gazetteer", after="annotate_quantities", config=defer)
     if not _has_sentences(nlp):
         nlp.add_pipe("sentencizer", after="annotate_org_gazetteer")
-    nlp.add_pipe("annotate_entities", last=True)
+    nlp.add_pipe("annotate_entities", last=True, config=resolve)
     nlp.add_pipe("annotate_themes", last=True)
     # the label data goes to initialize(), as for spaCy's rule components: nothing of it (no
     # path) is in the config, and each component saves its own part with the pipeline.
@@ -165,6 +166,20 @@ def build_pipeline(
     if lang == "en" and not name:
         add_shipped_en_ner(nlp)
     return nlp
+
+
+def _ner_policy(labels: object, labels_path: str | Path | None) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """The rule components' config for a trained NER in the base NER's place, from ``labels/model_policy.toml``
+    (:mod:`.trained`): a label whose ``wins`` is ``model`` is not set before the NER (it predicts there
+    freely) and its entities win overlaps with the rule and gazetteer spans of such labels; a label whose
+    ``model_adds`` is false keeps the NER's entities only where they overlap a rule or gazetteer span."""
+    from .trained import load_policy
+
+    policy = load_policy(labels_path)
+    names = list(labels.entity_names)  # type: ignore[attr-defined]
+    wins = [n for n in names if policy.of(n).wins == "model"]
+    no_adds = [n for n in names if not policy.of(n).model_adds]
+    return {"defer": wins}, {"ner_wins": wins, "ner_no_adds": no_adds}
 
 
 def _has_sentences(nlp: Language) -> bool:

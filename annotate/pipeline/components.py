@@ -215,6 +215,12 @@ class QuantityRecognizer(_LabelsComponent):
 
     PARTS: ClassVar[dict[str, Any]] = {"lexicon": LangLexicon}
 
+    def __init__(self, nlp: Language, name: str, defer: Iterable[str] = ()) -> None:
+        super().__init__(nlp, name)
+        # labels whose spans stay candidates only, not set in doc.ents before the NER: a trained NER in
+        # the pipeline's place wins overlaps for them (labels/model_policy.toml, wins = "model")
+        self.defer = frozenset(defer)
+
     def _select(self, labels: Labels) -> dict[str, Any]:
         lex = labels.lexicon
         return {"lexicon": getattr(lex, self.lang, None) or lex.en}
@@ -244,7 +250,7 @@ class QuantityRecognizer(_LabelsComponent):
             span.id_ = "rules"
             spans.append(span)
         _add_candidates(doc, spans)
-        _set_preset_ents(doc, spans)
+        _set_preset_ents(doc, [s for s in spans if s.label_ not in self.defer] if self.defer else spans)
         return doc
 
 
@@ -278,10 +284,10 @@ def ensure_boundaries(doc: Doc, cuts: set[int]) -> Doc:
     assigns=["doc.ents", "doc.spans", "token.ent_iob", "token.ent_type", "token.ent_kb_id", "token.ent_id"],
     requires=[],
     retokenizes=True,  # splits tokens so that every match starts and ends on a token boundary
-    default_config={},
+    default_config={"defer": []},
 )
-def make_quantities(nlp: Language, name: str) -> QuantityRecognizer:
-    return QuantityRecognizer(nlp, name)
+def make_quantities(nlp: Language, name: str, defer: list[str]) -> QuantityRecognizer:
+    return QuantityRecognizer(nlp, name, defer)
 
 
 # ---------------------------------------------------------------- organisations
@@ -291,6 +297,12 @@ class OrgGazetteer(_LabelsComponent):
     """ORG from the organisation gazetteer (exact case; ``ignore_case`` entries on LOWER)."""
 
     PARTS: ClassVar[dict[str, Any]] = {"patterns": list[OrgPattern]}
+
+    def __init__(self, nlp: Language, name: str, defer: Iterable[str] = ()) -> None:
+        super().__init__(nlp, name)
+        # "ORG" in defer: the names stay candidates only (a trained NER in the pipeline's place wins
+        # overlaps with them: labels/model_policy.toml); English always predicts around them freely
+        self.preset = nlp.lang != "en" and "ORG" not in set(defer)
 
     def _select(self, labels: Labels) -> dict[str, Any]:
         return {"patterns": [e for e in labels.orgs if e.lang in ("any", self.lang)]}
@@ -323,7 +335,7 @@ class OrgGazetteer(_LabelsComponent):
         for s in spans:
             s.id_ = "gazetteer"
         _add_candidates(doc, spans)
-        if self.lang != "en":
+        if self.preset:
             # English: the shipped model predicts freely around gazetteer names, so that it can
             # extend one ("Vantor Bank Capital Markets"); the resolver arbitrates (en_org.arbitrate)
             _set_preset_ents(doc, spans)
@@ -355,10 +367,10 @@ def _standalone(span: Span) -> bool:
     assigns=["doc.ents", "doc.spans", "token.ent_iob", "token.ent_type", "token.ent_id"],
     requires=[],
     retokenizes=False,
-    default_config={},
+    default_config={"defer": []},
 )
-def make_org_gazetteer(nlp: Language, name: str) -> OrgGazetteer:
-    return OrgGazetteer(nlp, name)
+def make_org_gazetteer(nlp: Language, name: str, defer: list[str]) -> OrgGazetteer:
+    return OrgGazetteer(nlp, name, defer)
 
 
 # ---------------------------------------------------------------- final entities
@@ -368,6 +380,14 @@ class EntityResolver(_LabelsComponent):
     """After the model: mend its ORG, add rule-based ORG, keep only our labels in doc.ents."""
 
     PARTS: ClassVar[dict[str, Any]] = {"labels": LabelSet, "lexicon": Lexicon}
+
+    def __init__(self, nlp: Language, name: str, ner_wins: Iterable[str] = (), ner_no_adds: Iterable[str] = ()) -> None:
+        super().__init__(nlp, name)
+        # a trained NER in the base NER's place (annotate pre --model, mode replace), per
+        # labels/model_policy.toml: its entities of ner_wins labels win overlaps with rule and gazetteer
+        # spans of those labels; those of ner_no_adds labels are kept only where they overlap one
+        self.ner_wins = frozenset(ner_wins)
+        self.ner_no_adds = frozenset(ner_no_adds)
 
     def _select(self, labels: Labels) -> dict[str, Any]:
         return {"labels": labels.labels, "lexicon": labels.lexicon}
@@ -432,6 +452,8 @@ class EntityResolver(_LabelsComponent):
             if fixed is not None:
                 fixed.id_ = source
                 model.append(fixed)
+        if self.ner_no_adds:
+            model = self._no_adds(doc, ours, model)
         keep = {i for s in ours + model if s.label_ in self.targets for i in range(s.start, s.end)}
         extra = self.rules.find(doc, keep, ctx)
         for s in extra:
@@ -439,8 +461,14 @@ class EntityResolver(_LabelsComponent):
         candidates = ours + model + extra
         final: list[Span] = []
         occupied: set[int] = set()
-        # our rules and gazetteer first, then the model, then context rules
-        for group in (ours, model, extra):
+        # our rules and gazetteer first, then the model, then context rules; with a trained NER whose
+        # labels win (ner_wins): rule spans of the other labels, its entities of those labels, the rest
+        groups: tuple[list[Span], ...] = (ours, model, extra)
+        if self.ner_wins:
+            w = self.ner_wins
+            groups = ([s for s in ours if s.label_ not in w], [m for m in model if m.label_ in w],
+                      [s for s in ours if s.label_ in w], [m for m in model if m.label_ not in w], extra)
+        for group in groups:
             for s in sorted(group, key=lambda x: -(x.end - x.start)):
                 if s.label_ not in self.targets:
                     continue
@@ -460,6 +488,12 @@ class EntityResolver(_LabelsComponent):
         return doc
 
 
+    def _no_adds(self, doc: Doc, ours: list[Span], model: list[Span]) -> list[Span]:
+        """The model's entities without those of a ``ner_no_adds`` label that overlap no rule or gazetteer span."""
+        occ = occupancy(len(doc), ((s.start, s.end) for s in ours if s.label_ in self.targets))
+        return [m for m in model if m.label_ not in self.ner_no_adds or overlaps(occ, m.start, m.end)]
+
+
 LEGAL_SUFFIXES = frozenset(
     "Inc. Inc Corp. Corp Corporation Ltd Ltd. LLC plc PLC SA S.A. SAS SE AG NV N.V. GmbH SpA S.p.A. Co. Limited".split()
 )
@@ -470,10 +504,10 @@ LEGAL_SUFFIXES = frozenset(
     assigns=["doc.ents", "doc.spans", "token.ent_iob", "token.ent_type", "token.ent_kb_id", "token.ent_id"],
     requires=["doc.ents", "doc.spans", "token.ent_iob", "token.ent_type"],
     retokenizes=False,
-    default_config={},
+    default_config={"ner_wins": [], "ner_no_adds": []},
 )
-def make_entity_resolver(nlp: Language, name: str) -> EntityResolver:
-    return EntityResolver(nlp, name)
+def make_entity_resolver(nlp: Language, name: str, ner_wins: list[str], ner_no_adds: list[str]) -> EntityResolver:
+    return EntityResolver(nlp, name, ner_wins, ner_no_adds)
 
 
 # ---------------------------------------------------------------- themes

@@ -8,6 +8,10 @@ merges their proposals into the task:
   rest of ``labels/``) says which source wins when a model span overlaps a rule span, and whether
   the model may add spans where the rules have none. Rules keep the shapes they own (MONEY, DATE,
   PERCENT values: ``wins = "rules"``).
+* mode ``replace`` (the trained NER in place of the base NER inside the rules pipeline, one NER pass)
+  applies the same policy inside the pipeline (:func:`annotate.pipeline.build._ner_policy`): the
+  rule and gazetteer spans of a label the model wins are not set before the NER, and its entities
+  replace them on overlaps in ``annotate_entities``.
 * a label (or a theme) for which the model scored worse than the rules on its held-out split
   (``meta.json`` -> ``annotate.heldout``) is not taken from the model: :attr:`TrainedModel.dropped`
   says which and why, and the job prints it.
