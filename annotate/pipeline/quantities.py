@@ -18,7 +18,7 @@ for PERCENT, an ISO 8601 / TIMEX3-style string for DATE where one can be read
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from ..labels import LangLexicon
@@ -214,7 +214,8 @@ class QuantityGrammar:
     def resolve(self, text: str, matches: list[QMatch]) -> list[QMatch]:
         """Non-overlapping matches, with DATE ranges joined: "entre janvier et mars" -> "janvier et mars"."""
         chosen = [
-            m if m.value is not _LATER else replace(m, value=self.value(m.label, m.kind, text[m.start : m.end]))
+            # QMatch(...) rather than dataclasses.replace: the same match, without replace's field walk
+            m if m.value is not _LATER else QMatch(m.start, m.end, m.label, self.value(m.label, m.kind, text[m.start : m.end]), m.kind)
             for m in resolve_overlaps(self.money.cut_in_dates(text, matches, self.range_re))
         ]
         return self.dates.join(text, chosen)
