@@ -199,6 +199,9 @@ def test_train_nerswap_replace_applies_the_model_policy(swapped, tmp_path, polic
     labs = _policy_labels(tmp_path, policy)
     model = TrainedModel(out, labels_path=labs, use_all=True)
     assert model.mode == "replace"
+    said = "\n".join(model.notes())  # pre prints the policy it applies
+    assert ("ORG the rules win" if "rules" in policy else "ORG the model wins") in said
+    assert ("the model adds none of its own" in said) == ("model_adds = false" in policy)
     recs = [Record({"text": t, "lang": "fr"}, "<test>", i + 1) for i, t in enumerate(POLICY_TEXTS)]
     tasks = list(pre_annotate(recs, model=model, labels=labs, on_warning=lambda _: None))
     assert _texts_of(tasks) == want

@@ -230,6 +230,11 @@ class TrainedModel:
         """What the job prints: the labels and themes used, and those left to the rules (and why)."""
         out = [f"model {self.source} ({self.path}): labels {', '.join(self.labels) or 'none'};"
                f" themes {', '.join(self.themes) or 'none'}; mode {self.mode}: {self.mode_reason}"]
+        if self.labels:
+            out.append(f"model {self.name}: on overlaps with rule spans ({POLICY_FILE}) " + "; ".join(
+                f"{label} {'the model wins' if self.policy.of(label).wins == 'model' else 'the rules win'}"
+                + ("" if self.policy.of(label).model_adds else ", the model adds none of its own")
+                for label in self.labels))
         out += [f"model {self.name}: {what} not used ({why})" for what, why in sorted(self.dropped.items())]
         return out
 
