@@ -31,7 +31,7 @@ import re
 from typing import Any, ClassVar
 
 from ..labels import LangLexicon
-from .quantities import AP, DASH, QMatch, S, _alt, _clean_number, _norm_ap, _num_value
+from .quantities import AP, DASH, QMatch, S, _alt, _char_tree, _clean_number, _norm_ap, _num_value
 
 # kinds whose matches may take a determiner / "début de" / "plus tard" on their left
 _EXTENDABLE = {"day_range", "day_month", "month_day", "numeric", "day_only", "weekday", "month_year", "holiday",
@@ -50,12 +50,7 @@ def _literal_trie(words) -> str:  # noqa: ANN001
     """A regex that finds any of ``words`` exactly as written (no space or apostrophe classes, unlike
     :func:`~annotate.pipeline.quantities._trie`): ``search`` finds one exactly where a search for
     ``|``-joined literals does, but tries one branch per character instead of every word."""
-    root: dict = {}
-    for w in set(words):
-        node = root
-        for c in w:
-            node = node.setdefault(c, {})
-        node[""] = {}
+    root = _char_tree(words)
 
     def emit(node: dict) -> str:
         if "" in node:

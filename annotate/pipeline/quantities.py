@@ -18,6 +18,7 @@ for PERCENT, an ISO 8601 / TIMEX3-style string for DATE where one can be read
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,6 +66,18 @@ def _alt(words: list[str] | tuple[str, ...], *, boundary: bool = True) -> str:
     return "(?:" + "|".join(parts) + ")"
 
 
+def _char_tree(words: Iterable[str]) -> dict:
+    """The words as a tree of characters: each node maps a character to the next node, and ``""`` marks
+    that a word ends there."""
+    root: dict = {}
+    for w in set(words):
+        node = root
+        for c in w:
+            node = node.setdefault(c, {})
+        node[""] = {}
+    return root
+
+
 def _trie(words: list[str]) -> str:
     """One regex for a set of literal words, factored as a character trie.
 
@@ -72,12 +85,7 @@ def _trie(words: list[str]) -> str:
     factoring common prefixes (``d(?:eux|ix|ouze)``) makes the lists of
     months, number words and relative phrases much cheaper to scan.
     """
-    root: dict = {}
-    for w in set(words):
-        node = root
-        for c in w:
-            node = node.setdefault(c, {})
-        node[""] = {}
+    root = _char_tree(words)
 
     def emit(node: dict) -> str:
         ends = "" in node
