@@ -40,6 +40,38 @@ def inputs(tmp_path: Path) -> list[str]:
     return [str(a), str(b), str(c)]
 
 
+@pytest.mark.parametrize(("sizes", "want"), [
+    ([1_000], dd.MIN_AUTO_CHUNK_BYTES),  # a small input: chunks of the floor
+    ([3_000_000, 2_409_199], -(-5_409_199 // dd.AUTO_CHUNKS)),  # two files: their total in AUTO_CHUNKS chunks
+    ([1_000_000_000], dd.CHUNK_BYTES),  # an archive: chunks of the cap
+], ids=["small", "mid", "large"])
+def test_distributed_default_chunk_size_follows_the_input_size(tmp_path, sizes, want):
+    files = []
+    for i, n in enumerate(sizes):
+        f = tmp_path / f"in{i}.jsonl"
+        with f.open("wb") as out:
+            out.truncate(n)  # sparse: the size is all that is read
+        files.append(str(f))
+    assert dd.auto_chunk_bytes(files) == want
+
+
+def test_distributed_default_chunks_balance_a_mid_sized_input(tmp_path):
+    """5 MB of paragraphs: about AUTO_CHUNKS chunks by default, not one 4 MB chunk and a remainder."""
+    line = json.dumps({"text": TEXTS[0]}, ensure_ascii=False) + "\n"
+    f = tmp_path / "mid.jsonl"
+    f.write_text(line * (5_000_000 // len(line.encode("utf-8"))), encoding="utf-8")
+    chunks = dd.plan_chunks([str(f)], dd.auto_chunk_bytes([str(f)]))
+    assert dd.AUTO_CHUNKS - 1 <= len(chunks) <= dd.AUTO_CHUNKS + 1
+    assert len(dd.plan_chunks([str(f)], dd.CHUNK_BYTES)) == 2  # what a fixed 4 MB gave
+
+
+def test_distributed_stdin_is_refused_before_sizing(tmp_path):
+    from annotate.errors import AnnotateError
+
+    with pytest.raises(AnnotateError, match="E050"):
+        dd.auto_chunk_bytes(["-"])
+
+
 @pytest.mark.parametrize("chunk_bytes", [1, 300, 1_000, 10**9], ids=["one-line-each", "small", "medium", "one-chunk"])
 def test_distributed_plan_chunks_covers_every_line_once(inputs, chunk_bytes):
     chunks = dd.plan_chunks(inputs, chunk_bytes)

@@ -40,7 +40,7 @@ def pre_command(
     force: Annotated[bool, typer.Option("--force", "-f", help="Replace an existing output file that is not a previous annotate output.")] = False,
     engine: Annotated[Engine, typer.Option("--engine", help="local: this machine's processes (--n-process); dask: chunks on a Dask cluster, resumable (pip install 'annotate-news\\[dask]').")] = Engine.local,
     scheduler: Annotated[Optional[str], typer.Option("--scheduler", help="With --engine dask: address of a running Dask scheduler (tcp://HOST:8786); default: a local cluster of --n-process workers (one per core unless given).", show_default=False)] = None,
-    chunk_mb: Annotated[float, typer.Option("--chunk-mb", min=0.001, help="With --engine dask: input megabytes per chunk.")] = 4.0,
+    chunk_mb: Annotated[Optional[float], typer.Option("--chunk-mb", min=0.001, help="With --engine dask: input megabytes per chunk (default: the input in about 32 chunks of 64 KB to 4 MB each).", show_default=False)] = None,
     keep_chunks: Annotated[bool, typer.Option("--keep-chunks", help="With --engine dask: keep the per-chunk outputs (.OUTPUT.chunks/) after the merge.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")] = False,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Build the pipeline without the build cache (same as ANNOTATE_CACHE=off).")] = False,
@@ -119,7 +119,7 @@ def _pre_dask(inputs, output, *, n_process, scheduler, chunk_mb, keep_chunks, qu
 
     result = run_pre_dask(
         inputs, output, scheduler=scheduler, n_workers=None if n_process == 1 else n_processes(n_process),
-        chunk_bytes=int(chunk_mb * 1024 * 1024), keep_chunks=keep_chunks,
+        chunk_bytes=None if chunk_mb is None else int(chunk_mb * 1024 * 1024), keep_chunks=keep_chunks,
         on_warning=lambda msg: err_console.print(f"annotate: warning: {msg}", markup=False),
         progress=bar if show_bar else None, **kw,
     )

@@ -42,7 +42,12 @@ from ..errors import Errors
 from ..io import Record, _read_txt, atomic_output, empty_input, read_jsonl_range, split_records
 from ..labels import load_labels
 
-CHUNK_BYTES = 4 * 1024 * 1024  # about 4 MB of input text per chunk
+CHUNK_BYTES = 4 * 1024 * 1024  # at most about 4 MB of input text per chunk by default
+# by default the input is cut into about this many chunks (each between MIN_AUTO_CHUNK_BYTES and CHUNK_BYTES):
+# a worker that finishes its last chunk early idles while another finishes its own, so a few large chunks
+# (5.4 MB in chunks of 4 MB: 2 chunks, one worker doing three quarters of the work) waste the cluster
+AUTO_CHUNKS = 32
+MIN_AUTO_CHUNK_BYTES = 64 * 1024
 MANIFEST = "manifest.json"
 ATTEMPTS = "attempts.log"
 _BLOCK = 1 << 20
@@ -97,6 +102,15 @@ class DaskPreResult:
 
 
 # ----------------------------------------------------------------- planning
+
+
+def auto_chunk_bytes(sources: list[str]) -> int:
+    """The default chunk size of ``sources``: their total size in :data:`AUTO_CHUNKS` chunks, each between
+    :data:`MIN_AUTO_CHUNK_BYTES` and :data:`CHUNK_BYTES` (from the sizes alone, so a rerun plans the same chunks)."""
+    if "-" in sources:
+        raise Errors.E050()
+    total = sum(os.path.getsize(p) for p in sources)
+    return max(MIN_AUTO_CHUNK_BYTES, min(CHUNK_BYTES, -(-total // AUTO_CHUNKS)))
 
 
 def plan_chunks(sources: list[str], chunk_bytes: int = CHUNK_BYTES) -> list[Chunk]:
@@ -261,7 +275,7 @@ def run_pre_dask(
     split: str | None = None,
     batch_size: int = 64,
     ref_date: str | None = None,
-    chunk_bytes: int = CHUNK_BYTES,
+    chunk_bytes: int | None = None,
     force: bool = False,
     keep_chunks: bool = False,
     on_warning: Callable[[str], None] | None = None,
@@ -290,6 +304,8 @@ def run_pre_dask(
     options = {"lang": lang, "model": model, "model_en": model_en,
                "labels": str(Path(labels).resolve()) if labels is not None else None,
                "split": split, "batch_size": batch_size, "ref_date": ref.isoformat() if ref else None}
+    if chunk_bytes is None:
+        chunk_bytes = auto_chunk_bytes(sources)
     chunks = plan_chunks(sources, chunk_bytes)
     if not chunks or all(p.start == p.end for c in chunks for p in c.pieces):
         raise empty_input(sources[0], many=len(sources) > 1)
