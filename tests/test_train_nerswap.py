@@ -208,3 +208,21 @@ def test_train_nerswap_replace_applies_the_model_policy(swapped, tmp_path, polic
     # without a model the gazetteer's fragment is set before the base NER, whatever the policy says
     rules = list(pre_annotate([Record({"text": POLICY_TEXTS[0], "lang": "fr"}, "<test>", 1)], labels=labs))
     assert ("Fédération nationale", "gazetteer") in _texts_of(rules)[0]
+
+
+def test_train_nerswap_dask_engine_says_what_the_model_is_used_for_and_matches_one_process(swapped, tmp_path):
+    """`pre --model --engine dask`: the client prints the model's notes once (the workers' are not shown),
+    and the output is byte-identical to one process."""
+    pytest.importorskip("dask.distributed")
+    from annotate.pipeline.distributed import run_pre_dask
+    from annotate.pipeline.job import run_pre
+
+    out, _ = swapped
+    src = tmp_path / "in.jsonl"
+    src.write_text("".join(json.dumps({"text": t}, ensure_ascii=False) + "\n" for t in TEXTS), encoding="utf-8")
+    one, two = tmp_path / "one.jsonl", tmp_path / "dask.jsonl"
+    run_pre([str(src)], str(one), model=str(out), lang="fr", on_warning=lambda _: None)
+    notes: list[str] = []
+    run_pre_dask([str(src)], str(two), n_workers=1, model=str(out), lang="fr", on_warning=notes.append)
+    assert two.read_bytes() == one.read_bytes()
+    assert notes == TrainedModel(out).notes() and notes[0].startswith("model model:org@")  # once, from the client

@@ -301,6 +301,12 @@ def run_pre_dask(
 
         if lang not in SUPPORTED:
             raise Errors.E201(lang=lang)
+    if model is not None and on_warning is not None:  # a model from annotate train: what it is used for, said once here
+        from .trained import trained_model
+
+        trained = trained_model(model, labels)
+        for note in trained.notes() if trained is not None else []:
+            on_warning(note)
     options = {"lang": lang, "model": model, "model_en": model_en,
                "labels": str(Path(labels).resolve()) if labels is not None else None,
                "split": split, "batch_size": batch_size, "ref_date": ref.isoformat() if ref else None}
