@@ -61,7 +61,7 @@ def pre_command(
 
         annotate pre archive/ -o exports/archive/ --engine dask --scheduler tcp://10.0.0.5:8786
 
-    With --engine dask the inputs are cut into chunks of --chunk-mb, annotated by
+    With --engine dask the inputs are cut into chunks (--chunk-mb), annotated by
     the cluster's workers and joined in input order: the output is the same,
     byte for byte, as in one process. Run the same command again after a crash
     or Ctrl-C and only the unfinished chunks are done.
