@@ -104,12 +104,17 @@ class DaskPreResult:
 # ----------------------------------------------------------------- planning
 
 
+def _sizes(sources: list[str]) -> list[int]:
+    """The byte size of each source (E050 for standard input: it cannot be cut into byte ranges)."""
+    if "-" in sources:
+        raise Errors.E050()
+    return [os.path.getsize(p) for p in sources]
+
+
 def auto_chunk_bytes(sources: list[str]) -> int:
     """The default chunk size of ``sources``: their total size in :data:`AUTO_CHUNKS` chunks, each between
     :data:`MIN_AUTO_CHUNK_BYTES` and :data:`CHUNK_BYTES` (from the sizes alone, so a rerun plans the same chunks)."""
-    if "-" in sources:
-        raise Errors.E050()
-    total = sum(os.path.getsize(p) for p in sources)
+    total = sum(_sizes(sources))
     return max(MIN_AUTO_CHUNK_BYTES, min(CHUNK_BYTES, -(-total // AUTO_CHUNKS)))
 
 
@@ -125,10 +130,7 @@ def plan_chunks(sources: list[str], chunk_bytes: int = CHUNK_BYTES) -> list[Chun
             chunks.append(Chunk(len(chunks), tuple(current)))
         current, size = [], 0
 
-    for src in sources:
-        if src == "-":
-            raise Errors.E050()
-        length = os.path.getsize(src)
+    for src, length in zip(sources, _sizes(sources)):
         if not src.lower().endswith(".jsonl"):
             current.append(Piece(src, 0, length, 1, "txt"))
             size += length
