@@ -9,7 +9,8 @@ English NER corpora (provenance and licences in ``seeds/train/en_ner/README.md``
 them. ``--add gum`` trains on the GUM corpus's named mentions too (:data:`EXTRA_SOURCES`: a
 ``gum/`` folder in ``DIR`` with GUM's train ``dep/*.conllu`` files of its CC BY / CC BY-SA
 genres and its ``splits.md``, read by ``en_ner_gum.read_gum``; measured and not shipped, see
-the provenance README). The files are read here (``read_iob2``), turned into spaCy ``Doc`` objects
+the provenance README); ``--clusters`` makes the ner read Brown-cluster vectors too
+(:mod:`.en_clusters`; measured and not shipped either). The files are read here (``read_iob2``), turned into spaCy ``Doc`` objects
 with PER / ORG / LOC entities; about one document in ten of the UNER file (a
 hash of the document id) is held out for spaCy's model selection (no dev or
 test file of any corpus is used); the model is trained with spaCy's own
@@ -322,8 +323,13 @@ def build_en_ner(
     max_steps: int | None = None,
     seed: int = 0,
     overrides: dict | None = None,
+    clusters: bool | str | Path = False,
 ) -> dict:
-    """Train the English NER and save it to ``out_dir``; returns a summary (counts, scores, seconds, size)."""
+    """Train the English NER and save it to ``out_dir``; returns a summary (counts, scores, seconds, size).
+
+    ``clusters``: the ner also reads Brown-cluster vectors (:mod:`.en_clusters`), saved with the model:
+    ``True`` for the table of ``spacy-lookups-data``, or the path of such a table (``.json.gz``);
+    measured and not shipped (the provenance README)."""
     from spacy.cli.train import train
 
     started = time.monotonic()
@@ -335,6 +341,9 @@ def build_en_ner(
     work.mkdir(parents=True, exist_ok=True)
     try:
         counts = write_corpora(data, work, sources)
+        if clusters:
+            table = None if clusters is True else Path(clusters)
+            ov_clusters = _cluster_overrides(work, table)
         ov = {
             "paths.train": str(work / "train.spacy"),
             "paths.dev": str(work / "heldout.spacy"),
@@ -342,6 +351,8 @@ def build_en_ner(
         }
         if max_steps is not None:
             ov["training.max_steps"] = max_steps
+        if clusters:
+            ov.update(ov_clusters)
         ov.update(overrides or {})
         train(CONFIG_PATH, work / "output", use_gpu=-1, overrides=ov)
         scores = finalize(work / "output" / "model-best", out_dir, data, sources, counts, ov, seed)
@@ -351,6 +362,21 @@ def build_en_ner(
     size = sum(p.stat().st_size for p in out_dir.rglob("*") if p.is_file())
     return {"out": str(out_dir), "data_dir": str(data), "counts": counts, "heldout_scores": scores,
             "seconds": round(time.monotonic() - started, 1), "bytes": size}
+
+
+def _cluster_overrides(work: Path, table: Path | None) -> dict:
+    """Write the Brown-cluster vectors as a blank English pipeline in ``work`` and return the config
+    overrides that make the ner read them (``[initialize] vectors``, ``include_static_vectors``)."""
+    import spacy
+
+    from .en_clusters import cluster_vectors, provenance, read_clusters
+
+    nlp = spacy.blank("en")
+    nlp.vocab.vectors = cluster_vectors(read_clusters(table))
+    nlp.meta["annotate_clusters"] = provenance(table)
+    nlp.to_disk(work / "cluster_vectors")
+    return {"paths.vectors": str(work / "cluster_vectors"),
+            "components.ner.model.tok2vec.embed.include_static_vectors": True}
 
 
 def finalize(
@@ -369,11 +395,14 @@ def finalize(
     config["paths"]["train"] = config["paths"]["dev"] = None  # the build's temporary corpora
     nlp = load_model_from_config(config, auto_fill=True, validate=True)
     nlp.get_pipe("ner").from_bytes(trained.get_pipe("ner").to_bytes(exclude=["vocab"]), exclude=["vocab"])
+    if trained.vocab.vectors.shape[0]:  # static vectors the ner reads (the Brown clusters): kept, not the strings
+        nlp.vocab.vectors = trained.vocab.vectors
     nlp.meta.update(trained.meta)
     nlp.meta.update(
         name=MODEL_NAME,
         version=MODEL_VERSION,
-        description="Small English NER (ORG, PER, LOC; CNN tok2vec, no vectors) for annotate's English pipeline.",
+        description="Small English NER (ORG, PER, LOC; CNN tok2vec, "
+        + ("Brown-cluster vectors" if nlp.vocab.vectors.shape[0] else "no vectors") + ") for annotate's English pipeline.",
         author="annotate contributors",
         license=LICENSE,
         sources=[
@@ -390,6 +419,10 @@ def finalize(
         "config": CONFIG_PATH.name,
         "overrides": {k: v for k, v in overrides.items() if not k.startswith("paths.")},
     }
+    if nlp.vocab.vectors.shape[0]:  # where the vectors come from (written beside them by _cluster_overrides)
+        vec_meta = Path(overrides.get("paths.vectors", "")) / "meta.json"
+        if vec_meta.is_file():
+            nlp.meta["annotate_training"]["vectors"] = json.loads(vec_meta.read_text(encoding="utf-8")).get("annotate_clusters")
     if out_dir.exists():
         shutil.rmtree(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -454,6 +487,8 @@ def main(argv: list[str] | None = None) -> int:
                     f"{', '.join(s.key for s in EXTRA_SOURCES)}; not used by the shipped model)")
     ap.add_argument("--max-steps", type=int, help="override training.max_steps")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--clusters", action="store_true", help="the ner also reads Brown-cluster vectors from "
+                    "spacy-lookups-data (pip install 'annotate-news[en-clusters]'; not used by the shipped model)")
     args = ap.parse_args(argv)
     sources = SOURCES if not args.only else tuple(s for s in SOURCES if s.key in args.only.split(","))
     if args.add:
@@ -464,7 +499,7 @@ def main(argv: list[str] | None = None) -> int:
         sources += tuple(s for s in EXTRA_SOURCES if s.key in keys)
     try:
         summary = build_en_ner(args.out, args.data_dir, work_dir=args.work_dir, sources=sources,
-                               max_steps=args.max_steps, seed=args.seed)
+                               max_steps=args.max_steps, seed=args.seed, clusters=args.clusters)
     except (FileNotFoundError, ValueError) as e:  # missing or malformed data: one line, not a traceback
         print(f"{ap.prog}: error: {e}", file=sys.stderr)
         return 1
