@@ -26,19 +26,9 @@ from .lang import SUPPORTED, detect_lang
 from .build import cached_pipeline, model_description
 from ..tasks import doc_to_task, finish_task
 from .workers import n_processes
-from .reldates import parse_ref_date, resolve_spans
+from .reldates import check_ref_date, parse_ref_date, resolve_spans  # noqa: F401  (check_ref_date: also ours to export)
 
 _SENT_SPLITTERS: dict[str, Any] = {}
-
-
-def check_ref_date(value: str | dt.date | None) -> dt.date | None:
-    """The ``--ref-date`` given (``YYYY-MM-DD``) as a date; E040 when it is not one."""
-    if value is None or isinstance(value, dt.date):
-        return value
-    try:
-        return parse_ref_date(value)
-    except ValueError as e:
-        raise Errors.E040(reason=str(e), where="--ref-date") from None
 
 
 def record_ref_date(rec: Record, default: dt.date | None = None) -> dt.date | None:

@@ -24,6 +24,7 @@ import datetime as dt
 import re
 from typing import Any
 
+from ..errors import Errors
 from .quantities import _num_value
 
 _ISO_DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
@@ -93,6 +94,16 @@ _BEFORE_AFTER = {
 }
 _AFTER_WORDS = frozenset(["plus tard", "après", "later", "after", "hence", "from now"])
 _ONE = {"fr": ("un", "une"), "en": ("a", "an", "one")}
+
+
+def check_ref_date(value: str | dt.date | None) -> dt.date | None:
+    """The ``--ref-date`` given (``YYYY-MM-DD``) as a date; E040 when it is not one."""
+    if value is None or isinstance(value, dt.date):
+        return value
+    try:
+        return parse_ref_date(value)
+    except ValueError as e:
+        raise Errors.E040(reason=str(e), where="--ref-date") from None
 
 
 def _alt(words) -> str:  # noqa: ANN001
