@@ -12,7 +12,7 @@ from bench import HERE, FIGURE_NAMES, SIZES, corpus, main, run_child
 EXPECTED = {
     "pre_words_per_s", "pre_n_process_2_words_per_s", "rules_share_pct", "pre_peak_memory_mb",
     "review_key_p95_ms", "review_first_task_s", "store_decisions_per_s", "export_examples_per_s", "export_peak_memory_mb",
-    "dask_words_per_s", "dask_resume_redone_chunks",
+    "dask_words_per_s", "dask_large_words_per_s", "dask_resume_redone_chunks",
     "startup_s",
 }
 NO_BASELINE = {"review_first_task_s", "dask_resume_redone_chunks"}
