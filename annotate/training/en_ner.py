@@ -341,9 +341,6 @@ def build_en_ner(
     work.mkdir(parents=True, exist_ok=True)
     try:
         counts = write_corpora(data, work, sources)
-        if clusters:
-            table = None if clusters is True else Path(clusters)
-            ov_clusters = _cluster_overrides(work, table)
         ov = {
             "paths.train": str(work / "train.spacy"),
             "paths.dev": str(work / "heldout.spacy"),
@@ -351,11 +348,13 @@ def build_en_ner(
         }
         if max_steps is not None:
             ov["training.max_steps"] = max_steps
+        vectors = None
         if clusters:
-            ov.update(ov_clusters)
+            cluster_ov, vectors = _cluster_vectors(work, None if clusters is True else Path(clusters))
+            ov.update(cluster_ov)
         ov.update(overrides or {})
         train(CONFIG_PATH, work / "output", use_gpu=-1, overrides=ov)
-        scores = finalize(work / "output" / "model-best", out_dir, data, sources, counts, ov, seed)
+        scores = finalize(work / "output" / "model-best", out_dir, data, sources, counts, ov, seed, vectors)
     finally:
         if tmp is not None:
             tmp.cleanup()
@@ -364,23 +363,25 @@ def build_en_ner(
             "seconds": round(time.monotonic() - started, 1), "bytes": size}
 
 
-def _cluster_overrides(work: Path, table: Path | None) -> dict:
-    """Write the Brown-cluster vectors as a blank English pipeline in ``work`` and return the config
-    overrides that make the ner read them (``[initialize] vectors``, ``include_static_vectors``)."""
+def _cluster_vectors(work: Path, table: Path | None) -> tuple[dict, dict]:
+    """Write the Brown-cluster vectors of ``table`` (default: spacy-lookups-data's) as a blank English
+    pipeline in ``work``; return the config overrides that make the ner read them (``[initialize]
+    vectors``, ``include_static_vectors``) and where they come from (for the model's ``meta.json``)."""
     import spacy
 
-    from .en_clusters import cluster_vectors, provenance, read_clusters
+    from .en_clusters import cluster_vectors, provenance, read_clusters, table_path
 
+    table = table or table_path()
     nlp = spacy.blank("en")
     nlp.vocab.vectors = cluster_vectors(read_clusters(table))
-    nlp.meta["annotate_clusters"] = provenance(table)
     nlp.to_disk(work / "cluster_vectors")
-    return {"paths.vectors": str(work / "cluster_vectors"),
-            "components.ner.model.tok2vec.embed.include_static_vectors": True}
+    return ({"paths.vectors": str(work / "cluster_vectors"),
+             "components.ner.model.tok2vec.embed.include_static_vectors": True}, provenance(table))
 
 
 def finalize(
-    model_dir: Path, out_dir: Path, data: Path, sources: tuple[Source, ...], counts: dict, overrides: dict, seed: int
+    model_dir: Path, out_dir: Path, data: Path, sources: tuple[Source, ...], counts: dict, overrides: dict, seed: int,
+    vectors: dict | None = None,
 ) -> dict:
     """Save spaCy's best model as the shipped one: only ``ner`` on a blank English pipeline with a fresh
     vocab (the ~80,000 training words in the string store are not needed to predict: 1.2 MB less),
@@ -419,10 +420,8 @@ def finalize(
         "config": CONFIG_PATH.name,
         "overrides": {k: v for k, v in overrides.items() if not k.startswith("paths.")},
     }
-    if nlp.vocab.vectors.shape[0]:  # where the vectors come from (written beside them by _cluster_overrides)
-        vec_meta = Path(overrides.get("paths.vectors", "")) / "meta.json"
-        if vec_meta.is_file():
-            nlp.meta["annotate_training"]["vectors"] = json.loads(vec_meta.read_text(encoding="utf-8")).get("annotate_clusters")
+    if vectors is not None:  # where the static vectors come from (_cluster_vectors)
+        nlp.meta["annotate_training"]["vectors"] = vectors
     if out_dir.exists():
         shutil.rmtree(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
