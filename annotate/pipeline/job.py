@@ -138,7 +138,8 @@ def run_pre(
     outputs) are skipped, with a warning. ``ref_date`` (``YYYY-MM-DD``):
     relative dates of records without a ``meta.date`` resolve against it.
     """
-    from .pre import check_ref_date, pre_annotate  # spaCy loads only when a job needs it
+    from .pre import pre_annotate  # spaCy loads only when a job needs it
+    from .reldates import check_ref_date
 
     ref = check_ref_date(ref_date)  # a bad --ref-date fails before any input is read
 

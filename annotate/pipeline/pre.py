@@ -26,7 +26,7 @@ from .lang import SUPPORTED, detect_lang
 from .build import cached_pipeline, model_description
 from ..tasks import doc_to_task, finish_task
 from .workers import n_processes
-from .reldates import check_ref_date, parse_ref_date, resolve_spans  # noqa: F401  (check_ref_date: also ours to export)
+from .reldates import check_ref_date, parse_ref_date, resolve_spans
 
 _SENT_SPLITTERS: dict[str, Any] = {}
 
