@@ -45,7 +45,7 @@ def bench_dask(size: Any, tmp: Path, progress: Callable[[str], None], *, corpus:
 
     from annotate.pipeline.distributed import auto_chunk_bytes, plan_chunks, run_pre_dask, work_dir_for
 
-    def speed(texts: list[str], stem: str, name: str, label: str, repeats: int) -> tuple[Any, Path, Path]:
+    def speed(texts: list[str], stem: str, name: str, label: str, repeats: int) -> tuple[Any, Path, Path, Path]:
         src = write_jsonl(texts, tmp / f"{stem}_in.jsonl")
         words = sum(len(d) for d in spacy.blank("fr").tokenizer.pipe(texts))
         one_out, dask_out = tmp / f"{stem}_one.jsonl", tmp / f"{stem}_out.jsonl"
@@ -65,16 +65,15 @@ def bench_dask(size: Any, tmp: Path, progress: Callable[[str], None], *, corpus:
             note=f"{len(texts)} paragraphs, {words} words, {n_chunks} chunks of {default_chunk:,} bytes (the default);"
                  f" output identical to one process: {same}",
         )
-        return fig, src, one_out
+        return fig, src, one_out, dask_out
 
-    first, src, one_out = speed(corpus(size.pre_docs * 4, seed=3), "dask", "dask_words_per_s", "", size.repeats)
+    first, src, one_out, dask_out = speed(corpus(size.pre_docs * 4, seed=3), "dask", "dask_words_per_s", "", size.repeats)
     figures = [first]
     # the engine is for archives: at 4x the input the cluster's start-up (each worker loads spaCy and builds the
     # pipeline, about 5 s, before its first chunk) weighs a quarter as much
-    large, _, _ = speed(corpus(size.pre_docs * 16, seed=4), "dask_large", "dask_large_words_per_s",
+    large, *_ = speed(corpus(size.pre_docs * 16, seed=4), "dask_large", "dask_large_words_per_s",
                         ", 4x the input", min(2, size.repeats))
     figures.append(large)
-    dask_out = tmp / "dask_out.jsonl"
     chunk = max(DASK_CHUNK_BYTES, src.stat().st_size // 12)  # the killed-worker run: a dozen chunks
 
     progress("dask: one worker killed mid-way, then the job finishes")
