@@ -487,7 +487,6 @@ class EntityResolver(_LabelsComponent):
         doc.spans[SPANS_KEY] = [s for s in candidates if s.label_ in self.targets]
         return doc
 
-
     def _no_adds(self, doc: Doc, ours: list[Span], model: list[Span]) -> list[Span]:
         """The model's entities without those of a ``ner_no_adds`` label that overlap no rule or gazetteer span."""
         occ = occupancy(len(doc), ((s.start, s.end) for s in ours if s.label_ in self.targets))
