@@ -108,8 +108,11 @@ def blank_nlp(lang: str) -> Any:
     """A blank pipeline of ``lang`` with the project's tokenizer rules (those ``annotate pre`` tokenizes with)."""
     import spacy
 
+    from ..pipeline.rxcache import compiled_patterns
+
     try:
-        nlp = spacy.blank(lang)
+        with compiled_patterns():  # spaCy's French tokenizer exceptions: 2 s to compile, else
+            nlp = spacy.blank(lang)
     except (ImportError, KeyError, ValueError) as e:  # unknown language code
         raise Errors.E401(lang=lang, type=type(e).__name__) from None
     from ..pipeline.build import customize_tokenizer

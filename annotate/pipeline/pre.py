@@ -490,7 +490,10 @@ def split_sentences(rec: Record, lang: str) -> Iterator[Record]:
 
     nlp = _SENT_SPLITTERS.get(lang)
     if nlp is None:
-        nlp = spacy.blank(lang)
+        from .rxcache import compiled_patterns
+
+        with compiled_patterns():  # spaCy's French tokenizer exceptions: 2 s to compile, else
+            nlp = spacy.blank(lang)
         nlp.add_pipe("sentencizer")
         _SENT_SPLITTERS[lang] = nlp
     base_offset = int(rec.extra_meta.get("offset", 0))

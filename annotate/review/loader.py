@@ -49,10 +49,13 @@ class _Tokenizers:
         if lang not in self._cache:
             import spacy
 
-            try:
-                nlp = spacy.blank(lang)
-            except Exception:
-                nlp = spacy.blank("xx")
+            from ..pipeline.rxcache import compiled_patterns
+
+            with compiled_patterns():  # spaCy's French tokenizer exceptions: 2 s to compile, else
+                try:
+                    nlp = spacy.blank(lang)
+                except Exception:
+                    nlp = spacy.blank("xx")
             # only the tokenizer runs here: spaCy's 1,000,000-character limit is for the parser and NER
             nlp.max_length = 1 << 40
             self._cache[lang] = nlp
