@@ -13,7 +13,7 @@ EXPECTED = {
     "pre_words_per_s", "pre_n_process_2_words_per_s", "rules_share_pct", "pre_peak_memory_mb",
     "review_key_p95_ms", "review_first_task_s", "store_decisions_per_s", "export_examples_per_s", "export_peak_memory_mb",
     "dask_words_per_s", "dask_large_words_per_s", "dask_resume_redone_chunks",
-    "startup_s",
+    "startup_s", "startup_regex_cache_s",
 }
 NO_BASELINE = {"review_first_task_s", "dask_resume_redone_chunks"}
 ZERO_OK = {"dask_resume_redone_chunks"}  # a count: 0 when the killed worker held no chunk
