@@ -175,3 +175,13 @@ def test_the_french_pipeline_replays_spacy_s_exceptions_in_a_fresh_process_with_
     assert second["token_match"] == plain["token_match"] and second["tokenizer_match"] == plain["tokenizer_match"]
     assert sum(plain["token_match"]) >= 8  # the exceptions really are tested (faux-vampire, anti-héros, ...)
     assert not all(plain["token_match"])  # and so are words they leave alone
+
+
+def test_an_unwritable_folder_only_means_no_cache(tmp_path: Path) -> None:
+    blocker = tmp_path / "blocker"
+    blocker.write_text("a file where the cache folder would be")
+    with rxcache.compiled_patterns(blocker / "cache") as stats:
+        compiled = _compile_fresh(SLOW)
+    assert stats["new"] == 1 and compiled.match("ultraké-été")  # recorded, then not stored: no error
+    assert not (blocker / "cache").exists() and blocker.read_text().startswith("a file")
+    assert rxcache.store(blocker / "cache" / "x.bin", []) is False
