@@ -185,3 +185,13 @@ def test_an_unwritable_folder_only_means_no_cache(tmp_path: Path) -> None:
     assert stats["new"] == 1 and compiled.match("ultraké-été")  # recorded, then not stored: no error
     assert not (blocker / "cache").exists() and blocker.read_text().startswith("a file")
     assert rxcache.store(blocker / "cache" / "x.bin", []) is False
+
+
+def test_a_debug_compile_is_left_to_re(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with rxcache.compiled_patterns(tmp_path):
+        _compile_fresh(SLOW)
+    with rxcache.compiled_patterns(tmp_path) as stats:
+        re.purge()
+        re.compile(SLOW, re.DEBUG)  # prints its program: never replayed silently, never recorded
+    assert stats["replayed"] == 0 and stats["new"] == 0
+    assert "LITERAL" in capsys.readouterr().out

@@ -43,6 +43,8 @@ from typing import Any
 
 from . import buildcache
 
+DEBUG = 128  # re.DEBUG (re.RegexFlag.DEBUG), without importing re here
+
 FORMAT = 1
 SLOW_S = 0.01  # a compile this slow is worth a record (most of the 300 patterns of a start take < 1 ms)
 KEEP = 16  # records kept in the file: those this run used first, then the others, in their order
@@ -169,7 +171,7 @@ class _Recorder:
         self.shim = shim
 
     def __call__(self, p: Any, flags: int = 0) -> Any:
-        if not isinstance(p, str) or type(flags) is not int:
+        if not isinstance(p, str) or type(flags) is not int or flags & DEBUG:  # re.DEBUG prints as it compiles
             return self.original(p, flags)
         key = (p, flags)
         r = self.known.get(key)
