@@ -43,7 +43,7 @@ def pre_command(
     chunk_mb: Annotated[Optional[float], typer.Option("--chunk-mb", min=0.001, help="With --engine dask: input megabytes per chunk (default: the input in about 32 chunks of 64 KB to 4 MB each).", show_default=False)] = None,
     keep_chunks: Annotated[bool, typer.Option("--keep-chunks", help="With --engine dask: keep the per-chunk outputs (.OUTPUT.chunks/) after the merge.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")] = False,
-    no_cache: Annotated[bool, typer.Option("--no-cache", help="Build the pipeline without the build cache (same as ANNOTATE_CACHE=off).")] = False,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Build the pipeline without the build cache and its compiled-pattern cache (same as ANNOTATE_CACHE=off).")] = False,
 ) -> None:
     """Pre-annotate news texts: ORG, MONEY, DATE, PERCENT spans and theme scores, as JSONL tasks.
 
