@@ -100,7 +100,7 @@ def cache_file(folder: Path | None = None) -> Path | None:
 def _valid_record(r: Any) -> bool:
     return (isinstance(r, tuple) and len(r) == 7 and isinstance(r[0], str) and type(r[1]) is int
             and type(r[2]) is int and isinstance(r[3], bytes) and len(r[3]) % _WORD.itemsize == 0
-            and type(r[4]) is int and isinstance(r[5], dict) and isinstance(r[6], tuple))
+            and type(r[4]) is int and isinstance(r[5], dict) and isinstance(r[6], tuple) and len(r[6]) == r[4] + 1)
 
 
 def load(path: Path | None) -> list[Record]:
