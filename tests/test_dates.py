@@ -36,6 +36,10 @@ SPANS = [
     ("fr-num-dots", "fr", "Facture émise le 08.02.21 au client.", ["le 08.02.21"]),
     ("en-num-mdy", "en", "The filing is dated 11/03/2024 in the registry.", ["11/03/2024"]),
     ("en-num-month-name", "en", "The log entry reads 05-Mar-2023 for the outage.", ["05-Mar-2023"]),
+    # the language's order, unless only the other order is a date
+    ("en-num-dmy-only", "en", "The board approved the accounts on 27/06/2025 in Leeds.", ["27/06/2025"]),
+    ("en-num-dm-only", "en", "Tickets go on sale 30/09 at noon.", ["30/09"]),
+    ("fr-num-mdy-only", "fr", "Le communiqué américain est daté du 09/28/2023.", ["09/28/2023"]),
     # weekday + date
     ("fr-weekday-date", "fr", "Assemblée générale jeudi 12 mars 2026 au siège.", ["jeudi 12 mars 2026"]),
     ("fr-weekday-abbr", "fr", "Ouverture : sam. 4 avril, 10 heures.", ["sam. 4 avril"]),
@@ -112,6 +116,7 @@ NEGATIVES = [
     ("en-time", "en", "The call starts at 8:30 am."),
     ("fr-decimal", "fr", "Le taux est passé de 3,12 à 3,15."),
     ("en-ratio", "en", "The vote was 7/4 in favour and the score 3-1."),
+    ("en-no-order-fits", "en", "Lot 31/13 and part 45/27 were returned."),
     ("fr-week-time", "fr", "Rendez-vous cette semaine 20h30 ?"),
     ("en-last-verb", "en", "The talks may last three weeks."),
     ("fr-fraction", "fr", "Effet observé chez plus de 1/10 patients et moins de 1/100 adultes."),
@@ -134,6 +139,10 @@ def test_dates_negatives(grammars, lang, text):
 VALUES = [
     ("fr-dmy", "fr", "le 03/11/2024", "2024-11-03"),
     ("en-mdy", "en", "11/03/2024", "2024-11-03"),
+    ("en-dmy-only", "en", "27/06/2025", "2025-06-27"),
+    ("en-dm-only", "en", "30/09", "XXXX-09-30"),
+    ("fr-mdy-only", "fr", "09/28/2023", "2023-09-28"),
+    ("en-dmy-yy-only", "en", "15.08.19", "2019-08-15"),
     ("fr-dm", "fr", "17/09", "XXXX-09-17"),
     ("fr-yy", "fr", "le 08.02.21", "2021-02-08"),
     ("fr-iso", "fr", "2022-12-05", "2022-12-05"),

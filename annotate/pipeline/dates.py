@@ -470,6 +470,9 @@ class DateRules:
         else:
             first, second = int(p[0]), int(p[1])
             d, mo = (first, second) if self.lang == "fr" else (second, first)
+            if not 1 <= mo <= 12 and 1 <= d <= 12 and mo <= 31:
+                # only the other order is a date: "21/04/2016" in English (British), "04/21/2016" in French
+                d, mo = mo, d
             if len(p) > 2:
                 y = int(p[2]) if len(p[2]) == 4 else (2000 + int(p[2]) if int(p[2]) < 50 else 1900 + int(p[2]))
         if mo is None or not 1 <= mo <= 12 or (d is not None and not 1 <= d <= 31):
