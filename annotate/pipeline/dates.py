@@ -209,6 +209,13 @@ class DateRules:
         add("period_head", r"(?<!\w)(?:" + det + r")?(?:" + ords + r"|" + pre + r")" + S + r"(?:" + num + S + r")?" + part_units + r"(?=" + of + r")"
             + r"|(?<!\w)(?:" + det + r")?(?i:semaine|week|weekend|week-end)(?=" + S + r"(?:du|of|commençant|commencing|starting|beginning)" + S + r")",
             part_first, part_needs)
+        # what completes a head that no date follows: "the fourth quarter" + "of the year", "le premier semestre"
+        # + "de l'année", "la dernière semaine" + "du mois" (the period it is part of, named by its unit alone)
+        whole = r"(?i:année|an|exercice|mois|semaine|trimestre|semestre|year|month|week|quarter|half)"
+        # English "the first half" / "the third quarter" of something that is neither a period nor a date
+        self._of_other = None if fr else re.compile(S + r"of" + S + r"(?i:the|a|an|its|their|his|her)" + S + r"(?!(?i:fiscal|calendar|financial)\b)[a-z]+\b(?!['’]s)")
+        self._of_unit = re.compile(of + r"(?:" + det + r"|" + demo + r")?(?:" + pre + S + r")?" + fiscal + whole
+                                   + r"(?:" + S + r"(?:" + post + r"|(?i:en" + S + r"cours)))?(?![\w-])")
         # "l'année 2019", "the year 2008", "l'année scolaire 2008", "la semaine 10", "week 10 of 2027"
         add("year_of", r"(?<!\w)(?:" + det + r")?(?:(?i:année|an|year)" + S + fiscal + yfull + r"(?!\d)|(?i:semaine|week)" + S + r"(?:[1-4]\d|5[0-3]|0?[1-9])(?![\d:hH]|" + S + r"?(?i:h\b|heures?|pm|am|p\.m))(?:" + of + yfull + r")?)",
             det_first + "aAyYsSwW", ("année", "year", "semaine", "week"))
@@ -233,7 +240,9 @@ class DateRules:
         # durations: "cinq ans", "3.5ans", "il y a deux ans, un mois et vingt-et-un jours", "two weeks ago", "trois ans et demi"
         dunits = _ci(lex.duration_units)
         vague = r"(?:(?<!\w)(?i:plusieurs|several|a" + S + r"few|a" + S + r"couple" + S + r"(?:of" + S + r")?)" + S + dunits + r")"
-        one = r"(?:" + vague + r"|" + num + r"(?:" + rng + num + r")?" + (S + r"?" if fr else r"(?:" + S + r"|-)") + dunits + r")"
+        # "five business days", "two trading days" (French puts the adjective after: "cinq jours ouvrés")
+        day_kind = "" if fr else r"(?:(?i:business|working|trading|calendar)" + S + r")?"
+        one = r"(?:" + vague + r"|" + num + r"(?:" + rng + num + r")?" + (S + r"?" if fr else r"(?:" + S + r"|-)") + day_kind + dunits + r")"
         more = r"(?:(?:," + S + r"|" + S + r"(?:et|and)" + S + r"|" + S + r")" + num + S + dunits + r"|" + S + r"(?i:et" + S + r"demie?|and" + S + r"a" + S + r"half|et" + S + r"un" + S + r"quart))*"
         if fr:
             after = r"(?:" + S + r"(?i:plus" + S + r"tôt|plus" + S + r"tard|auparavant|ouvrés|ouvrables|ouvrés?|ouvrables?|à" + S + r"venir|dans" + S + r"le" + S + r"futur|de" + S + r"plus))?"
@@ -264,6 +273,21 @@ class DateRules:
         post_opt = r"(?:" + S + post + r")?" if lex.date_postmodifiers else ""
         add("relative", _ci(lex.relative_dates) + post_opt, _firsts(lex.relative_dates),
             tuple({max(re.split(r"[ ’'-]", w.lower()), key=len) for w in lex.relative_dates}))
+        # a part of the current period, built from its words rather than listed: "later in the year", "early
+        # in the week", "the end of the quarter"; "plus tard dans l'année", "en fin de semaine", "la fin de l'exercice"
+        if fr:
+            whole_fr = r"(?i:semaine|mois|trimestre|semestre|année|décennie|exercice)"  # not "journée": a time of day
+            add("relative", r"(?<!\w)(?i:plus" + S + r"(?:tôt|tard))" + S + r"(?:(?i:dans)" + S + r"(?:(?i:la|le)" + S + r"|(?i:l)" + AP + r")|"
+                + demo + r")" + whole_fr + r"(?![\w-])"
+                + r"|(?<!\w)(?i:début|fin|milieu)" + S + r"(?:(?i:de)" + S + r"(?:(?i:la)" + S + r"|(?i:l)" + AP + r")?|(?i:du)" + S + r"|(?i:d)" + AP + r")"
+                + whole_fr + r"(?![\w-])",
+                "pPdDfFmM", ("plus", "début", "fin", "milieu"))
+        else:
+            whole_en = r"(?i:week|month|quarter|year|decade)"  # not "day": a time of day ("at the end of the day")
+            add("relative", r"(?<!\w)(?i:earlier|later|early|late)" + S + r"(?:(?i:in)" + S + r"(?i:the|this|that)|(?i:this|next|last))" + S
+                + whole_en + r"(?![\w-])"
+                + r"|(?<!\w)(?:(?i:the)" + S + r")?(?i:end|start|beginning|middle)" + S + r"(?i:of)" + S + r"(?i:the|this|next|last)" + S
+                + whole_en + r"(?![\w-])", "eElLtTsSbBmM", ("earlier", "later", "early", "late", "end", "start", "beginning", "middle"))
 
         # anchors: a word every match of the kind contains; the pattern runs only around them.
         # Each anchor starts with a look-ahead on the characters its match can start with (_lead:
@@ -428,13 +452,29 @@ class DateRules:
                     joined = self._join_kind(text, a, m, gap)
                     if joined is not None:
                         value = f"{a.value}/{m.value}" if joined == "date_range" and isinstance(a.value, str) and isinstance(m.value, str) else None
+                        if joined == "period_part" and a.kind == "ordinal_period":  # "troisième trimestre" + "de 2024": 2024-Q3
+                            value = self.value("ordinal_period", text[a.start : m.end])
                         out[-1] = QMatch(a.start, m.end, "DATE", value, joined)
                         continue
             out.append(m)
-        return [m for m in out if m.kind != "period_head"]
+        kept = []
+        for m in out:
+            if m.kind in ("period_head", "ordinal_period", "period_part", "rel_period"):
+                whole = self._of_unit.match(text, m.end)
+                if whole is not None:  # "the first half" + "of the year": one DATE, the head's value
+                    head = text[m.start : m.end]
+                    value = m.value if m.kind != "period_head" else (
+                        self.value("ordinal_period", head) if re.search(r"(?i:trimestre|semestre|quarter)", head) else None)
+                    m = QMatch(m.start, whole.end(), "DATE", value, "period_part")
+                elif m.kind == "period_head":
+                    continue  # a head that nothing completes is not a date ("the first week of training")
+                elif m.kind == "ordinal_period" and self._of_other is not None and self._of_other.match(text, m.end):
+                    continue  # "the first half of the match", "the third quarter of the game": not a date
+            kept.append(m)
+        return kept
 
     def _join_kind(self, text: str, a: QMatch, b: QMatch, gap: str) -> str | None:
-        head = a.kind in ("period_part", "period_head", "rel_period") or (a.kind == "duration" and text[a.start : a.end].lower().startswith("the "))
+        head = a.kind in ("period_part", "period_head", "rel_period", "ordinal_period") or (a.kind == "duration" and text[a.start : a.end].lower().startswith("the "))
         if head and b.kind != "duration" and self._OFJ.fullmatch(gap):
             return "period_part"  # "la dernière semaine" + "de juillet", "the first 2 weeks" + "of 2021"
         if a.kind == "duration" and b.kind != "duration" and (self._REL.fullmatch(gap) or (not gap.strip() and re.search(r"(?i:avant|après|before|after)$", text[a.start : a.end]))):

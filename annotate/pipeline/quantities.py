@@ -290,12 +290,23 @@ class QuantityGrammar:
                 if b <= a:
                     continue
                 out.append(QMatch(a, b, label, self.value(label, kind, text[a:b]) if values else _LATER, kind))
+        ordinal: set[tuple[int, int]] = set()
+        heads: list[int] = []
         for kind, a, b in self.dates.scan(text, low):
             a, b = self._trim(text, a, b)
             if b <= a or not self.dates.keep(text, a, b, kind):
                 continue
             a = self.dates.extend(text, a, kind)
+            if kind == "ordinal_period":
+                ordinal.add((a, b))
+            elif kind == "period_head":
+                heads.append(len(out))
             out.append(QMatch(a, b, "DATE", self.value("DATE", kind, text[a:b]) if values else _LATER, kind))
+        if ordinal and heads:
+            # "the third quarter" read as a head and as an ordinal period: the ordinal reading stands on its
+            # own when no date follows (the head would be dropped, and take the ordinal reading with it)
+            drop = {i for i in heads if (out[i].start, out[i].end) in ordinal}
+            out = [m for i, m in enumerate(out) if i not in drop]
         return out
 
     def _trim(self, text: str, a: int, b: int) -> tuple[int, int]:
