@@ -281,13 +281,13 @@ class DateRules:
                 + demo + r")" + whole_fr + r"(?![\w-])"
                 + r"|(?<!\w)(?i:début|fin|milieu)" + S + r"(?:(?i:de)" + S + r"(?:(?i:la)" + S + r"|(?i:l)" + AP + r")?|(?i:du)" + S + r"|(?i:d)" + AP + r")"
                 + whole_fr + r"(?![\w-])",
-                "pPdDfFmM", ("plus", "début", "fin", "milieu"))
+                "pPdDfFmM", ("tôt", "tard", "début", "fin d", "milieu"))  # not "plus", "fin": in most texts
         else:
             whole_en = r"(?i:week|month|quarter|year|decade)"  # not "day": a time of day ("at the end of the day")
             add("relative", r"(?<!\w)(?i:earlier|later|early|late)" + S + r"(?:(?i:in)" + S + r"(?i:the|this|that)|(?i:this|next|last))" + S
                 + whole_en + r"(?![\w-])"
                 + r"|(?<!\w)(?:(?i:the)" + S + r")?(?i:end|start|beginning|middle)" + S + r"(?i:of)" + S + r"(?i:the|this|next|last)" + S
-                + whole_en + r"(?![\w-])", "eElLtTsSbBmM", ("earlier", "later", "early", "late", "end", "start", "beginning", "middle"))
+                + whole_en + r"(?![\w-])", "eElLtTsSbBmM", ("early", "late", "end of", "start of", "beginning of", "middle of"))
 
         # anchors: a word every match of the kind contains; the pattern runs only around them.
         # Each anchor starts with a look-ahead on the characters its match can start with (_lead:
