@@ -274,20 +274,25 @@ class DateRules:
         add("relative", _ci(lex.relative_dates) + post_opt, _firsts(lex.relative_dates),
             tuple({max(re.split(r"[ ’'-]", w.lower()), key=len) for w in lex.relative_dates}))
         # a part of the current period, built from its words rather than listed: "later in the year", "early
-        # in the week", "the end of the quarter"; "plus tard dans l'année", "en fin de semaine", "la fin de l'exercice"
+        # in the week", "the end of the quarter", "the rest of the year", "all week"; "plus tard dans l'année", "en fin de
+        # semaine", "la fin de l'exercice", "le reste de l'année", "toute l'année"
         if fr:
             whole_fr = r"(?i:semaine|mois|trimestre|semestre|année|décennie|exercice)"  # not "journée": a time of day
             add("relative", r"(?<!\w)(?i:plus" + S + r"(?:tôt|tard))" + S + r"(?:(?i:dans)" + S + r"(?:(?i:la|le)" + S + r"|(?i:l)" + AP + r")|"
                 + demo + r")" + whole_fr + r"(?![\w-])"
-                + r"|(?<!\w)(?i:début|fin|milieu)" + S + r"(?:(?i:de)" + S + r"(?:(?i:la)" + S + r"|(?i:l)" + AP + r")?|(?i:du)" + S + r"|(?i:d)" + AP + r")"
-                + whole_fr + r"(?![\w-])",
-                "pPdDfFmM", ("tôt", "tard", "début", "fin d", "milieu"))  # not "plus", "fin": in most texts
+                + r"|(?<!\w)(?i:début|fin|milieu|reste)" + S + r"(?:(?i:de)" + S + r"(?:(?i:la)" + S + r"|(?i:l)" + AP + r")?|(?i:du)" + S + r"|(?i:d)" + AP + r")"
+                + whole_fr + r"(?![\w-])"
+                + r"|(?<!\w)(?:(?i:toute)" + S + r"(?:(?i:la)" + S + r"|(?i:l)" + AP + r")|(?i:tout)" + S + r"(?i:le)" + S + r")" + whole_fr + r"(?![\w-])",
+                "pPdDfFmMrRtT", ("tôt", "tard", "début", "fin d", "milieu", "reste d", "toute", "tout le"))  # not "plus", "fin": in most texts
         else:
             whole_en = r"(?i:week|month|quarter|year|decade)"  # not "day": a time of day ("at the end of the day")
             add("relative", r"(?<!\w)(?i:earlier|later|early|late)" + S + r"(?:(?i:in)" + S + r"(?i:the|this|that)|(?i:this|next|last))" + S
                 + whole_en + r"(?![\w-])"
-                + r"|(?<!\w)(?:(?i:the)" + S + r")?(?i:end|start|beginning|middle)" + S + r"(?i:of)" + S + r"(?i:the|this|next|last)" + S
-                + whole_en + r"(?![\w-])", "eElLtTsSbBmM", ("early", "late", "end of", "start of", "beginning of", "middle of"))
+                + r"|(?<!\w)(?:(?i:the)" + S + r")?(?i:end|start|beginning|middle|rest)" + S + r"(?i:of)" + S + r"(?i:the|this|next|last)" + S
+                + whole_en + r"(?![\w-])"
+                + r"|(?<!\w)(?:(?i:all)|(?i:the" + S + r"whole))" + S + whole_en + r"(?:" + S + r"(?i:long))?(?![\w-])",
+                "eElLtTsSbBmMrRaAwW", ("early", "late", "end of", "start of", "beginning of", "middle of", "rest of", "all week",
+                                       "all month", "all quarter", "all year", "all decade", "whole"))
 
         # anchors: a word every match of the kind contains; the pattern runs only around them.
         # Each anchor starts with a look-ahead on the characters its match can start with (_lead:
