@@ -49,8 +49,8 @@ def _wall(cmd: list[str], env: dict[str, str], kind: str = "") -> float:
     return wall
 
 
-def startup_runs(tmp: Path, repeats: int, *, root: Path) -> tuple[list[float], list[float]]:
-    """Seconds of ``spacy.load`` alone and of `annotate pre` (warm cache), alternately, ``repeats`` each."""
+def _pre_command(tmp: Path, root: Path) -> tuple[list[str], dict[str, str]]:
+    """`annotate pre` on the one-paragraph file, and its environment (this run's cache folder, this checkout)."""
     src = tmp / "startup_in.jsonl"
     src.write_text(json.dumps({"text": PARAGRAPH}, ensure_ascii=False) + "\n", encoding="utf-8")
     env = dict(os.environ)
@@ -58,33 +58,32 @@ def startup_runs(tmp: Path, repeats: int, *, root: Path) -> tuple[list[float], l
     env["PYTHONPATH"] = os.pathsep.join([str(root)] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
     pre = [sys.executable, "-m", "annotate", "pre", str(src), "-o", str(tmp / "startup_out.jsonl"), "-q", "-f",
            "--lang", "fr"]
-    load = [sys.executable, "-c", _LOAD]
-    _wall(pre, env)  # fills the cache: the figure is the second run on
-    base: list[float] = []
-    ours: list[float] = []
+    return pre, env
+
+
+def _alternate(first: tuple[list[str], dict[str, str], str], second: tuple[list[str], dict[str, str], str],
+               repeats: int) -> tuple[list[float], list[float]]:
+    """Wall seconds of two (command, environment, CPU kind) runs, alternately, ``repeats`` each."""
+    a: list[float] = []
+    b: list[float] = []
     for _ in range(repeats):
-        base.append(_wall(load, env, "load"))
-        ours.append(_wall(pre, env, "pre"))
-    return base, ours
+        a.append(_wall(*first))
+        b.append(_wall(*second))
+    return a, b
+
+
+def startup_runs(tmp: Path, repeats: int, *, root: Path) -> tuple[list[float], list[float]]:
+    """Seconds of ``spacy.load`` alone and of `annotate pre` (warm cache), alternately, ``repeats`` each."""
+    pre, env = _pre_command(tmp, root)
+    _wall(pre, env)  # fills the cache: the figure is the second run on
+    return _alternate(([sys.executable, "-c", _LOAD], env, "load"), (pre, env, "pre"), repeats)
 
 
 def regex_cache_runs(tmp: Path, repeats: int, *, root: Path) -> tuple[list[float], list[float]]:
     """Seconds of `annotate pre` (warm caches) without and with the compiled-pattern cache, alternately."""
-    src = tmp / "startup_in.jsonl"
-    src.write_text(json.dumps({"text": PARAGRAPH}, ensure_ascii=False) + "\n", encoding="utf-8")
-    env = dict(os.environ)
-    env["ANNOTATE_CACHE"] = str(tmp / "startup_cache")
-    env["PYTHONPATH"] = os.pathsep.join([str(root)] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
-    off = dict(env, ANNOTATE_REGEX_CACHE="off")
-    pre = [sys.executable, "-m", "annotate", "pre", str(src), "-o", str(tmp / "startup_out.jsonl"), "-q", "-f",
-           "--lang", "fr"]
+    pre, env = _pre_command(tmp, root)
     _wall(pre, env)  # fills both caches
-    without: list[float] = []
-    with_: list[float] = []
-    for _ in range(repeats):
-        without.append(_wall(pre, off, "pre_no_regex_cache"))
-        with_.append(_wall(pre, env, "pre_regex_cache"))
-    return without, with_
+    return _alternate((pre, dict(env, ANNOTATE_REGEX_CACHE="off"), "pre_no_regex_cache"), (pre, env, "pre_regex_cache"), repeats)
 
 
 def bench_startup(size: Any, tmp: Path, progress: Callable[[str], None], *, figure: Callable[..., Any],

@@ -203,21 +203,18 @@ def load(key: str, folder: Path | None = None) -> dict[str, dict[str, Tokenized]
     return {kind: {t: (e[0], e[1]) for t, e in table.items()} for kind, table in memo.items()}
 
 
-def store(key: str, memo: dict[str, dict[str, Tokenized]], folder: Path | None = None) -> bool:
-    """Write the entry atomically; False (and nothing written) when the folder is not writable."""
-    folder = folder if folder is not None else cache_dir()
-    if folder is None:
-        return False
-    payload = json.dumps({"format": FORMAT, "key": key, "memo": memo}, ensure_ascii=False, separators=(",", ":"))
+def write_atomic(path: Path, data: bytes) -> bool:
+    """Write ``data`` to ``path`` through a temporary file renamed into place (synced first); False, and
+    nothing left behind, when the folder cannot be written. Concurrent writers each write a whole file."""
     tmp = None
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".pipeline-{key}.", suffix=".tmp", dir=folder)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(payload)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=path.parent)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, folder / f"pipeline-{key}.json")
+        os.replace(tmp, path)
         return True
     except OSError:
         if tmp is not None:
@@ -226,3 +223,12 @@ def store(key: str, memo: dict[str, dict[str, Tokenized]], folder: Path | None =
             except OSError:
                 pass
         return False
+
+
+def store(key: str, memo: dict[str, dict[str, Tokenized]], folder: Path | None = None) -> bool:
+    """Write the entry atomically; False (and nothing written) when the folder is not writable."""
+    folder = folder if folder is not None else cache_dir()
+    if folder is None:
+        return False
+    payload = json.dumps({"format": FORMAT, "key": key, "memo": memo}, ensure_ascii=False, separators=(",", ":"))
+    return write_atomic(folder / f"pipeline-{key}.json", payload.encode("utf-8"))

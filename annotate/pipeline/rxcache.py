@@ -32,7 +32,6 @@ import hashlib
 import marshal
 import os
 import sys
-import tempfile
 import threading
 import time
 from array import array
@@ -127,23 +126,9 @@ def load(path: Path | None) -> list[Record]:
 
 
 def store(path: Path, records: list[Record]) -> bool:
-    """Write the records atomically (a temporary file renamed into place); False when the folder is not writable."""
+    """Write the records atomically (:func:`~.buildcache.write_atomic`); False when the folder is not writable."""
     payload = marshal.dumps({"format": FORMAT, "key": interpreter_key(), "records": records})
-    tmp = None
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        with os.fdopen(fd, "wb") as f:
-            f.write(hashlib.sha256(payload).digest() + payload)
-        os.replace(tmp, path)
-        return True
-    except OSError:
-        if tmp is not None:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-        return False
+    return buildcache.write_atomic(path, hashlib.sha256(payload).digest() + payload)
 
 
 class _Recorder:
