@@ -7,12 +7,16 @@ weekdays, period nouns, relative words, holidays, decade words) comes from
 
 Shapes: years, day dates (``le 21 janvier 2025``, ``mer. 10 juin``,
 ``Wednesday, June 10``, ``the 9th of May``), numeric dates (``01/08/2019``,
-``2013-03-01``, ``22/04``; day/month order by language: fr d/m, en m/d),
+``2013-03-01``, ``22/04``; day/month order by language: fr d/m, en m/d, unless
+only the other order is a date: ``27/06/2025`` in English),
 months (``ce mois de mars``, ``Nov 2001``, ``11/2016``), weekdays, relative
 periods (``la semaine suivante``, ``le prochain trimestre``, ``next fiscal
 year``), parts of periods (``la dernière semaine de juillet``, ``the first
 week of January 2015``, ``fin du mois de mars``: a part joined to the date it
-is "of"), holidays (``Noël``, ``Easter 2018``), decades and centuries
+is "of"; ``the fourth quarter of the year``, ``premier semestre de l'année``: of
+a period named by its unit), parts of the current period (``later in the year``,
+``the end of the quarter``, ``en fin de semaine``, ``le reste de l'année``, not
+times of day), holidays (``Noël``, ``Easter 2018``), decades and centuries
 (``les années soixante-dix``, ``the seventies``, ``21st century``), durations
 (``cinq ans``, ``il y a deux ans``, ``two weeks ago``, ``3 jours après
 demain``) and ranges as one span.
