@@ -195,3 +195,25 @@ def test_a_debug_compile_is_left_to_re(tmp_path: Path, capsys: pytest.CaptureFix
         re.compile(SLOW, re.DEBUG)  # prints its program: never replayed silently, never recorded
     assert stats["replayed"] == 0 and stats["new"] == 0
     assert "LITERAL" in capsys.readouterr().out
+
+
+_GRAMMAR_DIGEST = """
+import hashlib
+from annotate.labels import load_labels
+from annotate.pipeline.quantities import QuantityGrammar
+labels = load_labels()
+h = hashlib.sha256()
+for lang in ("fr", "en"):
+    g = QuantityGrammar(getattr(labels.lexicon, lang), lang)
+    for rx in [p[2] for p in g.patterns] + [p[1] for p in g.dates.patterns]:
+        h.update(rx.pattern.encode() + b"\\0")
+print(h.hexdigest())
+"""
+
+
+def test_the_grammar_s_patterns_are_the_same_string_in_every_process() -> None:
+    # the cache finds a pattern by its string: one built from a set in hash order would be a new
+    # pattern (and a rewrite of the file) in every process
+    digests = {subprocess.run([sys.executable, "-c", _GRAMMAR_DIGEST], env=dict(os.environ, PYTHONHASHSEED=seed),
+                              capture_output=True, text=True, check=True).stdout for seed in ("1", "2", "3")}
+    assert len(digests) == 1

@@ -49,7 +49,8 @@ def _alt(words: list[str] | tuple[str, ...], *, boundary: bool = True) -> str:
     """
     inner: list[str] = []
     edge: list[str] = []
-    for w in sorted(set(words), key=len, reverse=True):
+    for w in sorted(set(words), key=lambda w: (-len(w), w)):  # longest first; ties in a fixed order, so the
+        # pattern is the same string in every process (the compiled-pattern cache finds it again)
         e = "".join(S if c == " " else AP if c in "’'" else re.escape(c) for c in w)
         if boundary and w[0].isalnum() and w[-1].isalnum():
             inner.append(e)
@@ -70,7 +71,7 @@ def _char_tree(words: Iterable[str]) -> dict:
     """The words as a tree of characters: each node maps a character to the next node, and ``""`` marks
     that a word ends there."""
     root: dict = {}
-    for w in set(words):
+    for w in sorted(set(words)):  # a fixed order: the same regex string in every process
         node = root
         for c in w:
             node = node.setdefault(c, {})
