@@ -283,11 +283,12 @@ class DateRules(DateValues):
         # semaine", "la fin de l'exercice", "le reste de l'année", "toute l'année"
         if fr:
             whole_fr = r"(?i:semaine|mois|trimestre|semestre|année|décennie|exercice)"  # not "journée": a time of day
+            la_l = r"(?:(?i:la)" + S + r"|(?i:l)" + AP + r")"  # the feminine article, or the elided one
             add("relative", r"(?<!\w)(?i:plus" + S + r"(?:tôt|tard))" + S + r"(?:(?i:dans)" + S + r"(?:(?i:la|le)" + S + r"|(?i:l)" + AP + r")|"
                 + demo + r")" + whole_fr + r"(?![\w-])"
-                + r"|(?<!\w)(?i:début|fin|milieu|reste)" + S + r"(?:(?i:de)" + S + r"(?:(?i:la)" + S + r"|(?i:l)" + AP + r")?|(?i:du)" + S + r"|(?i:d)" + AP + r")"
+                + r"|(?<!\w)(?i:début|fin|milieu|reste)" + S + r"(?:(?i:de)" + S + la_l + r"?|(?i:du)" + S + r"|(?i:d)" + AP + r")"
                 + whole_fr + r"(?![\w-])"
-                + r"|(?<!\w)(?:(?i:toute)" + S + r"(?:(?i:la)" + S + r"|(?i:l)" + AP + r")|(?i:tout)" + S + r"(?i:le)" + S + r")" + whole_fr + r"(?![\w-])",
+                + r"|(?<!\w)(?:(?i:toute)" + S + la_l + r"|(?i:tout)" + S + r"(?i:le)" + S + r")" + whole_fr + r"(?![\w-])",
                 "pPdDfFmMrRtT", ("tôt", "tard", "début", "fin d", "milieu", "reste d", "toute", "tout le"))  # not "plus", "fin": in most texts
         else:
             whole_en = r"(?i:week|month|quarter|year|decade)"  # not "day": a time of day ("at the end of the day")
@@ -472,10 +473,7 @@ class DateRules(DateValues):
             if m.kind in ("period_head", "ordinal_period", "period_part", "rel_period"):
                 whole = self._of_unit.match(text, m.end)
                 if whole is not None:  # "the first half" + "of the year": one DATE, the head's value
-                    head = text[m.start : m.end]
-                    value = m.value if m.kind != "period_head" else (
-                        self.value("ordinal_period", head) if re.search(r"(?i:trimestre|semestre|quarter)", head) else None)
-                    m = QMatch(m.start, whole.end(), "DATE", value, "period_part")
+                    m = QMatch(m.start, whole.end(), "DATE", m.value, "period_part")
                 elif m.kind == "period_head":
                     continue  # a head that nothing completes is not a date ("the first week of training")
                 elif m.kind == "ordinal_period" and self._of_other is not None and self._of_other.match(text, m.end):
