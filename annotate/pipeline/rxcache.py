@@ -31,6 +31,7 @@ from __future__ import annotations
 import hashlib
 import marshal
 import os
+import re
 import sys
 import threading
 import time
@@ -41,8 +42,6 @@ from pathlib import Path
 from typing import Any
 
 from . import buildcache
-
-DEBUG = 128  # re.DEBUG (re.RegexFlag.DEBUG), without importing re here
 
 FORMAT = 1
 SLOW_S = 0.01  # a compile this slow is worth a record (most of the 300 patterns of a start take < 1 ms)
@@ -62,7 +61,6 @@ def _internals() -> tuple[Any, Any] | None:
     """``(re._compiler, _sre)`` when this Python has them as this module expects, else None."""
     try:
         import _sre
-        import re
 
         compiler = re._compiler  # type: ignore[attr-defined]
     except (ImportError, AttributeError):
@@ -156,7 +154,7 @@ class _Recorder:
         self.shim = shim
 
     def __call__(self, p: Any, flags: int = 0) -> Any:
-        if not isinstance(p, str) or type(flags) is not int or flags & DEBUG:  # re.DEBUG prints as it compiles
+        if not isinstance(p, str) or type(flags) is not int or flags & re.DEBUG:  # re.DEBUG prints as it compiles
             return self.original(p, flags)
         key = (p, flags)
         r = self.known.get(key)
@@ -196,10 +194,9 @@ def compiled_patterns(folder: Path | None = None) -> Iterator[dict[str, Any]]:
             internals = _internals()
             path = cache_file(folder) if internals is not None else None
             if internals is not None and path is not None:
-                compiler, sre = internals
-                rec = _Recorder(compiler, sre, load(path))
-                compiler.compile, compiler._sre = rec, rec.shim
-                _state.update(recorder=rec, path=path, compiler=compiler, sre=sre)
+                rec = _Recorder(*internals, load(path))
+                rec.compiler.compile, rec.compiler._sre = rec, rec.shim
+                _state.update(recorder=rec, path=path)
         _depth += 1
         stats["active"] = "recorder" in _state
     try:
@@ -208,8 +205,8 @@ def compiled_patterns(folder: Path | None = None) -> Iterator[dict[str, Any]]:
         with _lock:
             _depth -= 1
             if _depth == 0 and "recorder" in _state:
-                rec, path, compiler, sre = (_state.pop(k) for k in ("recorder", "path", "compiler", "sre"))
-                compiler.compile, compiler._sre = rec.original, sre
+                rec, path = _state.pop("recorder"), _state.pop("path")
+                rec.compiler.compile, rec.compiler._sre = rec.original, rec.sre
                 stats.update(replayed=rec.replayed, replayed_chars=rec.replayed_chars, new=rec.new)
                 if rec.new:
                     others = [r for k, r in rec.known.items() if k not in rec.used]
