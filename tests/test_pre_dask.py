@@ -221,8 +221,9 @@ def test_pre_dask_bad_line_is_one_error_with_file_and_line(inputs, tmp_path, clu
 
 
 def test_pre_dask_local_cluster_turns_dask_diagnostics_down(inputs, tmp_path, monkeypatch):
-    """The local cluster a job starts runs its workers without Dask's profiler (and with slower monitors);
-    the settings do not leak out of the job, and the output is the one process's."""
+    """The local cluster a job starts runs its workers without Dask's profiler (and with slower monitors) and
+    without the nannies' MALLOC_TRIM_THRESHOLD_ (their thread limits kept); the settings do not leak out of the
+    job, and the output is the one process's."""
     distributed = pytest.importorskip("dask.distributed")
     import dask
 
@@ -233,16 +234,20 @@ def test_pre_dask_local_cluster_turns_dask_diagnostics_down(inputs, tmp_path, mo
         cluster = real(*args, **kwargs)
         with distributed.Client(cluster) as client:  # what each worker process was started with
             seen.update(client.run(lambda: (dask.config.get("distributed.worker.profile.enabled"),
-                                            dask.config.get("distributed.admin.tick.interval"))))
+                                            dask.config.get("distributed.admin.tick.interval"),
+                                            os.environ.get("MALLOC_TRIM_THRESHOLD_"),
+                                            os.environ.get("OMP_NUM_THREADS"))))
         return cluster
 
     monkeypatch.setattr(distributed, "LocalCluster", spy)
+    # a nanny started earlier in this process (the module's cluster) writes its settings into os.environ
+    monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_", raising=False)
     want = _single(inputs, tmp_path / "one.jsonl")
     before = dask.config.get("distributed.worker.profile.enabled")
     res = dd.run_pre_dask(inputs, str(tmp_path / "out.jsonl"), n_workers=1, chunk_bytes=400)
     assert res.n_tasks == len(want.splitlines())
     assert (tmp_path / "out.jsonl").read_bytes() == want
-    assert len(seen) == 1 and list(seen.values()) == [(False, "1s")]
+    assert len(seen) == 1 and list(seen.values()) == [(False, "1s", None, "1")]
     assert dask.config.get("distributed.worker.profile.enabled") == before is True
 
 
