@@ -90,6 +90,25 @@ def test_distributed_plan_chunks_covers_every_line_once(inputs, chunk_bytes):
         assert len(chunks) == sum(1 for _ in read_records(inputs)) + 1  # the blank line is a chunk of its own
 
 
+def test_distributed_plan_chunks_tail_is_cut_smaller(tmp_path):
+    """With ``tail``, the last quarter of the input is in chunks a quarter of the size; the lines stay in order."""
+    f = tmp_path / "in.jsonl"
+    f.write_text("".join(json.dumps({"text": f"Ligne {i:05d} du fichier."}) + "\n" for i in range(4000)), encoding="utf-8")
+    size, chunk_bytes = f.stat().st_size, 8_000
+    plain = dd.plan_chunks([str(f)], chunk_bytes)
+    tailed = dd.plan_chunks([str(f)], chunk_bytes, tail=True)
+    lengths = [sum(p.end - p.start for p in c.pieces) for c in tailed]
+    starts = [c.pieces[0].start for c in tailed]
+    small_from = size * (1 - dd.TAIL_SHARE)
+    line = len(f.read_bytes().splitlines()[0]) + 1
+    assert all(n <= chunk_bytes + line for s, n in zip(starts, lengths) if s < small_from)
+    assert all(n <= chunk_bytes // dd.TAIL_DIVISOR + line for s, n in zip(starts, lengths) if s >= small_from)
+    assert sum(s >= small_from for s in starts) >= 3 * dd.TAIL_DIVISOR  # the last quarter: about 4 x 3 small chunks
+    assert len(tailed) > len(plain)
+    got = [(r.line, r.data) for c in tailed for r in dd.read_chunk(c, None)]
+    assert got == [(r.line, r.data) for r in read_records([str(f)])]
+
+
 def test_distributed_read_chunk_paragraphs_keep_offsets(inputs):
     chunks = dd.plan_chunks(inputs, 200)
     got = [(r.source, r.line, r.extra_meta) for c in chunks for r in dd.read_chunk(c, "paragraphs")]
@@ -103,6 +122,7 @@ def test_distributed_job_key_changes_with_input_and_options(inputs, tmp_path):
     assert dd.job_key(inputs, opts, 100) == k1
     assert dd.job_key(inputs, {**opts, "lang": "fr"}, 100) != k1
     assert dd.job_key(inputs, opts, 200) != k1
+    assert dd.job_key(inputs, opts, 100, tail=True) != k1  # another plan of the same size
     with open(inputs[0], "a", encoding="utf-8") as f:
         f.write(json.dumps({"text": "Une ligne de plus."}) + "\n")
     assert dd.job_key(inputs, opts, 100) != k1
@@ -206,7 +226,10 @@ def test_pre_dask_survives_a_killed_worker(inputs, tmp_path, cluster):
     assert res.redone <= 1  # at most the chunk the killed worker had in hand
 
 
-def test_pre_dask_bad_line_is_one_error_with_file_and_line(inputs, tmp_path, cluster):
+@pytest.mark.parametrize("earlier", [None, "an earlier output\n"], ids=["new", "existing"])
+def test_pre_dask_bad_line_is_one_error_with_file_and_line(inputs, tmp_path, cluster, earlier):
+    """The chunks before the bad line are joined into the output as they complete; the error leaves no output,
+    or the earlier one untouched."""
     from annotate.errors import AnnotateError
 
     bad = Path(inputs[2])
@@ -214,10 +237,17 @@ def test_pre_dask_bad_line_is_one_error_with_file_and_line(inputs, tmp_path, clu
     lines[4] = '{"text": 12}'
     bad.write_text("\n".join(lines) + "\n", encoding="utf-8")
     out = tmp_path / "out.jsonl"
+    if earlier is not None:
+        out.write_text(earlier, encoding="utf-8")
     with pytest.raises(AnnotateError) as e:
-        dd.run_pre_dask(inputs, str(out), scheduler=cluster.scheduler_address, chunk_bytes=400)
+        dd.run_pre_dask(inputs, str(out), scheduler=cluster.scheduler_address, chunk_bytes=400, force=True)
     assert e.value.code == "E013" and e.value.where == str(bad) and e.value.line == 5
-    assert not out.exists()
+    if earlier is None:
+        assert not out.exists()
+    else:
+        assert out.read_text(encoding="utf-8") == earlier
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["a.jsonl", "b.txt", "c.jsonl", ".out.jsonl.chunks",
+                                                                  *(["out.jsonl"] if earlier else [])])
 
 
 def test_pre_dask_local_cluster_turns_dask_diagnostics_down(inputs, tmp_path, monkeypatch):
@@ -270,3 +300,55 @@ def test_pre_dask_client_does_not_import_spacy(inputs, tmp_path):
                          text=True, timeout=300, check=True)
     n_tasks, spacy_loaded = json.loads(out.stdout.strip().splitlines()[-1])
     assert n_tasks > 0 and spacy_loaded is False
+
+
+def test_pre_dask_workers_build_the_pipeline_as_they_start(inputs, tmp_path, monkeypatch):
+    """With --lang, each worker of the local cluster builds the job's pipeline as it starts (the warm-up thread),
+    and the first chunk uses that pipeline; the output is the one process's."""
+    distributed = pytest.importorskip("dask.distributed")
+
+    seen: dict = {}
+    real = distributed.LocalCluster
+
+    def probe():
+        from annotate.pipeline import dask_worker
+        from annotate.pipeline.build import _cached_pipeline
+
+        dask_worker.wait_warm()
+        return dask_worker._warm is not None, _cached_pipeline.cache_info().currsize
+
+    def spy(*args, **kwargs):
+        cluster = real(*args, **kwargs)
+        with distributed.Client(cluster) as client:  # before any chunk reaches the worker
+            seen.update(client.run(probe))
+        return cluster
+
+    monkeypatch.setattr(distributed, "LocalCluster", spy)
+    want = _single(inputs, tmp_path / "one.jsonl", extra=["--lang", "fr"])
+    dd.run_pre_dask(inputs, str(tmp_path / "out.jsonl"), n_workers=1, lang="fr", chunk_bytes=400)
+    assert (tmp_path / "out.jsonl").read_bytes() == want
+    assert list(seen.values()) == [(True, 1)]  # built once, by the warm-up: the chunks found it in the cache
+
+
+@pytest.mark.parametrize("closed", [True, False], ids=["closed-by-dask", "other-exit"])
+def test_dask_worker_exit_skips_teardown_only_once_closed(tmp_path, closed):
+    """A worker Dask has closed exits at once (the exit handlers registered before the preload's are not run, the
+    exit code is 0, printed text is flushed); any other exit keeps Python's own (its code and every handler)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import atexit, sys\n"
+        "atexit.register(lambda: print('teardown ran', flush=True))\n"
+        "from annotate.pipeline import dask_worker\n"
+        "dask_worker.dask_setup(None)\n"
+        f"if {closed}:\n"
+        "    dask_worker.dask_teardown(None)\n"
+        "print('last words', end='')\n"
+        "sys.exit(3)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                         env={**os.environ, "ANNOTATE_DASK_WARM": ""})
+    assert out.stdout.startswith("last words")
+    assert ("teardown ran" in out.stdout) is (not closed)
+    assert out.returncode == (0 if closed else 3)
