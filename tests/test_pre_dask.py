@@ -302,9 +302,9 @@ def test_pre_dask_client_does_not_import_spacy(inputs, tmp_path):
     assert n_tasks > 0 and spacy_loaded is False
 
 
-def test_pre_dask_workers_build_the_pipeline_as_they_start(inputs, tmp_path, monkeypatch):
-    """With --lang, each worker of the local cluster builds the job's pipeline as it starts (the warm-up thread),
-    and the first chunk uses that pipeline; the output is the one process's."""
+def test_pre_dask_workers_annotate_in_a_single_threaded_child(inputs, tmp_path, monkeypatch):
+    """Each worker of the local cluster starts a child process with one thread, which with --lang builds the job's
+    pipeline before any chunk arrives; the chunks are annotated there, and the output is the one process's."""
     distributed = pytest.importorskip("dask.distributed")
 
     seen: dict = {}
@@ -312,10 +312,8 @@ def test_pre_dask_workers_build_the_pipeline_as_they_start(inputs, tmp_path, mon
 
     def probe():
         from annotate.pipeline import dask_worker
-        from annotate.pipeline.build import _cached_pipeline
 
-        dask_worker.wait_warm()
-        return dask_worker._warm is not None, _cached_pipeline.cache_info().currsize
+        return dask_worker.child().call(("info",))  # answered once the child's warm-up is over
 
     def spy(*args, **kwargs):
         cluster = real(*args, **kwargs)
@@ -327,7 +325,45 @@ def test_pre_dask_workers_build_the_pipeline_as_they_start(inputs, tmp_path, mon
     want = _single(inputs, tmp_path / "one.jsonl", extra=["--lang", "fr"])
     dd.run_pre_dask(inputs, str(tmp_path / "out.jsonl"), n_workers=1, lang="fr", chunk_bytes=400)
     assert (tmp_path / "out.jsonl").read_bytes() == want
-    assert list(seen.values()) == [(True, 1)]  # built once, by the warm-up: the chunks found it in the cache
+    assert list(seen.values()) == [{"threads": 1, "pipelines": 1}]
+
+
+def test_pre_dask_worker_whose_child_dies_annotates_itself(inputs, tmp_path):
+    """A child killed before the job: the worker annotates the chunks in its own process; the output is the same."""
+    distributed = pytest.importorskip("dask.distributed")
+    import logging
+    import signal
+
+    import dask
+
+    want = _single(inputs, tmp_path / "one.jsonl")
+    with dask.config.set(dd.LOCAL_CLUSTER_CONFIG):
+        cluster = distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                                           dashboard_address=None, silence_logs=logging.ERROR)
+    try:
+        with distributed.Client(cluster) as client:
+            def child_pid():
+                from annotate.pipeline import dask_worker
+
+                return dask_worker.child().proc.pid
+
+            (pid,) = client.run(child_pid).values()
+            os.kill(pid, signal.SIGKILL)
+            res = dd.run_pre_dask(inputs, str(tmp_path / "out.jsonl"), scheduler=cluster.scheduler_address,
+                                  chunk_bytes=400)
+
+            def state():
+                import sys
+
+                from annotate.pipeline import dask_worker
+
+                return dask_worker.child() is None, "spacy" in sys.modules
+
+            assert list(client.run(state).values()) == [(True, True)]  # no child now; spaCy loaded here instead
+    finally:
+        cluster.close()
+    assert res.n_tasks == len(want.splitlines())
+    assert (tmp_path / "out.jsonl").read_bytes() == want
 
 
 @pytest.mark.parametrize("closed", [True, False], ids=["closed-by-dask", "other-exit"])
@@ -352,3 +388,52 @@ def test_dask_worker_exit_skips_teardown_only_once_closed(tmp_path, closed):
     assert out.stdout.startswith("last words")
     assert ("teardown ran" in out.stdout) is (not closed)
     assert out.returncode == (0 if closed else 3)
+
+
+def test_pre_dask_error_in_the_child_is_one_error_with_file_and_line(inputs, tmp_path):
+    """A bad line met by a worker's child reaches the client as the same one-line error (code, file, line)."""
+    pytest.importorskip("dask.distributed")
+    from annotate.errors import AnnotateError
+
+    bad = Path(inputs[0])
+    lines = bad.read_text(encoding="utf-8-sig").splitlines()
+    lines[2] = '{"text": ["not", "a", "string"]}'
+    bad.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    with pytest.raises(AnnotateError) as e:
+        dd.run_pre_dask(inputs, str(out), n_workers=1, chunk_bytes=400)
+    assert e.value.code == "E013" and e.value.where == str(bad) and e.value.line == 3
+    assert not out.exists()
+
+
+def test_dask_worker_child_dies_with_its_worker(tmp_path):
+    """A worker killed with SIGKILL leaves no child behind (an idle child sees its pipe close; a busy one is killed
+    with the worker, PR_SET_PDEATHSIG)."""
+    distributed = pytest.importorskip("dask.distributed")
+    import logging
+    import signal
+    import sys
+
+    import dask
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("PR_SET_PDEATHSIG is Linux's")
+    with dask.config.set(dd.LOCAL_CLUSTER_CONFIG):
+        cluster = distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                                           dashboard_address=None, silence_logs=logging.ERROR)
+    try:
+        with distributed.Client(cluster) as client:
+            def pids():
+                from annotate.pipeline import dask_worker
+
+                return os.getpid(), dask_worker.child().proc.pid
+
+            ((worker, child),) = client.run(pids).values()
+            os.kill(worker, signal.SIGKILL)
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and os.path.exists(f"/proc/{child}") and \
+                    not open(f"/proc/{child}/stat").read().split()[2] == "Z":
+                time.sleep(0.05)
+            assert not os.path.exists(f"/proc/{child}") or open(f"/proc/{child}/stat").read().split()[2] == "Z"
+    finally:
+        cluster.close()

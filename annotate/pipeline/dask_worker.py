@@ -1,26 +1,34 @@
-"""A Dask worker preload for the local cluster of ``annotate pre --engine dask``: the pipeline is built as the
-worker starts, and a closed worker exits at once.
+"""A Dask worker preload for ``annotate pre --engine dask``: chunks are annotated in a single-threaded child
+process that starts with the worker, and a closed worker exits at once.
 
 Dask loads this module in each worker process it starts
 (``distributed.worker.preload``, set by :mod:`.distributed` for the cluster a
-job starts; a cluster given with ``--scheduler`` keeps its own settings).
+job starts; on a cluster of one's own, ``dask worker ... --preload
+annotate.pipeline.dask_worker``).
 
-As the worker starts, a thread builds the job's pipeline (its options are in
-``$ANNOTATE_DASK_WARM``, which the job sets for its workers) while the worker
-connects to the scheduler and waits for its first chunk (0.1-0.2 s at the
-start of a job); :func:`wait_warm` makes a chunk wait for it rather than build a
-second one. Only when the job names its language (``--lang``): otherwise the
-language of each record decides which pipelines are needed, and building one
-that is not would cost a second. A failure is left for the chunk to meet and
-report.
+**The child.** A Dask worker always runs several threads (its event loop, the
+task thread, Dask's own), and in a process with more than one thread every
+lock costs an atomic operation: glibc and CPython take a fast path only while
+a process has one thread. spaCy's parser takes and gives back the GIL for each
+transition of each text (``PyGILState_Ensure`` from its ``nogil`` code), so the
+same chunk took 0.61 s in any process with a second thread, even a sleeping
+one, against 0.56 s with none. A worker with one task thread therefore starts
+a child process (``python -m annotate.pipeline.dask_worker``) that has a single
+thread: the worker's tasks hand it their chunk over a pipe, the child runs
+:func:`annotate.pipeline.distributed.annotate_chunk` and sends back its counts
+or its error (an :class:`~annotate.errors.AnnotateError` keeps its fields). The
+child is started from the worker's main thread as the worker starts and, with
+``--lang`` (the job's options come in ``$ANNOTATE_DASK_WARM``), builds the
+job's pipeline at once, while the worker connects to the scheduler. It is
+killed when the worker dies (``PR_SET_PDEATHSIG`` on Linux; elsewhere it ends at
+the end of its chunk, when its pipe closes). If it dies, the worker annotates
+its chunks itself from then on.
 
-When the job is over, the cluster asks each worker to close. The worker
-closes its connections and returns, then Python tears down its modules: with
-a spaCy pipeline loaded that takes 0.15 s of the job's end, spent freeing
-memory that the exit frees anyway. Once Dask has closed the worker
-(:func:`dask_teardown` ran), the exit skips that teardown (``os._exit``, after
-the standard streams are flushed). A worker that ends any other way (an
-error, a signal) exits as usual, with its own exit code. Chunk outputs are
+**The exit.** When the job is over, the cluster asks each worker to close.
+Python would then tear down its modules; once Dask has closed the worker
+(:func:`dask_teardown` ran), the exit skips that (``os._exit``, after the
+standard streams are flushed): 0.2 -> 0.04 s at the end of a job. A worker that
+ends any other way exits as usual, with its own exit code. Chunk outputs are
 complete before their task returns (written, flushed, fsynced, renamed), so
 nothing is left to write.
 """
@@ -30,14 +38,150 @@ from __future__ import annotations
 import atexit
 import json
 import os
+import pickle
+import struct
+import subprocess
 import sys
 import threading
-from typing import Any
+from typing import Any, BinaryIO
 
 WARM_ENV = "ANNOTATE_DASK_WARM"  # the job's options (JSON), as annotate_chunk passes them to pre_annotate
+_HEADER = struct.Struct("<Q")
 
 _closed = False
-_warm: threading.Thread | None = None
+
+
+# ----------------------------------------------------------------- messages over a pipe
+
+
+def _send(f: BinaryIO, obj: Any) -> None:
+    data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    f.write(_HEADER.pack(len(data)) + data)
+    f.flush()
+
+
+def _receive(f: BinaryIO) -> Any:
+    head = f.read(_HEADER.size)
+    if len(head) < _HEADER.size:
+        raise EOFError("the other end closed the pipe")
+    (n,) = _HEADER.unpack(head)
+    data = f.read(n)
+    if len(data) < n:
+        raise EOFError("the other end closed the pipe")
+    return pickle.loads(data)
+
+
+# ----------------------------------------------------------------- the worker side
+
+
+class Child:
+    """The worker's single-threaded annotating process."""
+
+    def __init__(self, options: dict[str, Any] | None) -> None:
+        self.lock = threading.Lock()
+        self.proc: subprocess.Popen[bytes] | None = subprocess.Popen(
+            [sys.executable, "-m", __name__, str(os.getpid()), json.dumps(options)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, close_fds=True,
+        )
+
+    def call(self, request: tuple[Any, ...]) -> Any:
+        """The child's answer to ``request``; EOFError (and the child is let go) if it is gone."""
+        with self.lock:
+            proc = self.proc
+            if proc is None:
+                raise EOFError("the child process is gone")
+            try:
+                _send(proc.stdin, request)  # type: ignore[arg-type]
+                status, value = _receive(proc.stdout)  # type: ignore[arg-type]
+            except (OSError, EOFError, pickle.UnpicklingError):
+                self.close()
+                raise EOFError("the child process is gone") from None
+        if status == "err":
+            raise value
+        return value
+
+    def close(self) -> None:
+        proc, self.proc = self.proc, None
+        if proc is not None:
+            for f in (proc.stdin, proc.stdout):
+                try:
+                    f.close()  # type: ignore[union-attr]
+                except OSError:
+                    pass
+
+
+_child: Child | None = None
+
+
+def child() -> Child | None:
+    """This worker's child process, or None (not a worker with the preload, several task threads, or it died)."""
+    return _child
+
+
+def run_in_child(chunk: Any, options: dict[str, Any], work: str) -> dict[str, Any] | None:
+    """``annotate_chunk``'s result from the child, or None when there is no child to do it."""
+    global _child
+    c = _child
+    if c is None:
+        return None
+    try:
+        return c.call(("chunk", chunk, options, work))
+    except EOFError:
+        _child = None  # this chunk and the next are annotated in this process (annotate_chunk can start again)
+        return None
+
+
+def dask_setup(worker: Any) -> None:
+    # registered last, so it runs first: the handlers of the modules loaded earlier (Dask's own) are skipped
+    atexit.register(_exit_now)
+    global _child
+    nthreads = getattr(getattr(worker, "state", None), "nthreads", 1)
+    if nthreads != 1:  # tasks would wait for each other on one child
+        return
+    try:
+        options = json.loads(os.environ.get(WARM_ENV) or "null")
+    except ValueError:
+        options = None
+    warm = options if isinstance(options, dict) and options.get("lang") else None
+    try:
+        _child = Child(warm)  # from the worker's main thread, which lives as long as the worker
+    except OSError:
+        _child = None
+
+
+def dask_teardown(worker: Any) -> None:
+    global _closed, _child
+    _closed = True
+    if _child is not None:
+        _child.close()  # the child sees its input end and exits
+        _child = None
+
+
+def _exit_now() -> None:
+    if not _closed:
+        return
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:  # noqa: BLE001  # a closed or broken stream: nothing to flush
+            pass
+    os._exit(0)
+
+
+# ----------------------------------------------------------------- the child side
+
+
+def _die_with_parent(parent: int) -> None:
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+            import signal
+
+            ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:  # the worker died before the call above
+        os._exit(1)
 
 
 def _warm_up(options: dict[str, Any]) -> None:
@@ -52,36 +196,43 @@ def _warm_up(options: dict[str, Any]) -> None:
         pass
 
 
-def wait_warm() -> None:
-    """Wait until the pipeline the worker started building is built (at once when none is being built)."""
-    if _warm is not None:
-        _warm.join()
+def _info() -> dict[str, Any]:
+    from .build import _cached_pipeline
+
+    return {"threads": threading.active_count(), "pipelines": _cached_pipeline.cache_info().currsize}
 
 
-def _exit_now() -> None:
-    if not _closed:
-        return
-    for stream in (sys.stdout, sys.stderr):
+def _child_main(argv: list[str]) -> None:
+    _die_with_parent(int(argv[0]))
+    requests = os.fdopen(os.dup(0), "rb")
+    replies = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)  # anything printed goes to the worker's stderr, not into the replies
+    options = json.loads(argv[1])
+    if options:
+        _warm_up(options)
+    from .distributed import annotate_chunk
+
+    while True:
         try:
-            stream.flush()
-        except Exception:  # noqa: BLE001  # a closed or broken stream: nothing to flush
-            pass
+            request = _receive(requests)
+        except EOFError:
+            break
+        try:
+            if request[0] == "chunk":
+                reply: tuple[str, Any] = ("ok", annotate_chunk(*request[1:], in_child=True))
+            else:
+                reply = ("ok", _info())
+        except Exception as e:  # noqa: BLE001  # sent back: the worker raises it as the task's error
+            try:
+                pickle.dumps(e)
+            except Exception:  # noqa: BLE001
+                e = RuntimeError(f"{type(e).__name__}: {e}")
+            reply = ("err", e)
+        _send(replies, reply)
+    sys.stdout.flush()
+    sys.stderr.flush()
     os._exit(0)
 
 
-def dask_setup(worker: Any) -> None:
-    # registered last, so it runs first: the handlers of the modules loaded earlier (Dask's own) are skipped
-    atexit.register(_exit_now)
-    global _warm
-    try:
-        options = json.loads(os.environ.get(WARM_ENV, "null"))
-    except ValueError:
-        options = None
-    if isinstance(options, dict) and options.get("lang"):
-        _warm = threading.Thread(target=_warm_up, args=(options,), name="annotate-warm-up", daemon=True)
-        _warm.start()
-
-
-def dask_teardown(worker: Any) -> None:
-    global _closed
-    _closed = True
+if __name__ == "__main__":
+    _child_main(sys.argv[1:])

@@ -71,8 +71,8 @@ LOCAL_CLUSTER_CONFIG = {
     # with that setting each chunk took 15 % longer (0.685 against 0.596 s in one process, 4,800 paragraphs in 21
     # chunks); None unsets it (the thread limits of the same setting, OMP_NUM_THREADS=1 …, are kept)
     "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
-    # each worker builds the job's pipeline as it starts (with --lang), and exits without tearing its modules down
-    # once closed (0.15 s of the job's end with spaCy loaded): annotate.pipeline.dask_worker
+    # each worker annotates in a single-threaded child process that builds the job's pipeline as the worker starts
+    # (with --lang), and exits without tearing its modules down once closed: annotate.pipeline.dask_worker
     "distributed.worker.preload": ["annotate.pipeline.dask_worker"],
 }
 
@@ -255,12 +255,19 @@ def _prepare_work_dir(work: Path, key: str, n_chunks: int) -> None:
 # ----------------------------------------------------------------- the worker side
 
 
-def annotate_chunk(chunk: Chunk, options: dict[str, Any], work: str) -> dict[str, Any]:
-    """Annotate one chunk into ``work/chunk-N.jsonl`` (atomically); return its counts, or the user error."""
-    from .dask_worker import wait_warm
+def annotate_chunk(chunk: Chunk, options: dict[str, Any], work: str, *, in_child: bool = False) -> dict[str, Any]:
+    """Annotate one chunk into ``work/chunk-N.jsonl`` (atomically); return its counts, or the user error.
+
+    In a Dask worker with :mod:`.dask_worker`'s single-threaded child, the child does it (``in_child``: this is
+    the child)."""
+    if not in_child:
+        from .dask_worker import run_in_child
+
+        counts = run_in_child(chunk, options, work)
+        if counts is not None:
+            return counts
     from .pre import pre_annotate
 
-    wait_warm()
     folder = Path(work)
     done = folder / f"{chunk.name}.json"
     if done.exists():  # finished by an earlier attempt
@@ -375,7 +382,7 @@ def run_pre_dask(
 
                 from .dask_worker import WARM_ENV
 
-                # read as the scheduler, nannies and workers start; the workers build the job's pipeline as they start
+                # read as the scheduler, nannies and workers start; the workers' children build the job's pipeline
                 with dask.config.set({**LOCAL_CLUSTER_CONFIG, f"distributed.nanny.environ.{WARM_ENV}": json.dumps(options)}):
                     cluster = LocalCluster(n_workers=n_workers or os.cpu_count() or 1, threads_per_worker=1,
                                            processes=True, dashboard_address=None, silence_logs=logging.ERROR)
