@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import threading
@@ -328,40 +329,48 @@ def test_pre_dask_workers_annotate_in_a_single_threaded_child(inputs, tmp_path, 
     assert list(seen.values()) == [{"threads": 1, "pipelines": 1}]
 
 
-def test_pre_dask_worker_whose_child_dies_annotates_itself(inputs, tmp_path):
-    """A child killed before the job: the worker annotates the chunks in its own process; the output is the same."""
+@contextlib.contextmanager
+def _job_cluster():
+    """A one-worker local cluster with the settings run_pre_dask gives its own (the preload: a child per worker)."""
     distributed = pytest.importorskip("dask.distributed")
     import logging
-    import signal
 
     import dask
 
-    want = _single(inputs, tmp_path / "one.jsonl")
     with dask.config.set(dd.LOCAL_CLUSTER_CONFIG):
         cluster = distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
                                            dashboard_address=None, silence_logs=logging.ERROR)
     try:
         with distributed.Client(cluster) as client:
-            def child_pid():
-                from annotate.pipeline import dask_worker
-
-                return dask_worker.child().proc.pid
-
-            (pid,) = client.run(child_pid).values()
-            os.kill(pid, signal.SIGKILL)
-            res = dd.run_pre_dask(inputs, str(tmp_path / "out.jsonl"), scheduler=cluster.scheduler_address,
-                                  chunk_bytes=400)
-
-            def state():
-                import sys
-
-                from annotate.pipeline import dask_worker
-
-                return dask_worker.child() is None, "spacy" in sys.modules
-
-            assert list(client.run(state).values()) == [(True, True)]  # no child now; spaCy loaded here instead
+            yield cluster, client
     finally:
         cluster.close()
+
+
+def test_pre_dask_worker_whose_child_dies_annotates_itself(inputs, tmp_path):
+    """A child killed before the job: the worker annotates the chunks in its own process; the output is the same."""
+    import signal
+
+    want = _single(inputs, tmp_path / "one.jsonl")
+    with _job_cluster() as (cluster, client):
+        def child_pid():
+            from annotate.pipeline import dask_worker
+
+            return dask_worker.child().proc.pid
+
+        (pid,) = client.run(child_pid).values()
+        os.kill(pid, signal.SIGKILL)
+        res = dd.run_pre_dask(inputs, str(tmp_path / "out.jsonl"), scheduler=cluster.scheduler_address,
+                              chunk_bytes=400)
+
+        def state():
+            import sys
+
+            from annotate.pipeline import dask_worker
+
+            return dask_worker.child() is None, "spacy" in sys.modules
+
+        assert list(client.run(state).values()) == [(True, True)]  # no child now; spaCy loaded here instead
     assert res.n_tasks == len(want.splitlines())
     assert (tmp_path / "out.jsonl").read_bytes() == want
 
@@ -409,31 +418,28 @@ def test_pre_dask_error_in_the_child_is_one_error_with_file_and_line(inputs, tmp
 def test_dask_worker_child_dies_with_its_worker(tmp_path):
     """A worker killed with SIGKILL leaves no child behind (an idle child sees its pipe close; a busy one is killed
     with the worker, PR_SET_PDEATHSIG)."""
-    distributed = pytest.importorskip("dask.distributed")
-    import logging
     import signal
     import sys
 
-    import dask
-
     if not sys.platform.startswith("linux"):
         pytest.skip("PR_SET_PDEATHSIG is Linux's")
-    with dask.config.set(dd.LOCAL_CLUSTER_CONFIG):
-        cluster = distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
-                                           dashboard_address=None, silence_logs=logging.ERROR)
-    try:
-        with distributed.Client(cluster) as client:
-            def pids():
-                from annotate.pipeline import dask_worker
 
-                return os.getpid(), dask_worker.child().proc.pid
+    def gone(pid: int) -> bool:  # exited (a zombie: its parent died, and nobody here reaps it)
+        try:
+            return Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z"
+        except OSError:
+            return True
 
-            ((worker, child),) = client.run(pids).values()
-            os.kill(worker, signal.SIGKILL)
-            deadline = time.monotonic() + 30
-            while time.monotonic() < deadline and os.path.exists(f"/proc/{child}") and \
-                    not open(f"/proc/{child}/stat").read().split()[2] == "Z":
-                time.sleep(0.05)
-            assert not os.path.exists(f"/proc/{child}") or open(f"/proc/{child}/stat").read().split()[2] == "Z"
-    finally:
-        cluster.close()
+    with _job_cluster() as (_, client):
+        def pids():
+            from annotate.pipeline import dask_worker
+
+            return os.getpid(), dask_worker.child().proc.pid
+
+        ((worker, child),) = client.run(pids).values()
+        assert not gone(child)
+        os.kill(worker, signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not gone(child):
+            time.sleep(0.05)
+        assert gone(child)
