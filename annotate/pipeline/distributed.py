@@ -371,8 +371,9 @@ def run_pre_dask(
     wire = dict(options, threshold=lab.taxonomy.settings.threshold)
     # into a regular file the chunks are joined as they complete (the client is idle meanwhile); into a pipe or a
     # device only once all are, so that a failed job writes nothing there
-    merge, regular = _Merge(work, chunks), _regular(output)
+    regular = _regular(output)
     with atomic_output(output) as out:
+        merge = _Merge(work, chunks, out, live=regular)
         cluster = None
         try:
             if scheduler is None:
@@ -393,8 +394,7 @@ def run_pre_dask(
                 except (OSError, TimeoutError) as e:
                     raise Errors.E053(address=scheduler, reason=str(e) or type(e).__name__) from None
             with client:
-                results = _run_chunks(client, as_completed, chunks, wire, work, progress,
-                                      lambda i: merge.complete(i, out if regular else None))
+                results = _run_chunks(client, as_completed, chunks, wire, work, progress, merge.complete)
         finally:
             if cluster is not None:
                 cluster.close()
@@ -406,7 +406,7 @@ def run_pre_dask(
             result.per_theme.update(r.per_theme)
         if result.n_tasks == 0:
             raise empty_input(sources[0], many=len(sources) > 1)  # the temporary output is removed
-        merge.finish(out)
+        merge.finish()
     result.redone = _redone(work)
     if not keep_chunks:
         shutil.rmtree(work, ignore_errors=True)
@@ -447,38 +447,35 @@ def _run_chunks(client: Any, as_completed: Any, chunks: list[Chunk], wire: dict[
 
 
 class _Merge:
-    """The chunk outputs joined into the output in input order, each once it and every chunk before it are complete."""
+    """The chunk outputs joined into ``out`` in input order, each once it and every chunk before it are complete:
+    as they complete when ``live`` (the output), else all at :meth:`finish`."""
 
-    def __init__(self, work: Path, chunks: list[Chunk]) -> None:
-        self.work = work
+    def __init__(self, work: Path, chunks: list[Chunk], out: Any, *, live: bool) -> None:
+        self.work, self.out, self.live = work, out, live
         self.names = [c.name for c in chunks]  # chunk i is chunks[i]
         self.done = [False] * len(chunks)
         self.written = 0
 
-    def complete(self, index: int, out: Any | None) -> None:
-        """Chunk ``index`` is complete; into ``out`` (None: not yet) go the complete chunks next in order."""
+    def complete(self, index: int) -> None:
         self.done[index] = True
-        if out is not None:
-            self._write(out)
+        if self.live:
+            self._write()
 
-    def finish(self, out: Any) -> None:
-        self._write(out)
+    def finish(self) -> None:
+        self._write()
         if self.written != len(self.names):  # every chunk reported complete, so this cannot happen
             raise RuntimeError(f"chunk {self.written} of {len(self.names)} was never completed")
 
-    def _write(self, out: Any) -> None:
+    def _write(self) -> None:
         while self.written < len(self.names) and self.done[self.written]:
             with open(self.work / f"{self.names[self.written]}.jsonl", encoding="utf-8", newline="\n") as part:
-                shutil.copyfileobj(part, out, 1 << 20)
+                shutil.copyfileobj(part, self.out, 1 << 20)
             self.written += 1
 
 
 def _regular(path: str) -> bool:
     """Whether ``path`` is, or will be, a regular file (not a pipe or a device such as /dev/stdout)."""
-    try:
-        return os.path.isfile(path) or not os.path.exists(path)
-    except OSError:
-        return False
+    return os.path.isfile(path) or not os.path.exists(path)  # both answer False rather than raise
 
 
 def _redone(work: Path) -> int:
